@@ -1,0 +1,48 @@
+"""The member roster: who may vote, and who may act as secretary or maintainer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+ROLES = ("secretariat", "maintenance")
+
+
+@dataclass(frozen=True)
+class Member:
+    name: str
+    email: str
+    since: date | None = None
+    roles: tuple[str, ...] = ()
+    ssh_key: str | None = None
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+@dataclass(frozen=True)
+class Roster:
+    members: tuple[Member, ...] = ()
+
+    def find(self, email: str) -> Member | None:
+        wanted = normalise_email(email)
+        for member in self.members:
+            if normalise_email(member.email) == wanted:
+                return member
+        return None
+
+    @property
+    def emails(self) -> tuple[str, ...]:
+        return tuple(normalise_email(member.email) for member in self.members)
+
+    def name_of(self, email: str) -> str:
+        member = self.find(email)
+        return member.name if member else email
+
+    def may_record_for_others(self, email: str) -> bool:
+        """Secretaries record positions given at a meeting; with none named, any member may."""
+        secretaries = [m for m in self.members if "secretariat" in m.roles]
+        if not secretaries:
+            return self.find(email) is not None
+        return any(normalise_email(m.email) == normalise_email(email) for m in secretaries)

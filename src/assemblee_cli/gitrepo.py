@@ -1,0 +1,510 @@
+"""The one git adapter. Every question asked of git lives here, as small named functions that
+return plain data. Reads go through one persistent `git cat-file --batch` process and one
+`for-each-ref`; writes build commits with a temporary index and move refs by compare-and-swap,
+never touching the user's working tree. GitPython is imported lazily, here only."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assemblee_cli.errors import GitError
+
+if TYPE_CHECKING:
+    import git
+
+ZERO = "0" * 40
+_STRIPPED = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX")
+
+
+@dataclass(frozen=True)
+class Identity:
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    mode: str
+    kind: str
+    sha: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Change:
+    status: str
+    path: str
+    old_sha: str
+    new_sha: str
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    tree: str | None
+    conflicts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PushResult:
+    ok: bool
+    rejected: tuple[str, ...]
+    message: str
+
+
+class GitRepo:
+    """A working repository (or a bare one) and the questions the tool asks of it."""
+
+    def __init__(self, root: Path, git_dir: Path, bare: bool) -> None:
+        self.root = root
+        self.git_dir = git_dir
+        self.bare = bare
+        self._git: git.Git | None = None
+
+    # -- process plumbing -------------------------------------------------------------------
+
+    @property
+    def git(self) -> git.Git:
+        if self._git is None:
+            import git as gitpython
+
+            for name in _STRIPPED:
+                os.environ.pop(name, None)
+            self._git = gitpython.Git(str(self.root))
+        return self._git
+
+    def run(
+        self,
+        *args: str,
+        input: bytes | None = None,
+        env: Mapping[str, str] | None = None,
+        check: bool = True,
+    ) -> tuple[int, str, str]:
+        """Run `git ARGS`; returns (status, stdout, stderr). Raises GitError when `check`."""
+        stdin: Any = None
+        handle = None
+        if input is not None:
+            handle = tempfile.TemporaryFile()
+            handle.write(input)
+            handle.seek(0)
+            stdin = handle
+        try:
+            status, out, err = self.git.execute(
+                ["git", *args],
+                istream=stdin,
+                env=dict(env) if env else None,
+                with_extended_output=True,
+                with_exceptions=False,
+                strip_newline_in_stdout=False,
+                stdout_as_string=True,
+            )
+        except OSError as exc:
+            raise GitError(
+                f"Impossible de lancer git ({exc}) : vérifiez que git est installé."
+            ) from None
+        finally:
+            if handle is not None:
+                handle.close()
+        out_text = str(out)
+        err_text = str(err)
+        if check and status != 0:
+            raise GitError(explain_failure(args, err_text))
+        return int(status), out_text, err_text
+
+    def out(
+        self, *args: str, input: bytes | None = None, env: Mapping[str, str] | None = None
+    ) -> str:
+        return self.run(*args, input=input, env=env)[1]
+
+    def close(self) -> None:
+        if self._git is not None:
+            self._git.clear_cache()
+
+    # -- reading objects (one persistent cat-file process) ---------------------------------
+
+    def read(self, spec: str) -> bytes | None:
+        """Content of an object (`rev:path`, a sha), or None when it does not exist."""
+        try:
+            _sha, _kind, _size, data = self.git.get_object_data(spec)
+        except ValueError:
+            return None
+        return bytes(data)
+
+    def read_text(self, spec: str) -> str | None:
+        data = self.read(spec)
+        return None if data is None else data.decode("utf-8", errors="replace")
+
+    def resolve(self, spec: str) -> str | None:
+        """The sha an expression names, or None; no extra process."""
+        try:
+            sha, _kind, _size = self.git.get_object_header(spec)
+        except ValueError:
+            return None
+        return sha.decode()
+
+    def tree(self, spec: str) -> list[TreeEntry]:
+        """Entries of a tree (`rev:dir` or `rev^{tree}`), parsed from the raw object."""
+        try:
+            _sha, kind, _size, data = self.git.get_object_data(spec)
+        except ValueError:
+            return []
+        if kind != b"tree":
+            return []
+        entries: list[TreeEntry] = []
+        index = 0
+        while index < len(data):
+            space = data.index(b" ", index)
+            nul = data.index(b"\0", space)
+            mode = data[index:space].decode()
+            name = data[space + 1 : nul].decode("utf-8", errors="replace")
+            sha = data[nul + 1 : nul + 21].hex()
+            entries.append(TreeEntry(mode, "tree" if mode == "40000" else "blob", sha, name))
+            index = nul + 21
+        return entries
+
+    def commit_info(self, spec: str) -> dict[str, str]:
+        """Headers of a commit object: tree, parents (space separated), author, committer."""
+        try:
+            _sha, kind, _size, data = self.git.get_object_data(spec)
+        except ValueError:
+            return {}
+        if kind != b"commit":
+            return {}
+        head, _, message = bytes(data).partition(b"\n\n")
+        info: dict[str, str] = {"parents": "", "message": message.decode(errors="replace")}
+        for line in head.decode(errors="replace").splitlines():
+            key, _, value = line.partition(" ")
+            if key == "parent":
+                info["parents"] = (info["parents"] + " " + value).strip()
+            elif key in ("tree", "author", "committer"):
+                info[key] = value
+        return info
+
+    # -- refs --------------------------------------------------------------------------------
+
+    def refs(self, *patterns: str) -> dict[str, str]:
+        """Ref name → sha for every ref under the patterns, in one process."""
+        text = self.out("for-each-ref", "--format=%(objectname) %(refname)", *patterns)
+        result: dict[str, str] = {}
+        for line in text.splitlines():
+            sha, _, name = line.partition(" ")
+            result[name] = sha
+        return result
+
+    def update_ref(self, ref: str, new: str, old: str | None, message: str = "assemblee") -> None:
+        """Move `ref` from `old` (None: must not exist) to `new`; fails if someone moved it."""
+        status, _out, err = self.run(
+            "update-ref", "-m", message, ref, new, old or ZERO, check=False
+        )
+        if status != 0:
+            raise GitError(
+                f"La référence {short_ref(ref)} a changé pendant l'opération : relancez la "
+                "commande (rien n'a été perdu)."
+                if "but expected" in err or "exists" in err or "cannot lock" in err
+                else explain_failure(("update-ref",), err)
+            )
+
+    def delete_ref(self, ref: str, old: str) -> None:
+        self.run("update-ref", "-d", ref, old)
+
+    def update_refs(self, updates: Sequence[tuple[str, str | None, str | None]]) -> None:
+        """Several ref moves in one transaction: (ref, new or None to delete, old or None)."""
+        lines = []
+        for ref, new, old in updates:
+            if new is None:
+                lines.append(f"delete {ref} {old or ''}".rstrip())
+            else:
+                lines.append(f"update {ref} {new} {old or ZERO}")
+        payload = ("start\n" + "\n".join(lines) + "\nprepare\ncommit\n").encode()
+        status, _out, err = self.run("update-ref", "--stdin", input=payload, check=False)
+        if status != 0:
+            raise GitError(
+                "Des références ont changé pendant l'opération : relancez la commande "
+                f"(rien n'a été perdu). Détail : {err.strip().splitlines()[-1] if err.strip() else ''}"
+            )
+
+    # -- identity and configuration ----------------------------------------------------------
+
+    def config(self, key: str) -> str | None:
+        status, out, _err = self.run("config", "--get", key, check=False)
+        return out.strip() if status == 0 and out.strip() else None
+
+    def identity(self) -> Identity:
+        status, out, _err = self.run("var", "GIT_AUTHOR_IDENT", check=False)
+        ident = out.strip()
+        if status != 0 or "<" not in ident or "<>" in ident:
+            raise GitError(
+                "Votre identité git n'est pas configurée : lancez « git config --global "
+                "user.name 'Prénom Nom' » et « git config --global user.email vous@exemple.org »."
+            )
+        name, _, rest = ident.partition("<")
+        return Identity(name.strip(), rest.partition(">")[0].strip())
+
+    # -- writing commits without a working tree ---------------------------------------------
+
+    def hash_blobs(self, contents: Sequence[bytes]) -> list[str]:
+        """Write blobs into the object store, one process for all of them."""
+        if not contents:
+            return []
+        with tempfile.TemporaryDirectory(prefix="assemblee-") as folder:
+            paths = []
+            for index, data in enumerate(contents):
+                path = Path(folder) / f"blob{index}"
+                path.write_bytes(data)
+                paths.append(str(path))
+            out = self.out("hash-object", "-w", "--no-filters", "--", *paths)
+        return out.split()
+
+    def write_tree(self, base: str | None, changes: Mapping[str, bytes | None]) -> str:
+        """A tree equal to `base` (a tree-ish, or None for empty) with `changes` applied
+        (path → content, or None to delete), built in a temporary index."""
+        written = dict(
+            zip(
+                [p for p, c in changes.items() if c is not None],
+                self.hash_blobs([c for c in changes.values() if c is not None]),
+                strict=True,
+            )
+        )
+        with tempfile.TemporaryDirectory(prefix="assemblee-") as folder:
+            env = {"GIT_INDEX_FILE": str(Path(folder) / "index")}
+            if base is not None:
+                self.run("read-tree", base, env=env)
+            lines = []
+            for path, content in changes.items():
+                if content is None:
+                    lines.append(f"0 {ZERO}\t{path}")
+                else:
+                    lines.append(f"100644 {written[path]}\t{path}")
+            if lines:
+                payload = ("\n".join(lines) + "\n").encode()
+                self.run("update-index", "--index-info", input=payload, env=env)
+            return self.out("write-tree", env=env).strip()
+
+    def commit_tree(
+        self,
+        tree: str,
+        parents: Iterable[str],
+        message: str,
+        *,
+        author: Identity | None = None,
+        date: str | None = None,
+    ) -> str:
+        args = ["commit-tree", tree]
+        for parent in parents:
+            args += ["-p", parent]
+        env: dict[str, str] = {}
+        if author is not None:
+            env |= {"GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email}
+        if date is not None:
+            env |= {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+        if self.config("assemblee.signer") == "true" or self.config("commit.gpgsign") == "true":
+            args.append("-S")
+        args += ["-F", "-"]
+        return self.out(*args, input=message.encode(), env=env).strip()
+
+    # -- comparing ---------------------------------------------------------------------------
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        status, out, _err = self.run("merge-base", a, b, check=False)
+        return out.strip() if status == 0 else None
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        status, _out, _err = self.run(
+            "merge-base", "--is-ancestor", ancestor, descendant, check=False
+        )
+        return status == 0
+
+    def changes(self, a: str, b: str) -> list[Change]:
+        """Files that differ between two tree-ishes (no rename detection)."""
+        out = self.out("diff-tree", "-r", "-z", "--no-renames", "--no-commit-id", a, b)
+        fields = out.split("\0")
+        result: list[Change] = []
+        index = 0
+        while index + 1 < len(fields) and fields[index].startswith(":"):
+            meta = fields[index][1:].split()
+            result.append(Change(meta[4], fields[index + 1], meta[2], meta[3]))
+            index += 2
+        return result
+
+    def diff(self, a: str, b: str, exclude: str | None = None) -> str:
+        args = ["diff", "--no-color", "--no-ext-diff", "--find-renames", a, b, "--"]
+        if exclude:
+            args += [".", f":(exclude){exclude}"]
+        return self.out(*args)
+
+    def merge_tree(self, ours: str, theirs: str) -> MergeResult:
+        """Merge two commits in memory (`git merge-tree --write-tree`)."""
+        status, out, err = self.run(
+            "merge-tree", "--write-tree", "--name-only", "--no-messages", ours, theirs, check=False
+        )
+        lines = out.splitlines()
+        if status == 0 and lines:
+            return MergeResult(lines[0].strip(), ())
+        if status == 1 and lines:
+            return MergeResult(None, tuple(line for line in lines[1:] if line.strip()))
+        raise GitError(explain_failure(("merge-tree",), err))
+
+    # -- working tree (read-only questions) --------------------------------------------------
+
+    def current_branch(self) -> str | None:
+        status, out, _err = self.run("symbolic-ref", "-q", "HEAD", check=False)
+        return out.strip() if status == 0 else None
+
+    def worktree_status(self) -> list[tuple[str, str]]:
+        """(XY, path) for every change in the working tree and index (untracked included)."""
+        out = self.out("status", "--porcelain=v1", "-z", "--untracked-files=all")
+        result = []
+        fields = out.split("\0")
+        index = 0
+        while index < len(fields):
+            entry = fields[index]
+            if len(entry) > 3:
+                result.append((entry[:2], entry[3:]))
+                if entry[0] in "RC":
+                    index += 1
+            index += 1
+        return result
+
+    def operation_in_progress(self) -> str | None:
+        for name, label in (
+            ("rebase-merge", "un rebase"),
+            ("rebase-apply", "un rebase"),
+            ("MERGE_HEAD", "une fusion"),
+            ("CHERRY_PICK_HEAD", "un cherry-pick"),
+            ("REVERT_HEAD", "un revert"),
+        ):
+            if (self.git_dir / name).exists():
+                return label
+        return None
+
+    # -- remotes -----------------------------------------------------------------------------
+
+    def remotes(self) -> list[str]:
+        return self.out("remote").split()
+
+    def fetch(self, remote: str) -> None:
+        status, _out, err = self.run(
+            "fetch",
+            "--quiet",
+            "--prune",
+            remote,
+            f"+refs/heads/*:refs/remotes/{remote}/*",
+            f"+refs/archives/*:refs/remotes/{remote}-archives/*",
+            check=False,
+        )
+        if status != 0:
+            raise GitError(explain_remote_failure(remote, err))
+
+    def push(
+        self,
+        remote: str,
+        refspecs: Sequence[str],
+        leases: Mapping[str, str | None] | None = None,
+        atomic: bool = True,
+    ) -> PushResult:
+        """Push with explicit leases (ref → expected sha, None: must not exist)."""
+        args = ["push", "--porcelain"]
+        if atomic and len(refspecs) > 1:
+            args.append("--atomic")
+        for ref, expected in (leases or {}).items():
+            args.append(f"--force-with-lease={ref}:{expected or ''}")
+        status, out, err = self.run(*args, remote, *refspecs, check=False)
+        rejected = tuple(
+            line.split("\t")[1] if "\t" in line else line
+            for line in out.splitlines()
+            if line.startswith("!")
+        )
+        if status == 0:
+            return PushResult(True, (), "")
+        if rejected:
+            return PushResult(False, rejected, out + err)
+        raise GitError(explain_remote_failure(remote, err))
+
+
+def short_ref(ref: str) -> str:
+    for prefix in ("refs/heads/", "refs/remotes/", "refs/"):
+        if ref.startswith(prefix):
+            return ref[len(prefix) :]
+    return ref
+
+
+def explain_failure(args: Sequence[str], err: str) -> str:
+    detail = err.strip().splitlines()[-1] if err.strip() else "erreur inconnue"
+    lowered = err.lower()
+    if "no space left" in lowered:
+        return "Le disque est plein : libérez de la place puis relancez la commande (rien n'a été perdu)."
+    if "index.lock" in lowered or "cannot lock ref" in lowered:
+        return (
+            "Une autre opération git est en cours sur ce dépôt (verrou présent) : attendez-la, "
+            "ou supprimez le verrou si elle a été interrompue, puis relancez."
+        )
+    if "not a git repository" in lowered:
+        return "Ce dossier n'est pas un dépôt git : placez-vous dans le dépôt du code social."
+    command = args[0] if args else "git"
+    return f"git {command} a échoué : {detail}"
+
+
+def explain_remote_failure(remote: str, err: str) -> str:
+    lowered = err.lower()
+    if any(
+        word in lowered
+        for word in (
+            "could not resolve",
+            "connection refused",
+            "unable to access",
+            "could not read from remote",
+            "does not appear to be a git repository",
+            "unable to connect",
+            "network is unreachable",
+            "timed out",
+        )
+    ):
+        if "permission denied" in lowered or "authentication" in lowered:
+            return (
+                f"Le dépôt partagé « {remote} » a refusé l'authentification : vérifiez vos "
+                "accès (clé SSH, jeton), ou travaillez hors ligne avec --offline."
+            )
+        return (
+            f"Le dépôt partagé « {remote} » est injoignable : vérifiez la connexion, ou "
+            "travaillez hors ligne avec --offline (puis « assemblee sync »)."
+        )
+    if "permission denied" in lowered or "authentication failed" in lowered or "403" in lowered:
+        return (
+            f"Le dépôt partagé « {remote} » a refusé l'authentification : vérifiez vos accès "
+            "(clé SSH, jeton), ou travaillez hors ligne avec --offline."
+        )
+    return explain_failure(("échange avec le dépôt partagé",), err)
+
+
+def open_repo(path: Path) -> GitRepo:
+    """The repository containing `path`; a clear refusal when there is none."""
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k not in _STRIPPED}
+    try:
+        proc = subprocess.run(
+            ["git", "rev-parse", "--is-bare-repository", "--absolute-git-dir", "--show-toplevel"],
+            cwd=path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise GitError("git est introuvable : installez git puis relancez.") from None
+    except NotADirectoryError:
+        raise GitError(f"{path} n'est pas un dossier.") from None
+    lines = proc.stdout.splitlines()
+    if proc.returncode != 0 or len(lines) < 2:
+        raise GitError(
+            f"{path} n'est pas dans un dépôt git : placez-vous dans le dépôt du code social, "
+            "ou créez-en un avec « assemblee init »."
+        )
+    bare = lines[0].strip() == "true"
+    git_dir = Path(lines[1].strip())
+    root = git_dir if bare or len(lines) < 3 else Path(lines[2].strip())
+    return GitRepo(root, git_dir, bare)

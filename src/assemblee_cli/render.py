@@ -1,0 +1,129 @@
+"""Rich rendering of `status` and `show` for people (French)."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from assemblee_cli.core import lifecycle as lc
+from assemblee_cli.core.french import format_duration, format_instant
+from assemblee_cli.core.tally import CHOICE_LABELS, Tally
+from assemblee_cli.services import ShowView, StatusView
+
+
+def _tally_short(tally: Tally) -> str:
+    return f"{tally.agree} ✓  {tally.abstain} ∅  {tally.disagree} ✗  {tally.block} ⛔"
+
+
+def render_status(console: Any, view: StatusView) -> None:
+    from rich.table import Table
+
+    if view.open:
+        table = Table(title="Propositions en cours", title_justify="left")
+        for column in (
+            "n°",
+            "titre",
+            "statut",
+            "échéance",
+            "reste",
+            "d'accord/abst./pas d'acc./blocage",
+            "vous",
+        ):
+            table.add_column(column)
+        for item in view.open:
+            p = item.proposal
+            tz = ZoneInfo(p.rules.timezone)
+            if p.status is lc.Status.OPEN:
+                left = format_duration(p.round.deadline - view.now)
+                deadline = format_instant(p.round.deadline, tz)
+            else:
+                left = "—"
+                deadline = "en attente d'un nouveau tour"
+            state = lc.STATUS_LABELS[p.status]
+            if p.round.number > 1:
+                state += f" (tour {p.round.number}, {lc.MODE_LABELS[p.round.mode]})"
+            if item.amended:
+                state += " — texte modifié, avis à redonner"
+            mine = (
+                "non connu"
+                if view.me is None
+                else CHOICE_LABELS[item.my_vote.choice]
+                if item.my_vote
+                else "pas encore positionné·e"
+            )
+            table.add_row(str(p.id), p.title, state, deadline, left, _tally_short(item.tally), mine)
+        console.print(table)
+    else:
+        console.print("Aucune proposition en cours.")
+    if view.decided:
+        console.print("\n[bold]Dernières décisions[/bold]")
+        for p in view.decided:
+            tz = ZoneInfo(p.rules.timezone)
+            when = format_instant(p.decided_at, tz) if p.decided_at else ""
+            tally = f" ({p.round.tally.describe()})" if p.round.tally else ""
+            console.print(
+                f"  n°{p.id} « {p.title} » : {lc.STATUS_LABELS[p.status]}, {lc.MODE_LABELS[p.round.mode]}, le {when}{tally}"
+            )
+    for error in view.errors:
+        console.print(f"[red]Proposition illisible[/red] : {error}")
+
+
+def render_show(console: Any, view: ShowView) -> None:
+    from rich.markdown import Markdown
+    from rich.syntax import Syntax
+
+    p = view.proposal
+    tz = ZoneInfo(p.rules.timezone)
+    console.print(f"[bold]Proposition n°{p.id} — {p.title}[/bold]")
+    console.print(
+        f"Auteur·rice : {p.author_name} <{p.author}>, ouverte le {format_instant(p.opened_at, tz)} ({view.where})."
+    )
+    console.print(f"Statut : {lc.STATUS_LABELS[p.status]}.")
+    if p.challenges:
+        console.print(f"Remet en cause la décision n°{p.challenges}.")
+    if p.description:
+        console.print()
+        console.print(Markdown(p.description))
+    console.print("\n[bold]Modification du texte[/bold]")
+    if view.diff.strip():
+        console.print(Syntax(view.diff, "diff", theme="ansi_dark", word_wrap=True))
+    else:
+        console.print("Aucune : c'est une décision sur un autre sujet que le texte.")
+    console.print("\n[bold]Tours[/bold]")
+    for r in p.rounds:
+        result = f" → {lc.STATUS_LABELS[lc.Status(r.result.value)]}" if r.result else ""
+        tally = f" ({r.tally.describe()})" if r.tally else ""
+        console.print(
+            f"  tour {r.number}, {lc.MODE_LABELS[r.mode]} : ouvert le {format_instant(r.opened_at, tz)}, "
+            f"échéance le {format_instant(r.deadline, tz)}{result}{tally}"
+        )
+    if view.amended:
+        console.print(
+            "[yellow]Le texte a été modifié depuis l'ouverture du tour : les avis précédents ne comptent plus.[/yellow]"
+        )
+    console.print(f"\n[bold]Avis du tour {p.round.number}[/bold] : {view.tally.describe()}")
+    for vote in view.counted.values():
+        _print_vote(console, view, vote, tz, "")
+    for vote in view.outdated:
+        _print_vote(
+            console,
+            view,
+            vote,
+            tz,
+            " [dim](sur une version antérieure du texte : ne compte plus)[/dim]",
+        )
+    silent = [m for m in p.members if m not in view.counted]
+    if p.status is lc.Status.OPEN and silent:
+        console.print(
+            f"Pas encore positionné·es ({len(silent)}) : "
+            + ", ".join(view.roster.name_of(m) for m in silent)
+        )
+
+
+def _print_vote(console: Any, view: ShowView, vote: lc.Vote, tz: ZoneInfo, note: str) -> None:
+    by = f", saisi par {view.roster.name_of(vote.recorded_by)}" if vote.recorded_by else ""
+    reason = f" — « {vote.reason} »" if vote.reason else ""
+    console.print(
+        f"  • {view.roster.name_of(vote.member)} : {CHOICE_LABELS[vote.choice]}{reason} "
+        f"({format_instant(vote.cast_at, tz)}{by}){note}"
+    )

@@ -1,0 +1,296 @@
+"""The assembly as stored in git: the trunk (`main`) with the rules, roster and decided
+proposals; proposal branches `proposition/NNNN-slug` with the open ones; archive refs
+`refs/archives/proposition/…` with the text of rejected and withdrawn ones.
+
+With a remote (and without --offline), the remote is the truth: reads use the remote-tracking
+refs right after one fetch, and writes are pushed with explicit leases. Offline, the local refs
+are read and moved by compare-and-swap."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assemblee_cli.codesocial import (
+    ROSTER_PATH,
+    RULES_PATH,
+    missing_file,
+    parse_roster,
+    parse_rules,
+)
+from assemblee_cli.core.lifecycle import Proposal
+from assemblee_cli.core.members import Roster
+from assemblee_cli.core.rules import Rules
+from assemblee_cli.errors import AssembleeError, GitError
+from assemblee_cli.gitrepo import GitRepo, short_ref
+from assemblee_cli.proposalfile import (
+    BRANCH_PREFIX,
+    PROPOSALS_DIR,
+    dump_proposal,
+    parse_name,
+    parse_proposal,
+)
+
+TRUNK = "main"
+ARCHIVE_PREFIX = "refs/archives/proposition/"
+CLAIM_PREFIX = "refs/assemblee/numeros/"
+EMPTY_VERSION = hashlib.sha1(b"").hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class BranchTip:
+    """Where a proposal branch is read from: its ref and sha, local and remote views."""
+
+    name: str
+    sha: str
+    local: str | None = None
+    remote: str | None = None
+
+
+@dataclass
+class Loaded:
+    """A proposal read from a branch tip, or the error that prevented reading it."""
+
+    name: str
+    tip: BranchTip | None
+    proposal: Proposal | None = None
+    error: str | None = None
+
+
+@dataclass
+class Snapshot:
+    """Refs of interest, read in one `for-each-ref`."""
+
+    trunk_ref: str
+    trunk_sha: str
+    branches: dict[str, BranchTip] = field(default_factory=dict)
+    archives: dict[str, str] = field(default_factory=dict)
+    local_trunk: str | None = None
+
+
+class Assembly:
+    """The repository of a code social, as the commands see it."""
+
+    def __init__(self, repo: GitRepo, *, offline: bool = False, remote: str | None = None) -> None:
+        self.repo = repo
+        remotes = repo.remotes() if remote is None else [remote]
+        self.remote = remote or (
+            "origin" if "origin" in remotes else (remotes[0] if remotes else None)
+        )
+        self.online = self.remote is not None and not offline
+        self._fetched = False
+        self._snapshot: Snapshot | None = None
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def refresh(self, force: bool = False) -> None:
+        """Fetch once (online; again when `force`), then read the refs."""
+        if self.online and (force or not self._fetched):
+            assert self.remote is not None
+            self.repo.fetch(self.remote)
+            self._fetched = True
+        self._snapshot = None
+
+    @property
+    def snapshot(self) -> Snapshot:
+        if self._snapshot is None:
+            self._snapshot = self._read_snapshot()
+        return self._snapshot
+
+    def _read_snapshot(self) -> Snapshot:
+        remote = self.remote
+        patterns = [f"refs/heads/{TRUNK}", f"refs/heads/{BRANCH_PREFIX}", ARCHIVE_PREFIX]
+        if remote:
+            patterns += [
+                f"refs/remotes/{remote}/{TRUNK}",
+                f"refs/remotes/{remote}/{BRANCH_PREFIX}",
+                f"refs/remotes/{remote}-archives/proposition/",
+            ]
+        refs = self.repo.refs(*patterns)
+        local_trunk = refs.get(f"refs/heads/{TRUNK}")
+        remote_trunk = refs.get(f"refs/remotes/{remote}/{TRUNK}") if remote else None
+        if self.online and remote_trunk:
+            trunk_ref, trunk_sha = f"refs/remotes/{remote}/{TRUNK}", remote_trunk
+        elif local_trunk:
+            trunk_ref, trunk_sha = f"refs/heads/{TRUNK}", local_trunk
+        elif remote_trunk:
+            trunk_ref, trunk_sha = f"refs/remotes/{remote}/{TRUNK}", remote_trunk
+        else:
+            raise AssembleeError(
+                "Ce dépôt n'a pas de branche « main » : ce n'est pas un code social géré par "
+                "assemblee (créez-en un avec « assemblee init »)."
+            )
+        snapshot = Snapshot(trunk_ref, trunk_sha, local_trunk=local_trunk)
+        locals_: dict[str, str] = {}
+        remotes_: dict[str, str] = {}
+        for ref, sha in refs.items():
+            if ref.startswith(f"refs/heads/{BRANCH_PREFIX}"):
+                locals_[ref.removeprefix(f"refs/heads/{BRANCH_PREFIX}")] = sha
+            elif remote and ref.startswith(f"refs/remotes/{remote}/{BRANCH_PREFIX}"):
+                remotes_[ref.removeprefix(f"refs/remotes/{remote}/{BRANCH_PREFIX}")] = sha
+            elif ref.startswith(ARCHIVE_PREFIX):
+                snapshot.archives[ref.removeprefix(ARCHIVE_PREFIX)] = sha
+            elif remote and ref.startswith(f"refs/remotes/{remote}-archives/proposition/"):
+                name = ref.removeprefix(f"refs/remotes/{remote}-archives/proposition/")
+                snapshot.archives.setdefault(name, sha)
+        for name in sorted(set(locals_) | set(remotes_)):
+            if parse_name(name) is None:
+                continue
+            local, remote_sha = locals_.get(name), remotes_.get(name)
+            preferred = remote_sha if self.online else local
+            sha = preferred or local or remote_sha
+            assert sha is not None
+            snapshot.branches[name] = BranchTip(name, sha, local, remote_sha)
+        return snapshot
+
+    @property
+    def trunk(self) -> str:
+        return self.snapshot.trunk_sha
+
+    def rules_at(self, commit: str) -> Rules:
+        text = self.repo.read_text(f"{commit}:{RULES_PATH}")
+        if text is None:
+            raise missing_file(RULES_PATH)
+        return parse_rules(text, RULES_PATH)
+
+    def roster_at(self, commit: str) -> Roster:
+        text = self.repo.read_text(f"{commit}:{ROSTER_PATH}")
+        if text is None:
+            raise missing_file(ROSTER_PATH)
+        return parse_roster(text, ROSTER_PATH)
+
+    def load_branch(self, tip: BranchTip) -> Loaded:
+        path = f"{PROPOSALS_DIR}/{tip.name}.md"
+        text = self.repo.read_text(f"{tip.sha}:{path}")
+        if text is None:
+            return Loaded(
+                tip.name,
+                tip,
+                error=f"{path} (branche {BRANCH_PREFIX}{tip.name}) : fichier de proposition introuvable.",
+            )
+        try:
+            proposal = parse_proposal(text, path, f"branche {BRANCH_PREFIX}{tip.name}")
+        except AssembleeError as exc:
+            return Loaded(tip.name, tip, error=exc.message)
+        return Loaded(tip.name, tip, proposal)
+
+    def open_proposals(self) -> list[Loaded]:
+        return [self.load_branch(tip) for tip in self.snapshot.branches.values()]
+
+    def decided_names(self) -> list[str]:
+        """Names (`NNNN-slug`) of proposal files on the trunk, in id order."""
+        names = []
+        for entry in self.repo.tree(f"{self.trunk}:{PROPOSALS_DIR}"):
+            if entry.kind == "blob" and entry.name.endswith(".md"):
+                name = entry.name.removesuffix(".md")
+                if parse_name(name):
+                    names.append(name)
+        return sorted(names, key=lambda n: parse_name(n) or (0, ""))
+
+    def load_decided(self, name: str, commit: str | None = None) -> Loaded:
+        path = f"{PROPOSALS_DIR}/{name}.md"
+        text = self.repo.read_text(f"{commit or self.trunk}:{path}")
+        if text is None:
+            return Loaded(name, None, error=f"{path} : fichier introuvable sur main.")
+        try:
+            return Loaded(name, None, parse_proposal(text, path, "main"))
+        except AssembleeError as exc:
+            return Loaded(name, None, error=exc.message)
+
+    def all_numbers(self) -> set[int]:
+        names: Iterable[str] = [
+            *self.snapshot.branches,
+            *self.snapshot.archives,
+            *self.decided_names(),
+        ]
+        return {parsed[0] for parsed in map(parse_name, names) if parsed}
+
+    def find(self, ident: str) -> tuple[str, BranchTip | None]:
+        """Resolve `7`, `0007`, `0007-slug` or `proposition/0007-slug` to a proposal name and
+        its open branch (None when it is decided and only on main)."""
+        wanted = _parse_ident(ident)
+        for name, tip in self.snapshot.branches.items():
+            if parse_name(name) and parse_name(name)[0] == wanted:  # type: ignore[index]
+                return name, tip
+        for name in self.decided_names():
+            if parse_name(name)[0] == wanted:  # type: ignore[index]
+                return name, None
+        raise AssembleeError(
+            f"Aucune proposition n°{wanted} : « assemblee status » liste les propositions ouvertes."
+        )
+
+    # -- versions of the text ---------------------------------------------------------------
+
+    def changed_paths(self, tip: str) -> list[str]:
+        """Files the proposal changes, compared with where it forked from the trunk."""
+        base = self.repo.merge_base(self.trunk, tip) or self.trunk
+        return sorted(
+            change.path
+            for change in self.repo.changes(base, tip)
+            if not change.path.startswith(f"{PROPOSALS_DIR}/")
+        )
+
+    def text_version(self, tip: str, paths: Iterable[str]) -> str:
+        """A short fingerprint of the proposed text: the content of the changed files. A rebase
+        that leaves them the same keeps the version (and so the votes)."""
+        lines = [f"{path} {self.repo.resolve(f'{tip}:{path}') or '-'}" for path in sorted(paths)]
+        if not lines:
+            return EMPTY_VERSION
+        return hashlib.sha1("\n".join(lines).encode()).hexdigest()[:12]
+
+    def current_version(self, tip: str) -> str:
+        return self.text_version(tip, self.changed_paths(tip))
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def commit_proposal(
+        self,
+        proposal: Proposal,
+        parent: str,
+        message: str,
+        extra: Mapping[str, bytes | None] | None = None,
+        author: object = None,
+    ) -> str:
+        """A commit on top of `parent` whose only changes are the proposal file (and `extra`)."""
+        changes: dict[str, bytes | None] = dict(extra or {})
+        changes[proposal.path] = dump_proposal(proposal).encode()
+        tree = self.repo.write_tree(parent, changes)
+        from assemblee_cli.gitrepo import Identity
+
+        return self.repo.commit_tree(
+            tree, [parent], message, author=author if isinstance(author, Identity) else None
+        )
+
+    def local_branch_ref(self, name: str) -> str:
+        return f"refs/heads/{BRANCH_PREFIX}{name}"
+
+
+def _parse_ident(ident: str) -> int:
+    text = ident.strip()
+    parsed = parse_name(text)
+    if parsed:
+        return parsed[0]
+    if text.isdigit() and int(text) > 0:
+        return int(text)
+    raise AssembleeError(
+        f"« {ident} » n'est pas un numéro de proposition : donnez par exemple 7, 0007 ou "
+        "proposition/0007-titre."
+    )
+
+
+def open_assembly(path: Path, *, offline: bool) -> Assembly:
+    from assemblee_cli.gitrepo import open_repo
+
+    repo = open_repo(path)
+    operation = repo.operation_in_progress()
+    if operation:
+        raise GitError(
+            f"Le dépôt est au milieu d'{operation} : terminez-le ou annulez-le (git status vous "
+            "guide) avant d'utiliser assemblee ; rien n'a été modifié."
+        )
+    return Assembly(repo, offline=offline)
+
+
+__all__ = ["Assembly", "BranchTip", "Loaded", "open_assembly", "short_ref"]

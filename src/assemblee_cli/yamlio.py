@@ -1,0 +1,120 @@
+"""Strict YAML reading and stable YAML writing.
+
+PyYAML speaks YAML 1.1, where `no` is False, `12:30` is 750 and `0755` is octal. The loader here
+keeps only `true`/`false` as booleans, plain decimal integers and floats, and leaves everything
+else (dates, times, `no`) a string, so files edited by hand mean what they say. It also records
+the line of every key, so that validation errors can name it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from assemblee_cli.errors import AssembleeError
+
+Path = tuple[str | int, ...]
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2-like implicit types."""
+
+
+_StrictLoader.yaml_implicit_resolvers = {}
+for _tag, _pattern, _first in (
+    ("tag:yaml.org,2002:bool", r"^(?:true|false|True|False|TRUE|FALSE)$", "tTfF"),
+    ("tag:yaml.org,2002:int", r"^[-+]?[0-9]+$", "-+0123456789"),
+    ("tag:yaml.org,2002:float", r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)$", "-+0123456789."),
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+):
+    _StrictLoader.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    return int(str(loader.construct_scalar(node)))
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
+@dataclass(frozen=True)
+class Document:
+    """Parsed YAML data with the line (1-based) of every mapping key and sequence item."""
+
+    data: Any
+    lines: dict[Path, int]
+
+    def line(self, path: Path) -> int | None:
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return None
+
+
+def _collect_lines(node: yaml.Node, path: Path, lines: dict[Path, int]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
+            lines[(*path, key)] = key_node.start_mark.line + 1
+            _collect_lines(value_node, (*path, key), lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lines[(*path, index)] = item.start_mark.line + 1
+            _collect_lines(item, (*path, index), lines)
+
+
+def load_yaml(text: str, source: str, line_offset: int = 0) -> Document:
+    """Parse `text`; a syntax error becomes one French sentence naming `source` and the line."""
+    if len(text) > 2_000_000:
+        raise AssembleeError(f"{source} : fichier trop volumineux pour être lu.")
+    try:
+        loader = _StrictLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f", ligne {mark.line + 1 + line_offset}" if mark is not None else ""
+        problem = exc.problem or exc.context or "syntaxe invalide"
+        raise AssembleeError(
+            f"{source}{where} : YAML invalide ({problem}) ; corrigez le fichier."
+        ) from None
+    except yaml.YAMLError as exc:
+        raise AssembleeError(f"{source} : YAML invalide ({exc}) ; corrigez le fichier.") from None
+    lines: dict[Path, int] = {}
+    if node is not None:
+        _collect_lines(node, (), lines)
+        if line_offset:
+            lines = {path: line + line_offset for path, line in lines.items()}
+    return Document(data, lines)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style, readable unicode, multi-line strings as literal blocks."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if "\n" in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def dump_yaml(data: Any) -> str:
+    """Dump with stable (insertion) key order; strings that look like other types are quoted."""
+    return yaml.dump(
+        data,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100,
+    )
