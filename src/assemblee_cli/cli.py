@@ -247,6 +247,7 @@ def vote(
 def status(offline: Offline = False, as_json: Json = False) -> None:
     """Les propositions ouvertes (échéance, temps restant, décompte, votre avis), puis les dernières décisions."""
     from assemblee_cli import services
+    from assemblee_cli.core.tally import Tally
     from assemblee_cli.render import render_status
     from assemblee_cli.views import proposal_json
 
@@ -263,9 +264,7 @@ def status(offline: Offline = False, as_json: Json = False) -> None:
                     }
                     for v in view.open
                 ],
-                "decisions": [
-                    proposal_json(p, p.round.tally or services.Tally()) for p in view.decided
-                ],
+                "decisions": [proposal_json(p, p.round.tally or Tally()) for p in view.decided],
                 "erreurs": view.errors,
             }
         )

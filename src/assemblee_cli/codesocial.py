@@ -12,9 +12,9 @@ from typing import Any
 
 from assemblee_cli.core.members import ROLES, Member, Roster
 from assemblee_cli.core.rules import DecisionRules, MeetingRules, MovedMeeting, Rules
-from assemblee_cli.errors import ConfigError
-from assemblee_cli.schema import Reader
-from assemblee_cli.yamlio import Path, dump_yaml, load_yaml
+from assemblee_cli.errors import AssembleeError, ConfigError
+from assemblee_cli.schema import Reader, dotted
+from assemblee_cli.yamlio import Document, Path, dump_yaml, load_yaml
 
 RULES_PATH = "codesocial/regles.yml"
 ROSTER_PATH = "codesocial/membres.yml"
@@ -37,8 +37,18 @@ _DECISION_KEYS = (
 )
 
 
+def _load(text: str, source: str) -> Document:
+    """Parse YAML; a syntax error is a ConfigError too (the file is malformed)."""
+    try:
+        return load_yaml(text, source)
+    except ConfigError:
+        raise
+    except AssembleeError as exc:
+        raise ConfigError(exc.message) from None
+
+
 def parse_rules(text: str, source: str = RULES_PATH) -> Rules:
-    document = load_yaml(text, source)
+    document = _load(text, source)
     return rules_from_data(document.data, Reader(document, source, ConfigError))
 
 
@@ -68,7 +78,7 @@ def _timezone(reader: Reader, value: Any, path: Path) -> str:
 
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Europe" is a directory
         reader.fail_key(path, "un fuseau horaire connu, par exemple Europe/Paris", value)
     return name
 
@@ -166,11 +176,11 @@ def rules_to_data(rules: Rules) -> dict[str, Any]:
 
 
 def parse_roster(text: str, source: str = ROSTER_PATH) -> Roster:
-    document = load_yaml(text, source)
+    document = _load(text, source)
     reader = Reader(document, source, ConfigError)
     items = reader.sequence(document.data, ())
     members: list[Member] = []
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     for index, item in enumerate(items):
         path: Path = (index,)
         entry = reader.mapping(item, path, ("nom", "email"), ("depuis", "roles", "cle_ssh"))
@@ -178,8 +188,13 @@ def parse_roster(text: str, source: str = ROSTER_PATH) -> Roster:
         if "@" not in email or " " in email:
             reader.fail_key((index, "email"), "une adresse électronique", email)
         if email.lower() in seen:
-            reader.fail((index, "email"), f"l'adresse « {email} » figure deux fois dans la liste.")
-        seen.add(email.lower())
+            first = dotted((seen[email.lower()], "email"))
+            reader.fail(
+                (index, "email"),
+                f"la clé « {dotted((index, 'email'))} » reprend l'adresse « {email} », qui "
+                f"figure déjà en « {first} » : chaque membre n'apparaît qu'une fois.",
+            )
+        seen[email.lower()] = index
         roles = tuple(
             reader.choice(role, (index, "roles", r), ROLES)
             for r, role in enumerate(reader.sequence(entry.get("roles"), (index, "roles")))

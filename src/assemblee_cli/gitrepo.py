@@ -85,13 +85,15 @@ class GitRepo:
         check: bool = True,
     ) -> tuple[int, str, str]:
         """Run `git ARGS`; returns (status, stdout, stderr). Raises GitError when `check`."""
-        stdin: Any = None
-        handle = None
-        if input is not None:
-            handle = tempfile.TemporaryFile()
-            handle.write(input)
-            handle.seek(0)
-            stdin = handle
+        with tempfile.TemporaryFile() as handle:
+            if input is not None:
+                handle.write(input)
+                handle.seek(0)
+            return self._execute(args, handle if input is not None else None, env, check)
+
+    def _execute(
+        self, args: Sequence[str], stdin: Any, env: Mapping[str, str] | None, check: bool
+    ) -> tuple[int, str, str]:
         try:
             status, out, err = self.git.execute(
                 ["git", *args],
@@ -106,9 +108,6 @@ class GitRepo:
             raise GitError(
                 f"Impossible de lancer git ({exc}) : vérifiez que git est installé."
             ) from None
-        finally:
-            if handle is not None:
-                handle.close()
         out_text = str(out)
         err_text = str(err)
         if check and status != 0:
@@ -126,13 +125,19 @@ class GitRepo:
 
     # -- reading objects (one persistent cat-file process) ---------------------------------
 
-    def read(self, spec: str) -> bytes | None:
-        """Content of an object (`rev:path`, a sha), or None when it does not exist."""
+    def _object(self, spec: str) -> tuple[str, str, bytes] | None:
+        """(sha, type, content) through the persistent `cat-file --batch`, or None."""
         try:
-            _sha, _kind, _size, data = self.git.get_object_data(spec)
+            sha, kind, _size, data = self.git.get_object_data(spec)
         except ValueError:
             return None
-        return bytes(data)
+        raw: Any = (sha, kind, data)
+        return raw[0].decode(), raw[1].decode(), bytes(raw[2])
+
+    def read(self, spec: str) -> bytes | None:
+        """Content of an object (`rev:path`, a sha), or None when it does not exist."""
+        found = self._object(spec)
+        return None if found is None else found[2]
 
     def read_text(self, spec: str) -> str | None:
         data = self.read(spec)
@@ -144,16 +149,15 @@ class GitRepo:
             sha, _kind, _size = self.git.get_object_header(spec)
         except ValueError:
             return None
-        return sha.decode()
+        raw: Any = sha
+        return str(raw.decode())
 
     def tree(self, spec: str) -> list[TreeEntry]:
         """Entries of a tree (`rev:dir` or `rev^{tree}`), parsed from the raw object."""
-        try:
-            _sha, kind, _size, data = self.git.get_object_data(spec)
-        except ValueError:
+        found = self._object(spec)
+        if found is None or found[1] != "tree":
             return []
-        if kind != b"tree":
-            return []
+        data = found[2]
         entries: list[TreeEntry] = []
         index = 0
         while index < len(data):
@@ -168,13 +172,10 @@ class GitRepo:
 
     def commit_info(self, spec: str) -> dict[str, str]:
         """Headers of a commit object: tree, parents (space separated), author, committer."""
-        try:
-            _sha, kind, _size, data = self.git.get_object_data(spec)
-        except ValueError:
+        found = self._object(spec)
+        if found is None or found[1] != "commit":
             return {}
-        if kind != b"commit":
-            return {}
-        head, _, message = bytes(data).partition(b"\n\n")
+        head, _, message = found[2].partition(b"\n\n")
         info: dict[str, str] = {"parents": "", "message": message.decode(errors="replace")}
         for line in head.decode(errors="replace").splitlines():
             key, _, value = line.partition(" ")

@@ -91,10 +91,10 @@ def dump_proposal(proposal: Proposal) -> str:
 
 
 def split_frontmatter(text: str, source: str) -> tuple[str, str]:
-    import frontmatter
+    from frontmatter.default_handlers import YAMLHandler
 
     text = text.removeprefix("\ufeff")
-    handler = frontmatter.YAMLHandler()
+    handler = YAMLHandler()
     if not handler.detect(text):
         raise ProposalFileError(
             f"{source}, ligne 1 : le fichier doit commencer par un en-tête YAML entre deux "
@@ -104,9 +104,19 @@ def split_frontmatter(text: str, source: str) -> tuple[str, str]:
         header, body = handler.split(text)
     except ValueError:
         raise ProposalFileError(
-            f"{source} : l'en-tête YAML n'est pas fermé par une ligne « --- »."
+            f"{source}, ligne 1 : l'en-tête YAML ouvert ici n'est pas fermé par une ligne « --- »."
         ) from None
     return header, body
+
+
+def _header_line_offset(text: str) -> int:
+    """Lines of the file before the header text returned by split_frontmatter: the header
+    starts right after the opening « --- » match, which may swallow blank lines."""
+    from frontmatter.default_handlers import YAMLHandler
+
+    text = text.removeprefix("\ufeff")
+    match = YAMLHandler.FM_BOUNDARY.search(text)
+    return text[: match.end()].count("\n") if match else 0
 
 
 def parse_proposal(text: str, path: str, where: str | None = None) -> Proposal:
@@ -115,7 +125,7 @@ def parse_proposal(text: str, path: str, where: str | None = None) -> Proposal:
     source = f"{path} ({where})" if where else path
     header, body = split_frontmatter(text, source)
     try:
-        document = load_yaml(header, source, line_offset=1)
+        document = load_yaml(header, source, line_offset=_header_line_offset(text))
     except Exception as exc:  # the YAML layer already words it in French
         raise ProposalFileError(str(exc)) from None
     reader = Reader(document, source, ProposalFileError)

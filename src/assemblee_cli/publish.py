@@ -4,6 +4,7 @@ ever moved forward, and only when nothing of theirs would be touched."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -82,20 +83,14 @@ def _mirror_locally(assembly: Assembly, updates: Sequence[RefUpdate], remote: st
         if tracking is not None:
             moves.append((tracking, update.new, update.old_remote))
         local = update.shared_ref
-        if update.kind == "branch" and update.old_local is not None and local != checked_out:
-            if update.old_local == update.old_remote:
-                moves.append((local, update.new, update.old_local))
-        if (
-            update.kind == "trunk"
-            and local != checked_out
-            and update.old_local == update.old_remote
-        ):
-            if update.old_local is not None and update.new is not None:
-                moves.append((local, update.new, update.old_local))
-    try:
+        follows = update.old_local is not None and update.old_local == update.old_remote
+        if update.kind == "branch" and follows and local != checked_out:
+            moves.append((local, update.new, update.old_local))
+        if update.kind == "trunk" and follows and local != checked_out and update.new:
+            moves.append((local, update.new, update.old_local))
+    # The remote has the truth; should this fail, the next fetch brings the local view in line.
+    with contextlib.suppress(GitError):
         repo.update_refs(moves)
-    except GitError:
-        pass  # the remote has the truth; the next fetch brings the local view in line
 
 
 def _move_local(assembly: Assembly, updates: Sequence[RefUpdate]) -> None:

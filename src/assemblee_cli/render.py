@@ -12,7 +12,28 @@ from assemblee_cli.services import ShowView, StatusView
 
 
 def _tally_short(tally: Tally) -> str:
-    return f"{tally.agree} ✓  {tally.abstain} ∅  {tally.disagree} ✗  {tally.block} ⛔"
+    return f"{tally.agree}/{tally.abstain}/{tally.disagree}/{tally.block}"
+
+
+def _short_instant(moment: Any, tz: ZoneInfo) -> str:
+    local = moment.astimezone(tz)
+    days = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
+    months = (
+        "janv.",
+        "févr.",
+        "mars",
+        "avr.",
+        "mai",
+        "juin",
+        "juil.",
+        "août",
+        "sept.",
+        "oct.",
+        "nov.",
+        "déc.",
+    )
+    minutes = f"{local.minute:02d}" if local.minute else ""
+    return f"{days[local.weekday()]} {local.day} {months[local.month - 1]} {local.hour} h {minutes}".rstrip()
 
 
 def render_status(console: Any, view: StatusView) -> None:
@@ -20,25 +41,22 @@ def render_status(console: Any, view: StatusView) -> None:
 
     if view.open:
         table = Table(title="Propositions en cours", title_justify="left")
-        for column in (
-            "n°",
-            "titre",
-            "statut",
-            "échéance",
-            "reste",
-            "d'accord/abst./pas d'acc./blocage",
-            "vous",
-        ):
-            table.add_column(column)
+        table.add_column("n°", justify="right")
+        table.add_column("titre", ratio=3)
+        table.add_column("statut", ratio=2)
+        table.add_column("échéance", ratio=2)
+        table.add_column("reste")
+        table.add_column("✓/∅/✗/⛔", no_wrap=True)
+        table.add_column("vous", ratio=2)
         for item in view.open:
             p = item.proposal
             tz = ZoneInfo(p.rules.timezone)
             if p.status is lc.Status.OPEN:
                 left = format_duration(p.round.deadline - view.now)
-                deadline = format_instant(p.round.deadline, tz)
+                deadline = _short_instant(p.round.deadline, tz)
             else:
                 left = "—"
-                deadline = "en attente d'un nouveau tour"
+                deadline = "nouveau tour à décider"
             state = lc.STATUS_LABELS[p.status]
             if p.round.number > 1:
                 state += f" (tour {p.round.number}, {lc.MODE_LABELS[p.round.mode]})"
@@ -49,10 +67,11 @@ def render_status(console: Any, view: StatusView) -> None:
                 if view.me is None
                 else CHOICE_LABELS[item.my_vote.choice]
                 if item.my_vote
-                else "pas encore positionné·e"
+                else "pas encore"
             )
             table.add_row(str(p.id), p.title, state, deadline, left, _tally_short(item.tally), mine)
         console.print(table)
+        console.print("✓ d'accord, ∅ s'abstient, ✗ pas d'accord, ⛔ blocage", style="dim")
     else:
         console.print("Aucune proposition en cours.")
     if view.decided:
@@ -60,7 +79,13 @@ def render_status(console: Any, view: StatusView) -> None:
         for p in view.decided:
             tz = ZoneInfo(p.rules.timezone)
             when = format_instant(p.decided_at, tz) if p.decided_at else ""
-            tally = f" ({p.round.tally.describe()})" if p.round.tally else ""
+            tally = ""
+            if p.round.tally is not None:
+                tally = (
+                    f" ({p.round.tally.describe()})"
+                    if p.round.tally.total
+                    else " (sans aucun avis)"
+                )
             console.print(
                 f"  n°{p.id} « {p.title} » : {lc.STATUS_LABELS[p.status]}, {lc.MODE_LABELS[p.round.mode]}, le {when}{tally}"
             )

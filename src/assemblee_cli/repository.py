@@ -140,9 +140,9 @@ class Assembly:
                 continue
             local, remote_sha = locals_.get(name), remotes_.get(name)
             preferred = remote_sha if self.online else local
-            sha = preferred or local or remote_sha
-            assert sha is not None
-            snapshot.branches[name] = BranchTip(name, sha, local, remote_sha)
+            tip_sha = preferred or local or remote_sha
+            assert tip_sha is not None
+            snapshot.branches[name] = BranchTip(name, tip_sha, local, remote_sha)
         return snapshot
 
     @property

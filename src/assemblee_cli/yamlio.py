@@ -34,7 +34,12 @@ for _tag, _pattern, _first in (
 
 
 def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
-    return int(str(loader.construct_scalar(node)))
+    try:
+        return int(str(loader.construct_scalar(node)))
+    except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
+        raise yaml.constructor.ConstructorError(
+            None, None, "nombre entier trop long", node.start_mark
+        ) from None
 
 
 _StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
@@ -87,6 +92,10 @@ def load_yaml(text: str, source: str, line_offset: int = 0) -> Document:
         ) from None
     except yaml.YAMLError as exc:
         raise AssembleeError(f"{source} : YAML invalide ({exc}) ; corrigez le fichier.") from None
+    except RecursionError:
+        raise AssembleeError(
+            f"{source} : YAML invalide (imbrication trop profonde) ; corrigez le fichier."
+        ) from None
     lines: dict[Path, int] = {}
     if node is not None:
         _collect_lines(node, (), lines)
@@ -99,9 +108,18 @@ class _Dumper(yaml.SafeDumper):
     """Block style, readable unicode, multi-line strings as literal blocks."""
 
 
+def _read_as_other_type(value: str) -> bool:
+    """Would the strict loader read this plain scalar as a boolean, number or null? PyYAML's
+    dumper quotes by YAML 1.1 rules, which miss some (`09`, `0189`: not 1.1 integers)."""
+    resolvers = _StrictLoader.yaml_implicit_resolvers.get(value[:1], [])
+    return any(pattern.match(value) for _tag, pattern in resolvers)
+
+
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     if "\n" in value:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    if _read_as_other_type(value):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="'")
     return dumper.represent_scalar("tag:yaml.org,2002:str", value)
 
 

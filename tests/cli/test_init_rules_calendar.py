@@ -1,0 +1,211 @@
+"""`assemblee init`, `rules` and `calendar` through the command line, on real repositories."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture()
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "home"
+    folder.mkdir()
+    monkeypatch.setenv("HOME", str(folder))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.delenv("ASSEMBLEE_NOW", raising=False)
+    for name in (
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_AUTHOR_NAME",
+        "GIT_AUTHOR_EMAIL",
+        "GIT_COMMITTER_NAME",
+        "GIT_COMMITTER_EMAIL",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    git(folder, "config", "--global", "user.name", "Alice Martin")
+    git(folder, "config", "--global", "user.email", "alice@exemple.org")
+    git(folder, "config", "--global", "init.defaultBranch", "main")
+    return folder
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def cli(cwd: Path, *args: str, now: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    if now:
+        env["ASSEMBLEE_NOW"] = now
+    proc = subprocess.run(
+        [sys.executable, "-m", "assemblee_cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc
+
+
+def test_init_creates_a_code_social_with_a_first_commit_on_main(home: Path, tmp_path: Path) -> None:
+    proc = cli(tmp_path, "init", "roubaix", "--nom", "Assemblée des communs de Roubaix")
+    assert proc.returncode == 0, proc.stderr
+    repo = tmp_path / "roubaix"
+    assert git(repo, "branch", "--show-current").strip() == "main"
+    assert git(repo, "rev-list", "--count", "main").strip() == "1"
+    assert git(repo, "status", "--porcelain") == ""
+    files = git(repo, "ls-files").split()
+    assert "codesocial/regles.yml" in files and "codesocial/membres.yml" in files
+    assert [f for f in files if f.startswith("sections/")] == sorted(
+        f for f in files if f.startswith("sections/")
+    )
+    assert len([f for f in files if f.startswith("sections/")]) == 5
+    roster = (repo / "codesocial" / "membres.yml").read_text(encoding="utf-8")
+    assert "email: alice@exemple.org" in roster and "nom: Alice Martin" in roster
+    rules = json.loads(cli(repo, "rules", "--json").stdout)
+    assert rules["regles"]["nom"] == "Assemblée des communs de Roubaix"
+    assert rules["regles"]["decision"]["duree_minimale_heures"] == 72
+    assert rules["membres"] == 1
+    droits = (repo / "sections" / "04-droits.md").read_text(encoding="utf-8")
+    assert "[à compléter]" in droits
+
+
+def test_init_refuses_to_overwrite_an_existing_code_social(home: Path, tmp_path: Path) -> None:
+    assert cli(tmp_path, "init", "a").returncode == 0
+    before = git(tmp_path / "a", "rev-parse", "HEAD")
+    proc = cli(tmp_path, "init", "a")
+    assert proc.returncode == 1
+    assert "contient déjà un code social" in proc.stderr
+    assert git(tmp_path / "a", "rev-parse", "HEAD") == before
+
+
+def test_init_refuses_without_a_git_identity(home: Path, tmp_path: Path) -> None:
+    git(home, "config", "--global", "--unset", "user.email")
+    git(home, "config", "--global", "--unset", "user.name")
+    env_free = tmp_path / "x"
+    proc = cli(tmp_path, "init", str(env_free))
+    assert proc.returncode == 1
+    assert "identité git" in proc.stderr
+    assert not (env_free / "codesocial").exists()
+
+
+def test_init_from_duplicates_the_lille_code_social_with_a_fresh_history(
+    home: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "lille"
+    git(tmp_path, "clone", "--quiet", str(ROOT), str(source))
+    proc = cli(tmp_path, "init", "copie", "--from", str(source))
+    assert proc.returncode == 0, proc.stderr
+    copy = tmp_path / "copie"
+    assert git(copy, "rev-list", "--count", "main").strip() == "1"
+    message = git(copy, "log", "-1", "--format=%B")
+    source_head = git(source, "rev-parse", "HEAD").strip()
+    assert "dupliqué depuis" in message and source_head[:12] in message
+    for section in (source / "sections").iterdir():
+        assert (copy / "sections" / section.name).read_bytes() == section.read_bytes()
+    assert (copy / "codesocial" / "regles.yml").read_bytes() == (
+        source / "codesocial" / "regles.yml"
+    ).read_bytes()
+    roster = (copy / "codesocial" / "membres.yml").read_text(encoding="utf-8")
+    assert "alice@exemple.org" in roster
+    assert not list((copy / "proposals").glob("0*.md"))
+
+
+def test_init_from_refuses_a_folder_that_is_not_a_code_social(home: Path, tmp_path: Path) -> None:
+    other = tmp_path / "autre"
+    other.mkdir()
+    git(other, "init", "--quiet")
+    (other / "x.txt").write_text("x", encoding="utf-8")
+    git(other, "add", ".")
+    git(other, "commit", "--quiet", "-m", "x")
+    proc = cli(tmp_path, "init", "copie", "--from", str(other))
+    assert proc.returncode == 1
+    assert "n'est pas un code social" in proc.stderr
+    missing = cli(tmp_path, "init", "copie2", "--from", str(tmp_path / "nulle-part"))
+    assert missing.returncode == 1
+    assert "Impossible de lire" in missing.stderr
+
+
+def test_rules_reads_the_rules_in_force_on_main_in_plain_french(home: Path, tmp_path: Path) -> None:
+    cli(tmp_path, "init", "a")
+    repo = tmp_path / "a"
+    proc = cli(repo, "rules")
+    assert proc.returncode == 0, proc.stderr
+    for words in (
+        "72 h hors samedis, dimanches et jours fériés",
+        "blocage doit être argumenté",
+        "même sans aucun avis",
+        "2/3",
+        "3 mois",
+        "dernier jeudi",
+    ):
+        assert words in proc.stdout
+    rules_file = repo / "codesocial" / "regles.yml"
+    rules_file.write_text(
+        rules_file.read_text(encoding="utf-8").replace(
+            "duree_minimale_heures: 72", "duree_minimale_heures: 96"
+        ),
+        encoding="utf-8",
+    )
+    assert "72 h" in cli(repo, "rules").stdout, "uncommitted edits are not the rules in force"
+    git(repo, "commit", "--quiet", "-am", "96 h")
+    assert "96 h" in cli(repo, "rules").stdout
+
+
+def test_rules_names_file_key_and_line_of_a_broken_rules_file(home: Path, tmp_path: Path) -> None:
+    cli(tmp_path, "init", "a")
+    repo = tmp_path / "a"
+    rules_file = repo / "codesocial" / "regles.yml"
+    rules_file.write_text(
+        rules_file.read_text(encoding="utf-8").replace(
+            "jours_entre_tours: 7", "jours_entre_tours: sept"
+        ),
+        encoding="utf-8",
+    )
+    git(repo, "commit", "--quiet", "-am", "cassé")
+    proc = cli(repo, "rules")
+    assert proc.returncode == 1
+    assert "codesocial/regles.yml, ligne" in proc.stderr
+    assert "decision.jours_entre_tours" in proc.stderr
+
+
+def test_calendar_shows_the_deadline_of_a_proposal_opened_now(home: Path, tmp_path: Path) -> None:
+    cli(tmp_path, "init", "a")
+    repo = tmp_path / "a"
+    proc = cli(repo, "calendar", "--json", now="2026-11-26T10:00:00+01:00")
+    data = json.loads(proc.stdout)
+    assert data["echeance_si_ouverte_maintenant"] == "2026-12-01T09:00:00Z"
+    assert data["reunions"][0]["date"] == "2026-11-26T18:00:00Z"
+    assert data["reunions"][1]["date"] == "2026-12-31T18:00:00Z"
+    text = cli(repo, "calendar", now="2026-11-10T10:00:00+01:00").stdout
+    assert "lundi 16 novembre 2026 à 10 h" in text  # Armistice (Wed) not counted
+    assert "2026-11-11" in text and "Armistice" in text
+
+
+def test_outside_a_repository_commands_say_so_in_french(home: Path, tmp_path: Path) -> None:
+    proc = cli(tmp_path, "status")
+    assert proc.returncode == 1
+    assert "dépôt git" in proc.stderr
+
+
+def test_bad_clock_is_refused(home: Path, tmp_path: Path) -> None:
+    cli(tmp_path, "init", "a")
+    proc = cli(tmp_path / "a", "calendar", now="demain")
+    assert proc.returncode == 1
+    assert "ASSEMBLEE_NOW" in proc.stderr
+
+
+def test_help_is_in_french(home: Path, tmp_path: Path) -> None:
+    proc = cli(tmp_path, "--help")
+    assert proc.returncode == 0
+    assert "code social" in proc.stdout
+    assert "Se positionner" in cli(tmp_path, "vote", "--help").stdout
