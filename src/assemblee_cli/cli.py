@@ -367,21 +367,21 @@ def withdraw(ident: Ident, offline: Offline = False) -> None:
 
 def run(argv: list[str] | None = None) -> int:
     """Entry point: one place turns errors into a French sentence and an exit code."""
-    import click
+    click = _click_exceptions()
 
     try:
         result = app(args=argv, standalone_mode=False, prog_name="assemblee")
     except AssembleeError as exc:
         sys.stderr.write(exc.message.rstrip() + "\n")
         return exc.exit_code
-    except click.exceptions.NoArgsIsHelpError as exc:
+    except click.NoArgsIsHelpError as exc:
         if exc.ctx is not None:
             sys.stdout.write(exc.ctx.get_help() + "\n")
         return 0
     except click.UsageError as exc:
         sys.stderr.write(_usage_message(exc) + "\n")
         return 2
-    except click.exceptions.Abort:
+    except (typer.Abort, *_click_aborts()):
         sys.stderr.write("Interrompu.\n")
         return 130
     except KeyboardInterrupt:
@@ -390,18 +390,44 @@ def run(argv: list[str] | None = None) -> int:
     return result if isinstance(result, int) else 0
 
 
+def _click_exceptions() -> Any:
+    """The exception classes of the click that typer runs on: recent typer (0.2x) bundles its
+    own copy (typer._click), older ones use the click package."""
+    try:
+        from typer._click import exceptions
+    except ImportError:  # pragma: no cover - older typer
+        from click import exceptions
+    return exceptions
+
+
+def _click_aborts() -> tuple[type[BaseException], ...]:
+    abort = getattr(_click_exceptions(), "Abort", None)
+    return (abort,) if isinstance(abort, type) else ()
+
+
+def _param_name(param: Any) -> str:
+    """How a parameter is named to the user (click has `human_readable_name`, typer's bundled
+    click does not)."""
+    named = getattr(param, "human_readable_name", None)
+    if named:
+        return str(named)
+    opts = getattr(param, "opts", None)
+    if opts and str(opts[0]).startswith("-"):
+        return str(opts[0])
+    return str(getattr(param, "metavar", None) or getattr(param, "name", None) or "?").upper()
+
+
 def _usage_message(exc: Any) -> str:
-    import click
+    click = _click_exceptions()
 
     command = exc.ctx.command_path if exc.ctx is not None else "assemblee"
     hint = f"Voir « {command} --help »."
     if isinstance(exc, click.MissingParameter) and exc.param is not None:
-        name = exc.param.human_readable_name if exc.param else "?"
-        return f"Il manque {name}. {hint}"
+        return f"Il manque {_param_name(exc.param)}. {hint}"
     if isinstance(exc, click.NoSuchOption):
         return f"Option inconnue : {exc.option_name}. {hint}"
     if isinstance(exc, click.BadParameter):
-        name = exc.param.human_readable_name if exc.param else "un paramètre"
+        name = _param_name(exc.param) if exc.param else "un paramètre"
         return f"Valeur invalide pour {name} : {exc.message}. {hint}"
     text = exc.format_message()
     if text.startswith("No such command"):
@@ -411,3 +437,5 @@ def _usage_message(exc: Any) -> str:
     if text.startswith("Got unexpected extra argument"):
         return f"Argument en trop. {hint}"
     return f"Utilisation incorrecte ({text}). {hint}"
+
+from assemblee_cli import cli_integrity  # noqa: E402,F401  (registers sync, verify, hook)

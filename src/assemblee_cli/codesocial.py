@@ -7,6 +7,7 @@ the key and the line.
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 from typing import Any
 
@@ -134,9 +135,16 @@ def _decision(reader: Reader, value: Any, path: Path) -> DecisionRules:
     )
 
 
+# "2/3", "0.75", "1": no exponent, which Fraction would expand (« 1e999999999 » never ends).
+_FRACTION = re.compile(r"[-+]?(?:[0-9]+/[0-9]+|[0-9]*\.[0-9]+|[0-9]+\.?)")
+
+
 def _fraction(reader: Reader, value: Any, path: Path) -> Fraction:
+    text = str(value).replace(" ", "")
+    if isinstance(value, bool) or len(text) > 40 or not _FRACTION.fullmatch(text):
+        reader.fail_key(path, "une fraction comme « 2/3 »", value)
     try:
-        result = Fraction(str(value).replace(" ", ""))
+        result = Fraction(text)
     except (ValueError, ZeroDivisionError):
         reader.fail_key(path, "une fraction comme « 2/3 »", value)
     if not 0 < result <= 1:

@@ -421,6 +421,18 @@ class GitRepo:
         )
         if status == 0:
             return PushResult(True, (), "")
+        refused_by_server = [
+            line for line in out.splitlines()
+            if line.startswith("!") and "remote rejected" in line and "atomic push failed" not in line
+        ]
+        if refused_by_server:
+            said = [
+                line.removeprefix("remote:").strip()
+                for line in err.splitlines()
+                if line.startswith("remote:") and line.removeprefix("remote:").strip()
+            ]
+            detail = " ".join(said) or refused_by_server[0].split("\t")[-1]
+            raise GitError(f"Le dépôt partagé « {remote} » a refusé l'écriture : {detail}")
         if rejected:
             return PushResult(False, rejected, out + err)
         raise GitError(explain_remote_failure(remote, err))
@@ -486,15 +498,13 @@ def open_repo(path: Path) -> GitRepo:
     import subprocess
 
     env = {k: v for k, v in os.environ.items() if k not in _STRIPPED}
+    base = ["git", "rev-parse", "--is-bare-repository", "--absolute-git-dir"]
     try:
         proc = subprocess.run(
-            ["git", "rev-parse", "--is-bare-repository", "--absolute-git-dir", "--show-toplevel"],
-            cwd=path,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
+            [*base, "--show-toplevel"], cwd=path, env=env, capture_output=True, text=True, check=False
         )
+        if proc.returncode != 0 and "work tree" in proc.stderr:  # a bare repository
+            proc = subprocess.run(base, cwd=path, env=env, capture_output=True, text=True, check=False)
     except FileNotFoundError:
         raise GitError("git est introuvable : installez git puis relancez.") from None
     except NotADirectoryError:

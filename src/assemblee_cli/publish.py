@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assemblee_cli.errors import AssembleeError, GitError
+from assemblee_cli.faults import checkpoint
 from assemblee_cli.proposalfile import BRANCH_PREFIX
 from assemblee_cli.repository import ARCHIVE_PREFIX, CLAIM_PREFIX, TRUNK, Assembly
 
@@ -47,6 +48,7 @@ class RefUpdate:
 def publish(assembly: Assembly, updates: Sequence[RefUpdate]) -> None:
     if not updates:
         return
+    checkpoint("publish:before")
     if assembly.online:
         _push(assembly, updates)
     else:
@@ -70,7 +72,9 @@ def _push(assembly: Assembly, updates: Sequence[RefUpdate]) -> None:
             "Le dépôt partagé a changé pendant l'opération (quelqu'un d'autre vient d'écrire) : "
             "rien n'a été publié ; relancez la commande."
         )
+    checkpoint("publish:pushed")
     _mirror_locally(assembly, updates, remote)
+    checkpoint("publish:mirrored")
 
 
 def _mirror_locally(assembly: Assembly, updates: Sequence[RefUpdate], remote: str) -> None:
@@ -111,6 +115,7 @@ def _move_local(assembly: Assembly, updates: Sequence[RefUpdate]) -> None:
             )
         moves.append((ref, update.new, update.old_local))
     repo.update_refs(moves)
+    checkpoint("publish:local-refs-moved")
     if worktree_move is not None:
         old, new = worktree_move
         repo.run("read-tree", "-m", "-u", old, new)

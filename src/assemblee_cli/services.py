@@ -4,9 +4,13 @@ Each function takes plain values and returns plain results; rendering is the CLI
 from __future__ import annotations
 
 import os
+import random
+import time as time_module
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from assemblee_cli.core import calendar
@@ -16,12 +20,14 @@ from assemblee_cli.core.members import Roster, normalise_email
 from assemblee_cli.core.rules import Rules
 from assemblee_cli.core.tally import Choice, Tally, parse_choice
 from assemblee_cli.errors import AssembleeError, RuleRefusal
+from assemblee_cli.faults import checkpoint
 from assemblee_cli.gitrepo import Identity
 from assemblee_cli.proposalfile import BRANCH_PREFIX, PROPOSALS_DIR, slugify
 from assemblee_cli.publish import PushConflict, RefUpdate, publish
 from assemblee_cli.repository import Assembly, BranchTip
 
-MAX_ATTEMPTS = 6
+MAX_ATTEMPTS = 100
+T = TypeVar("T")
 TEXT_DIRS = ("sections/", "codesocial/")
 
 
@@ -141,17 +147,20 @@ def _trunk_update(assembly: Assembly, new: str) -> RefUpdate:
     return RefUpdate("trunk", "main", new, snapshot.local_trunk, remote_sha)
 
 
-def _retrying(assembly: Assembly, attempt_once: object) -> object:
-    """Run a read-modify-publish step, again on a fresh read when someone wrote first."""
-    assert callable(attempt_once)
-    for attempt in range(MAX_ATTEMPTS):
+def _retrying(assembly: Assembly, attempt_once: Callable[[], T]) -> T:
+    """Run a read-modify-publish step; when someone else wrote first (the push or the
+    compare-and-swap was refused), read again and redo it, after a short random pause so
+    that many members voting at the same moment spread out."""
+    attempts = int(os.environ.get("ASSEMBLEE_TENTATIVES", MAX_ATTEMPTS))
+    for attempt in range(attempts):
         assembly.refresh(force=attempt > 0)
         try:
             return attempt_once()
         except PushConflict:
-            continue
+            if attempt + 1 < attempts:
+                time_module.sleep(random.uniform(0.05, 0.3) * min(attempt + 1, 5))
     raise AssembleeError(
-        f"Le dépôt partagé a changé {MAX_ATTEMPTS} fois pendant l'opération (beaucoup "
+        f"Le dépôt partagé a changé {attempts} fois pendant l'opération (beaucoup "
         "d'écritures simultanées) : relancez la commande dans un instant ; rien n'a été perdu."
     )
 
@@ -284,7 +293,7 @@ def propose(
         )
         return ProposeResult(proposal, what, tuple(files))
 
-    return _retrying(assembly, attempt)  # type: ignore[return-value]
+    return _retrying(assembly, attempt)
 
 
 def _refuse_duplicate(assembly: Assembly, version: str, files: list[str]) -> None:
@@ -364,7 +373,7 @@ def vote(
         publish(assembly, [_branch_update(tip, commit)])
         return VoteResult(updated, recorded, previous, amended)
 
-    return _retrying(assembly, attempt)  # type: ignore[return-value]
+    return _retrying(assembly, attempt)
 
 
 # -- status and show -----------------------------------------------------------------------
@@ -515,13 +524,14 @@ def close(assembly: Assembly, now: datetime, dry_run: bool = False) -> list[Clos
     def attempt() -> list[CloseItem]:
         plan = _plan_close(assembly, now, dry_run)
         if not dry_run:
+            checkpoint("close:planned")
             publish(assembly, plan.updates)
         return plan.items
 
     if dry_run:
         assembly.refresh()
         return attempt()
-    return _retrying(assembly, attempt)  # type: ignore[return-value]
+    return _retrying(assembly, attempt)
 
 
 def _plan_close(assembly: Assembly, now: datetime, dry_run: bool) -> _ClosePlan:
@@ -635,7 +645,7 @@ def relaunch(assembly: Assembly, now: datetime, ident: str, two_thirds: bool) ->
         publish(assembly, [_branch_update(tip, commit)])
         return updated
 
-    return _retrying(assembly, attempt)  # type: ignore[return-value]
+    return _retrying(assembly, attempt)
 
 
 def withdraw(assembly: Assembly, now: datetime, ident: str) -> lc.Proposal:
@@ -657,7 +667,7 @@ def withdraw(assembly: Assembly, now: datetime, ident: str) -> lc.Proposal:
         )
         return updated
 
-    return _retrying(assembly, attempt)  # type: ignore[return-value]
+    return _retrying(assembly, attempt)
 
 
 def rules_in_force(path: Path) -> tuple[Rules, Roster]:

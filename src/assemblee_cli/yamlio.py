@@ -60,16 +60,24 @@ class Document:
         return None
 
 
-def _collect_lines(node: yaml.Node, path: Path, lines: dict[Path, int]) -> None:
+def _collect_lines(
+    node: yaml.Node, path: Path, lines: dict[Path, int], seen: set[int] | None = None
+) -> None:
+    # Each node is visited once: an alias (`*a`) points back at its anchor's node, which may
+    # contain the alias itself (`&a [*a]`) or be shared exponentially (« billion laughs »).
+    seen = set() if seen is None else seen
+    if id(node) in seen:
+        return
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
             lines[(*path, key)] = key_node.start_mark.line + 1
-            _collect_lines(value_node, (*path, key), lines)
+            _collect_lines(value_node, (*path, key), lines, seen)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             lines[(*path, index)] = item.start_mark.line + 1
-            _collect_lines(item, (*path, index), lines)
+            _collect_lines(item, (*path, index), lines, seen)
 
 
 def load_yaml(text: str, source: str, line_offset: int = 0) -> Document:
@@ -83,6 +91,9 @@ def load_yaml(text: str, source: str, line_offset: int = 0) -> Document:
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
+        lines: dict[Path, int] = {}
+        if node is not None:
+            _collect_lines(node, (), lines)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f", ligne {mark.line + 1 + line_offset}" if mark is not None else ""
@@ -96,11 +107,8 @@ def load_yaml(text: str, source: str, line_offset: int = 0) -> Document:
         raise AssembleeError(
             f"{source} : YAML invalide (imbrication trop profonde) ; corrigez le fichier."
         ) from None
-    lines: dict[Path, int] = {}
-    if node is not None:
-        _collect_lines(node, (), lines)
-        if line_offset:
-            lines = {path: line + line_offset for path, line in lines.items()}
+    if line_offset:
+        lines = {path: line + line_offset for path, line in lines.items()}
     return Document(data, lines)
 
 

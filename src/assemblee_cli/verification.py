@@ -1,0 +1,392 @@
+"""`assemblee verify` and the server-side guard `assemblee hook pre-receive`.
+
+Both replay how proposal files changed, commit by commit, and check each change against the
+record it started from: who may write which vote, when, and what a closing may decide. `verify`
+reads the whole history with one `git log` and the persistent `cat-file --batch`, so its cost
+is linear in the history."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from assemblee_cli.codesocial import (
+    ROSTER_PATH,
+    RULES_PATH,
+    parse_roster,
+    parse_rules,
+    rules_to_data,
+)
+from assemblee_cli.core import lifecycle as lc
+from assemblee_cli.core.members import normalise_email
+from assemblee_cli.core.tally import Tally, consent_outcome, tally_votes, two_thirds_outcome
+from assemblee_cli.errors import AssembleeError
+from assemblee_cli.gitrepo import ZERO, GitRepo
+from assemblee_cli.proposalfile import FILE_PATTERN, PROPOSALS_DIR, parse_proposal
+from assemblee_cli.repository import Assembly
+
+TRAILER = "Assemblee-Proposition"
+
+
+@dataclass(frozen=True)
+class Finding:
+    proposal: str
+    commit: str | None
+    message: str
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+    proposals: set[str] = field(default_factory=set)
+    commits: int = 0
+    votes: int = 0
+    merges: int = 0
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    sha: str
+    parents: tuple[str, ...]
+    author: str
+    files: tuple[str, ...]
+
+
+def expected_tally(proposal: lc.Proposal, item: lc.Round) -> tuple[Tally, lc.Status]:
+    votes = [
+        v for v in proposal.votes if v.round == item.number and v.text_version == item.text_version
+    ]
+    tally = tally_votes(v.choice for v in votes)
+    rules = proposal.rules.decision
+    outcome = (
+        consent_outcome(tally, rules)
+        if item.mode is lc.Mode.CONSENT
+        else two_thirds_outcome(tally, rules)
+    )
+    return tally, lc.Status(outcome.value)
+
+
+def check_transition(
+    old: lc.Proposal | None,
+    new: lc.Proposal,
+    author: str,
+    files: Iterable[str],
+    now: datetime | None = None,
+) -> list[str]:
+    """What is wrong with one commit's change of one proposal file (French sentences).
+    `now` (the server's clock, for the pre-receive guard) refuses late votes and early closings."""
+    author = normalise_email(author)
+    problems: list[str] = []
+    if old is None:
+        if new.status is lc.Status.OPEN and new.author != author:
+            problems.append(f"la proposition est ouverte au nom de {new.author} par {author}.")
+        if new.votes and new.status is lc.Status.OPEN:
+            problems.append("la proposition arrive avec des avis déjà enregistrés.")
+        return problems
+    if rules_to_data(old.rules) != rules_to_data(new.rules):
+        problems.append(
+            "les règles recopiées dans la proposition ont été modifiées en cours de route."
+        )
+    if old.members != new.members:
+        problems.append("la liste des membres recopiée à l'ouverture a été modifiée.")
+    before = {(v.member, v.round): v for v in old.votes}
+    after = {(v.member, v.round): v for v in new.votes}
+    changed = [v for key, v in after.items() if before.get(key) != v]
+    removed = [key for key in before if key not in after]
+    for member, number in removed:
+        problems.append(f"l'avis de {member} (tour {number}) a été supprimé.")
+    rounds_before = {r.number: r for r in old.rounds}
+    for vote in changed:
+        writer = normalise_email(vote.recorded_by or vote.member)
+        if writer != author:
+            problems.append(
+                f"l'avis de {vote.member} (tour {vote.round}) a été écrit par {author}"
+                + (
+                    f" alors qu'il se dit saisi par {vote.recorded_by}."
+                    if vote.recorded_by
+                    else "."
+                )
+            )
+        if vote.member not in new.members:
+            problems.append(f"{vote.member} ne figurait pas parmi les membres à l'ouverture.")
+        previous_round = rounds_before.get(vote.round)
+        if previous_round is not None and previous_round.result is not None:
+            problems.append(
+                f"un avis de {vote.member} a été ajouté après la clôture du tour {vote.round}."
+            )
+        round_ = next((r for r in new.rounds if r.number == vote.round), None)
+        if round_ is not None and vote.cast_at >= round_.deadline:
+            problems.append(
+                f"l'avis de {vote.member} est daté après l'échéance du tour {vote.round}."
+            )
+        if round_ is not None and now is not None and now >= round_.deadline:
+            problems.append(
+                f"l'avis de {vote.member} arrive après l'échéance du tour {vote.round}."
+            )
+    if changed and any(not f.startswith(f"{PROPOSALS_DIR}/") for f in files):
+        problems.append("un commit d'avis modifie aussi le texte ou d'autres fichiers.")
+    for item in new.rounds:
+        earlier = rounds_before.get(item.number)
+        if item.result is None or (earlier is not None and earlier.result is not None):
+            continue
+        tally, status = expected_tally(new, item)
+        if item.tally != tally or (item.result.value != status.value):
+            problems.append(
+                f"la clôture du tour {item.number} ne correspond pas aux avis enregistrés "
+                f"(attendu : {status.value}, {tally.describe()})."
+            )
+        if item.closed_at is not None and item.closed_at < item.deadline:
+            problems.append(f"le tour {item.number} a été clos avant son échéance.")
+        if now is not None and now < item.deadline:
+            problems.append(f"le tour {item.number} est clos avant son échéance.")
+    return problems
+
+
+def _log(repo: GitRepo, refs: list[str]) -> list[CommitInfo]:
+    out = repo.out(
+        "log",
+        "--full-history",
+        "--no-renames",
+        "--format=%x1e%H%x1f%P%x1f%ae",
+        "--name-only",
+        *refs,
+        "--",
+        f"{PROPOSALS_DIR}/",
+    )
+    commits = []
+    for record in out.split("\x1e"):
+        if not record.strip():
+            continue
+        header, _, body = record.partition("\n")
+        sha, parents, author = header.split("\x1f")
+        files = tuple(line for line in body.splitlines() if line.strip())
+        commits.append(CommitInfo(sha, tuple(parents.split()), author, files))
+    return commits
+
+
+def _load(repo: GitRepo, commit: str, path: str) -> lc.Proposal | None | str:
+    text = repo.read_text(f"{commit}:{path}")
+    if text is None:
+        return None
+    try:
+        return parse_proposal(text, path, f"commit {commit[:10]}")
+    except AssembleeError as exc:
+        return exc.message
+
+
+def verify(assembly: Assembly) -> Report:
+    assembly.refresh()
+    repo = assembly.repo
+    snapshot = assembly.snapshot
+    refs = [
+        snapshot.trunk_sha,
+        *(t.sha for t in snapshot.branches.values()),
+        *snapshot.archives.values(),
+    ]
+    report = Report()
+    all_changes = _log(repo, sorted(set(refs)))
+    for commit in all_changes:
+        if len(commit.parents) > 1:
+            continue
+        report.commits += 1
+        parent = commit.parents[0] if commit.parents else None
+        for path in commit.files:
+            match = FILE_PATTERN.match(path)
+            if not match:
+                continue
+            name = path.removeprefix(f"{PROPOSALS_DIR}/").removesuffix(".md")
+            report.proposals.add(name)
+            new = _load(repo, commit.sha, path)
+            if isinstance(new, str):
+                report.findings.append(Finding(name, commit.sha, new))
+                continue
+            if new is None:
+                continue
+            old = _load(repo, parent, path) if parent else None
+            if isinstance(old, str):
+                old = None
+            report.votes += len(new.votes) - (len(old.votes) if old else 0)
+            if old is None and new.status is not lc.Status.OPEN:
+                _check_record(assembly, name, new, commit, report)
+                continue
+            if old is None and parent is not None:
+                _check_opening(repo, name, new, parent, commit, report)
+            for problem in check_transition(old, new, commit.author, commit.files):
+                report.findings.append(Finding(name, commit.sha, problem))
+    _check_merges(assembly, report)
+    _check_current_files(assembly, report)
+    report.votes = max(report.votes, 0)
+    return report
+
+
+def _check_opening(
+    repo: GitRepo, name: str, new: lc.Proposal, parent: str, commit: CommitInfo, report: Report
+) -> None:
+    rules_text = repo.read_text(f"{parent}:{RULES_PATH}")
+    roster_text = repo.read_text(f"{parent}:{ROSTER_PATH}")
+    try:
+        if rules_text is not None and rules_to_data(parse_rules(rules_text)) != rules_to_data(
+            new.rules
+        ):
+            report.findings.append(
+                Finding(
+                    name,
+                    commit.sha,
+                    "les règles recopiées à l'ouverture diffèrent de celles en vigueur.",
+                )
+            )
+        if roster_text is not None and tuple(parse_roster(roster_text).emails) != new.members:
+            report.findings.append(
+                Finding(
+                    name,
+                    commit.sha,
+                    "la liste des membres recopiée à l'ouverture diffère de celle en vigueur.",
+                )
+            )
+    except AssembleeError:
+        return
+
+
+def _check_record(
+    assembly: Assembly, name: str, new: lc.Proposal, commit: CommitInfo, report: Report
+) -> None:
+    """A decided proposal's file landing on main: it must be the record kept with its text."""
+    archived = assembly.snapshot.archives.get(name)
+    if new.status is lc.Status.ADOPTED:
+        return  # arrives by a merge, checked with the merges
+    if archived is None:
+        report.findings.append(
+            Finding(name, commit.sha, "décision enregistrée sur main sans l'archive de son texte.")
+        )
+        return
+    kept = assembly.repo.read(f"{archived}:{PROPOSALS_DIR}/{name}.md")
+    landed = assembly.repo.read(f"{commit.sha}:{PROPOSALS_DIR}/{name}.md")
+    if kept != landed:
+        report.findings.append(
+            Finding(
+                name,
+                commit.sha,
+                "le compte rendu sur main diffère de celui de la branche archivée.",
+            )
+        )
+
+
+def _check_merges(assembly: Assembly, report: Report) -> None:
+    repo = assembly.repo
+    out = repo.out(
+        "log", "--first-parent", "--merges", "--format=%x1e%H%x1f%P%x1f%B", assembly.trunk
+    )
+    for record in out.split("\x1e"):
+        if not record.strip():
+            continue
+        sha, parents, message = record.split("\x1f", 2)
+        names = [
+            line.split(":", 1)[1].strip()
+            for line in message.splitlines()
+            if line.startswith(f"{TRAILER}:")
+        ]
+        if not names:
+            continue
+        report.merges += 1
+        name = names[0]
+        merged = _load(repo, sha, f"{PROPOSALS_DIR}/{name}.md")
+        if not isinstance(merged, lc.Proposal):
+            report.findings.append(
+                Finding(name, sha, merged or "fusion dans main sans fichier de proposition.")
+            )
+            continue
+        if merged.status is not lc.Status.ADOPTED:
+            report.findings.append(
+                Finding(
+                    name,
+                    sha,
+                    f"fusionnée dans main alors que son statut est « {merged.status.value} ».",
+                )
+            )
+        final = merged.round
+        tally, status = expected_tally(merged, final)
+        if final.tally != tally or status is not lc.Status.ADOPTED:
+            report.findings.append(
+                Finding(
+                    name,
+                    sha,
+                    "fusionnée dans main sans un décompte qui permette l'adoption "
+                    f"(recalculé : {tally.describe()}).",
+                )
+            )
+        second = parents.split()[1:]
+        if second and repo.read(f"{second[0]}:{PROPOSALS_DIR}/{name}.md") != repo.read(
+            f"{sha}:{PROPOSALS_DIR}/{name}.md"
+        ):
+            report.findings.append(
+                Finding(
+                    name,
+                    sha,
+                    "le fichier fusionné diffère de celui de la branche de la proposition.",
+                )
+            )
+
+
+def _check_current_files(assembly: Assembly, report: Report) -> None:
+    """The tallies stored now, on main and on the branches, match the votes."""
+    loaded = [
+        assembly.load_decided(n) for n in assembly.decided_names()
+    ] + assembly.open_proposals()
+    for item in loaded:
+        if item.proposal is None:
+            report.findings.append(Finding(item.name, None, item.error or "fichier illisible."))
+            continue
+        report.proposals.add(item.name)
+        for round_ in item.proposal.rounds:
+            if round_.result is None:
+                continue
+            tally, status = expected_tally(item.proposal, round_)
+            if round_.tally != tally or round_.result.value != status.value:
+                report.findings.append(
+                    Finding(
+                        item.name,
+                        None,
+                        f"le décompte enregistré du tour {round_.number} ne correspond pas aux avis "
+                        f"(recalculé : {tally.describe()}, {status.value}).",
+                    )
+                )
+
+
+def pre_receive(repo: GitRepo, lines: Iterable[str], now: datetime) -> list[str]:
+    """Refusals for a push, checked with the server's clock (empty: accept)."""
+    problems: list[str] = []
+    for line in lines:
+        parts = line.split()
+        if len(parts) != 3:
+            continue
+        old, new, ref = parts
+        if new == ZERO or not ref.startswith("refs/heads/proposition/"):
+            continue
+        range_args = [new, f"^{old}"] if old != ZERO else [new, "--not", "--all"]
+        shas = repo.out("rev-list", "--reverse", "--no-merges", *range_args).split()
+        for sha in shas:
+            info = repo.out("log", "-1", "--no-renames", "--format=%P%x1f%ae", "--name-only", sha)
+            header, _, body = info.partition("\n")
+            parents, author = header.split("\x1f")
+            files = [f for f in body.splitlines() if f.strip()]
+            parent = parents.split()[0] if parents.split() else None
+            for path in files:
+                if not FILE_PATTERN.match(path):
+                    continue
+                new_p = _load(repo, sha, path)
+                if isinstance(new_p, str):
+                    problems.append(f"{ref} ({sha[:10]}) : {new_p}")
+                    continue
+                if new_p is None:
+                    continue
+                old_p = _load(repo, parent, path) if parent else None
+                old_p = old_p if isinstance(old_p, lc.Proposal) else None
+                for problem in check_transition(old_p, new_p, author, files, now):
+                    problems.append(f"{ref.removeprefix('refs/heads/')} ({sha[:10]}) : {problem}")
+    return problems
+
+
+def read_stdin_lines() -> list[str]:
+    return sys.stdin.read().splitlines()
