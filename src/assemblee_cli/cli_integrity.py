@@ -8,14 +8,17 @@ from typing import Annotated
 import typer
 
 from assemblee_cli.cli import Json, _assembly, _console, _now, _print_json, app
+from assemblee_cli.french_help import FrenchCommand, FrenchGroup
 
 hook_app = typer.Typer(
-    help="Gardes à installer sur le serveur git de l'assemblée.", no_args_is_help=True
+    help="Gardes à installer sur le serveur git de l'assemblée.",
+    no_args_is_help=True,
+    cls=FrenchGroup,
 )
 app.add_typer(hook_app, name="hook")
 
 
-@app.command()
+@app.command(cls=FrenchCommand)
 def sync() -> None:
     """Publier ce qui a été fait avec --offline, rejoué sur ce que les autres ont publié."""
     from assemblee_cli.offline import sync as sync_offline
@@ -29,7 +32,7 @@ def sync() -> None:
         sys.exit(1)
 
 
-@app.command()
+@app.command(cls=FrenchCommand)
 def verify(
     offline: Annotated[
         bool, typer.Option("--offline", help="Ne pas échanger avec le dépôt partagé.")
@@ -41,15 +44,17 @@ def verify(
 
     report = run_verify(_assembly(offline))
     if as_json:
-        _print_json({
-            "anomalies": [
-                {"proposition": f.proposal, "commit": f.commit, "message": f.message}
-                for f in report.findings
-            ],
-            "propositions": len(report.proposals),
-            "commits": report.commits,
-            "fusions": report.merges,
-        })
+        _print_json(
+            {
+                "anomalies": [
+                    {"proposition": f.proposal, "commit": f.commit, "message": f.message}
+                    for f in report.findings
+                ],
+                "propositions": len(report.proposals),
+                "commits": report.commits,
+                "fusions": report.merges,
+            }
+        )
     else:
         out = _console()
         summary = (
@@ -67,7 +72,7 @@ def verify(
         sys.exit(1)
 
 
-@hook_app.command("pre-receive")
+@hook_app.command("pre-receive", cls=FrenchCommand)
 def pre_receive_hook() -> None:
     """Refuser, à l'heure du serveur, les avis après l'échéance et les avis écrits par un autre
     que le membre (à appeler depuis hooks/pre-receive du dépôt partagé)."""

@@ -109,7 +109,7 @@ def _meetings(reader: Reader, value: Any, path: Path) -> MeetingRules:
 
 
 def _decision(reader: Reader, value: Any, path: Path) -> DecisionRules:
-    data = reader.mapping(value, path, _DECISION_KEYS[:-1], ("quorum",))
+    data = reader.mapping(value, path, _DECISION_KEYS[:-1], ("quorum", "votes_signes"))
     quorum = data.get("quorum")
 
     def integer(key: str, minimum: int = 0) -> int:
@@ -132,6 +132,7 @@ def _decision(reader: Reader, value: Any, path: Path) -> DecisionRules:
         ),
         lock_months_after_two_thirds=integer("mois_de_gel_apres_deux_tiers"),
         quorum=None if quorum is None else reader.integer(quorum, (*path, "quorum"), 1),
+        signed_votes=reader.boolean(data.get("votes_signes", False), (*path, "votes_signes")),
     )
 
 
@@ -179,6 +180,7 @@ def rules_to_data(rules: Rules) -> dict[str, Any]:
             "abstentions_comptees_aux_deux_tiers": decision.abstentions_count_in_two_thirds,
             "mois_de_gel_apres_deux_tiers": decision.lock_months_after_two_thirds,
             "quorum": decision.quorum,
+            "votes_signes": decision.signed_votes,
         },
     }
 

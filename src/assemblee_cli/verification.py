@@ -144,6 +144,66 @@ def check_transition(
     return problems
 
 
+def vote_writers(old: lc.Proposal | None, new: lc.Proposal) -> set[str]:
+    """Who wrote the vote entries that changed between two versions of a proposal file."""
+    before = {(v.member, v.round): v for v in (old.votes if old else ())}
+    return {
+        normalise_email(v.recorded_by or v.member)
+        for v in new.votes
+        if before.get((v.member, v.round)) != v
+    }
+
+
+def _signatures(assembly: Assembly, refs: list[str]) -> dict[str, tuple[str, str]]:
+    """Signature status (%G?) and signer (%GS) of every commit touching proposals, checked
+    against the members' keys declared on main (never a proposal branch's own copy)."""
+    import tempfile
+
+    roster = assembly.roster_at(assembly.trunk)
+    lines = [f'{m.email} namespaces="git" {m.ssh_key}' for m in roster.members if m.ssh_key]
+    with tempfile.NamedTemporaryFile("w", suffix=".allowed_signers", delete=False) as handle:
+        handle.write("\n".join(lines) + "\n")
+        path = handle.name
+    try:
+        out = assembly.repo.out(
+            "-c",
+            f"gpg.ssh.allowedSignersFile={path}",
+            "log",
+            "--full-history",
+            "--format=%H%x1f%G?%x1f%GS",
+            *refs,
+            "--",
+            f"{PROPOSALS_DIR}/",
+        )
+    finally:
+        import os
+
+        os.unlink(path)
+    result = {}
+    for line in out.splitlines():
+        parts = line.split("\x1f")
+        if len(parts) == 3:
+            result[parts[0]] = (parts[1], parts[2])
+    return result
+
+
+def check_signature(writers: set[str], signature: tuple[str, str] | None) -> list[str]:
+    status, signer = signature or ("N", "")
+    if not writers:
+        return []
+    if status != "G":
+        label = {
+            "N": "non signé",
+            "B": "à la signature invalide",
+            "U": "signé par une clé inconnue",
+            "E": "dont la signature n'a pas pu être vérifiée",
+        }.get(status, "mal signé")
+        return [f"avis {label}, alors que le code social exige des avis signés."]
+    signer = normalise_email(signer)
+    wrong = sorted(w for w in writers if w != signer and w not in signer)
+    return [f"avis de {w} signé par la clé de {signer}." for w in wrong]
+
+
 def _log(repo: GitRepo, refs: list[str]) -> list[CommitInfo]:
     out = repo.out(
         "log",
@@ -166,7 +226,7 @@ def _log(repo: GitRepo, refs: list[str]) -> list[CommitInfo]:
     return commits
 
 
-def _load(repo: GitRepo, commit: str, path: str) -> lc.Proposal | None | str:
+def _load(repo: GitRepo, commit: str, path: str) -> lc.Proposal | str | None:
     text = repo.read_text(f"{commit}:{path}")
     if text is None:
         return None
@@ -187,6 +247,7 @@ def verify(assembly: Assembly) -> Report:
     ]
     report = Report()
     all_changes = _log(repo, sorted(set(refs)))
+    signatures: dict[str, tuple[str, str]] | None = None
     for commit in all_changes:
         if len(commit.parents) > 1:
             continue
@@ -213,7 +274,12 @@ def verify(assembly: Assembly) -> Report:
                 continue
             if old is None and parent is not None:
                 _check_opening(repo, name, new, parent, commit, report)
-            for problem in check_transition(old, new, commit.author, commit.files):
+            problems = check_transition(old, new, commit.author, commit.files)
+            if new.rules.decision.signed_votes:
+                if signatures is None:
+                    signatures = _signatures(assembly, sorted(set(refs)))
+                problems += check_signature(vote_writers(old, new), signatures.get(commit.sha))
+            for problem in problems:
                 report.findings.append(Finding(name, commit.sha, problem))
     _check_merges(assembly, report)
     _check_current_files(assembly, report)

@@ -39,6 +39,7 @@ class DecisionRules:
     abstentions_count_in_two_thirds: bool = False
     lock_months_after_two_thirds: int = 3
     quorum: int | None = None  # minimum number of positions expressed; None = no quorum
+    signed_votes: bool = False  # votes must be commits signed by the member's own key
 
 
 @dataclass(frozen=True)
