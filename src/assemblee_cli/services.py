@@ -398,6 +398,7 @@ class StatusView:
 
 def status(assembly: Assembly, now: datetime, recent: int = 5) -> StatusView:
     assembly.refresh()
+    assembly.rules_at(assembly.trunk)  # refuses a repository that is not a code social
     try:
         me: str | None = normalise_email(assembly.repo.identity().email)
     except AssembleeError:

@@ -1,0 +1,110 @@
+"""Foreseeable failures: one French sentence, a non-zero exit, nothing of the user's lost."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+NOW = "2026-11-26T10:00:00+01:00"
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, ASSEMBLEE_NOW=NOW)
+    proc = subprocess.run(
+        [sys.executable, "-m", "assemblee_cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc
+
+
+@pytest.fixture()
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    git(home, "config", "--global", "user.name", "Alice")
+    git(home, "config", "--global", "user.email", "alice@exemple.org")
+    git(home, "config", "--global", "init.defaultBranch", "main")
+    assert cli(tmp_path, "init", "a").returncode == 0
+    return tmp_path / "a"
+
+
+def snapshot(repo: Path) -> tuple[str, str, str]:
+    return (
+        git(repo, "status", "--porcelain", "--untracked-files=all"),
+        git(repo, "for-each-ref", "--format=%(refname) %(objectname)"),
+        git(repo, "symbolic-ref", "HEAD"),
+    )
+
+
+def test_unreachable_remote_is_one_sentence_and_nothing_changes(repo: Path) -> None:
+    git(repo, "remote", "add", "origin", str(repo.parent / "disparu.git"))
+    (repo / "sections" / "04-droits.md").write_text("# Droits\n\nnouveau\n", encoding="utf-8")
+    before = snapshot(repo)
+    for args in (("status",), ("propose", "Titre"), ("vote", "1", "d-accord"), ("close",)):
+        proc = cli(repo, *args)
+        assert proc.returncode == 1, args
+        assert "injoignable" in proc.stderr and "--offline" in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1
+    assert snapshot(repo) == before
+    assert cli(repo, "propose", "Titre", "--offline").returncode == 0
+
+
+def test_a_rebase_in_progress_is_refused_before_anything(repo: Path) -> None:
+    (repo / ".git" / "rebase-merge").mkdir()
+    before = snapshot(repo)
+    proc = cli(repo, "propose", "Titre", "--offline")
+    assert proc.returncode == 1
+    assert "rebase" in proc.stderr
+    assert snapshot(repo) == before
+
+
+def test_missing_identity_is_explained(repo: Path) -> None:
+    home = Path(os.environ["HOME"])
+    git(home, "config", "--global", "--unset", "user.email")
+    git(home, "config", "--global", "--unset", "user.name")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GIT_AUTHOR", "GIT_COMMITTER", "EMAIL"))
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "assemblee_cli", "propose", "Titre", "--offline"],
+        cwd=repo,
+        env=env | {"ASSEMBLEE_NOW": NOW},
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 1
+    assert "identité git" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_repository_without_code_social_is_named(repo: Path, tmp_path: Path) -> None:
+    other = tmp_path / "autre"
+    other.mkdir()
+    git(other, "init", "-q")
+    (other / "x").write_text("x")
+    git(other, "add", "x")
+    git(other, "commit", "-qm", "x")
+    proc = cli(other, "status")
+    assert proc.returncode == 1
+    assert "codesocial/regles.yml" in proc.stderr or "code social" in proc.stderr
+    proc = cli(other, "propose", "Titre")
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
