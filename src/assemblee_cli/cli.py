@@ -10,9 +10,11 @@ from typing import Annotated, Any
 import typer
 
 from assemblee_cli.errors import AssembleeError
+from assemblee_cli.french_help import FrenchCommand, FrenchGroup
 
 app = typer.Typer(
     name="assemblee",
+    cls=FrenchGroup,
     help=(
         "Faire vivre le code social d'une assemblée dans git : proposer une modification, se "
         "positionner (d'accord, s'abstient, pas d'accord, blocage), appliquer les décisions."
@@ -59,6 +61,13 @@ def _now() -> Any:
     return current_time()
 
 
+def escape(text: str) -> str:
+    """User text (titles, names, reasons, paths) printed literally, never read as rich markup."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
 def _console() -> Any:
     from rich.console import Console
 
@@ -80,7 +89,7 @@ def _when(moment: Any, rules: Any) -> str:
 # -- init, rules, calendar -----------------------------------------------------------------
 
 
-@app.command()
+@app.command(cls=FrenchCommand)
 def init(
     directory: Annotated[
         Path, typer.Argument(metavar="[DOSSIER]", help="Dossier à créer (par défaut : ici).")
@@ -99,14 +108,14 @@ def init(
     result = initialise(target, nom, source)
     out = _console()
     origin = f", dupliqué depuis {result.source}" if result.source else ""
-    out.print(f"Code social « {result.name} » créé dans {result.path}{origin}.")
-    out.print(f"Premier membre : {result.member.name} <{result.member.email}>.")
+    out.print(escape(f"Code social « {result.name} » créé dans {result.path}{origin}."))
+    out.print(escape(f"Premier membre : {result.member.name} <{result.member.email}>."))
     out.print(
         "Complétez les sections (sections/) puis proposez vos changements : assemblee propose « titre »."
     )
 
 
-@app.command("rules")
+@app.command("rules", cls=FrenchCommand)
 def rules_command(offline: Offline = False, as_json: Json = False) -> None:
     """Afficher en français les règles de décision en vigueur sur main."""
     from assemblee_cli.codesocial import rules_to_data
@@ -120,18 +129,30 @@ def rules_command(offline: Offline = False, as_json: Json = False) -> None:
         _print_json({"regles": rules_to_data(rules), "membres": len(roster.members)})
         return
     out = _console()
-    out.print(f"[bold]Règles en vigueur — {rules.name}[/bold]\n")
+    out.print(f"[bold]Règles en vigueur — {escape(rules.name)}[/bold]\n")
     for label, text in rules_lines(rules, roster):
         out.print(f"[bold]{label}[/bold] : {text}")
 
 
-@app.command("calendar")
+@app.command("calendar", cls=FrenchCommand)
 def calendar_command(
     offline: Offline = False,
     as_json: Json = False,
     count: Annotated[
         int, typer.Option("--reunions", min=1, max=36, help="Nombre de réunions à afficher.")
     ] = 6,
+    ics: Annotated[
+        bool,
+        typer.Option(
+            "--ics", help="Écrire un fichier iCalendar : réunions et échéances des propositions."
+        ),
+    ] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--sortie", metavar="FICHIER", help="Avec --ics : écrire dans ce fichier."
+        ),
+    ] = None,
 ) -> None:
     """Les prochaines réunions, et l'échéance d'une proposition ouverte maintenant."""
     from assemblee_cli.services import holidays_of
@@ -141,6 +162,17 @@ def calendar_command(
     assembly.refresh()
     rules = assembly.rules_at(assembly.trunk)
     now = _now()
+    if ics:
+        from assemblee_cli.cli_publication import write_ics
+
+        write_ics(assembly, now, count, output)
+        return
+    if output is not None:
+        from assemblee_cli.errors import UsageError
+
+        raise UsageError(
+            "L'option -o ne sert qu'avec --ics : assemblee calendar --ics -o agenda.ics."
+        )
     view = calendar_view(rules, now, holidays_of(rules), count)
     if as_json:
         _print_json(view)
@@ -161,7 +193,7 @@ def calendar_command(
 # -- the proposal cycle --------------------------------------------------------------------
 
 
-@app.command()
+@app.command(cls=FrenchCommand)
 def propose(
     titre: Annotated[str, typer.Argument(metavar="TITRE", help="Titre de la proposition.")],
     message: Annotated[
@@ -192,10 +224,10 @@ def propose(
         )
         return
     out = _console()
-    out.print(f"Proposition n°{p.id} ouverte : « {p.title} » (branche {p.branch}).")
+    out.print(escape(f"Proposition n°{p.id} ouverte : « {p.title} » (branche {p.branch})."))
     out.print(f"Texte pris : {result.source}.")
     if result.files:
-        out.print("Fichiers modifiés : " + ", ".join(result.files) + ".")
+        out.print(escape("Fichiers modifiés : " + ", ".join(result.files) + "."))
         out.print("Votre copie de travail n'a pas été modifiée.")
     out.print(f"Échéance : [bold]{_when(p.round.deadline, p.rules)}[/bold].")
     out.print(
@@ -205,7 +237,7 @@ def propose(
         out.print("Hors ligne : la proposition est enregistrée localement seulement.")
 
 
-@app.command()
+@app.command(cls=FrenchCommand)
 def vote(
     ident: Ident,
     choix: Annotated[
@@ -243,7 +275,7 @@ def vote(
     )
 
 
-@app.command()
+@app.command(cls=FrenchCommand)
 def status(offline: Offline = False, as_json: Json = False) -> None:
     """Les propositions ouvertes (échéance, temps restant, décompte, votre avis), puis les dernières décisions."""
     from assemblee_cli import services
@@ -274,7 +306,7 @@ def status(offline: Offline = False, as_json: Json = False) -> None:
         sys.exit(1) if not view.open and not view.decided else None
 
 
-@app.command()
+@app.command(cls=FrenchCommand)
 def show(ident: Ident, offline: Offline = False, as_json: Json = False) -> None:
     """Une proposition : description, modification du texte, tours et avis."""
     from assemblee_cli import services
@@ -299,7 +331,7 @@ def show(ident: Ident, offline: Offline = False, as_json: Json = False) -> None:
     render_show(_console(), view)
 
 
-@app.command()
+@app.command(cls=FrenchCommand)
 def close(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Expliquer chaque décision sans rien écrire.")
@@ -315,7 +347,14 @@ def close(
     if as_json:
         _print_json(
             [
-                {"id": i.id, "statut": i.status, "titre": i.title, "explication": i.explanation}
+                {
+                    "id": i.id,
+                    "statut": i.status,
+                    "titre": i.title,
+                    "explication": i.explanation,
+                    "applique": i.applied,
+                    "probleme": i.problem,
+                }
                 for i in items
             ]
         )
@@ -324,16 +363,25 @@ def close(
     if not items:
         out.print("Aucune proposition n'est arrivée à échéance.")
         return
-    prefix = "[simulation] " if dry_run else ""
+    from assemblee_cli.core.lifecycle import STATUS_LABELS, Status
+
+    prefix = "\\[simulation] " if dry_run else ""
     for item in items:
+        if item.problem == "fichier-illisible":
+            out.print(f"[red]Proposition illisible[/red] : {escape(item.explanation)}")
+            continue
+        label = STATUS_LABELS[Status(item.status)] if item.status else "?"
+        if item.problem == "conflit":
+            label = "en conflit, reste ouverte"
         out.print(
-            f"{prefix}n°{item.id} « {item.title} » → [bold]{item.status}[/bold] : {item.explanation}"
+            f"{prefix}n°{item.id} « {escape(item.title)} » → [bold]{label}[/bold] : "
+            f"{escape(item.explanation)}"
         )
     if dry_run:
         out.print("Simulation : rien n'a été écrit.")
 
 
-@app.command()
+@app.command(cls=FrenchCommand)
 def relaunch(
     ident: Ident,
     two_thirds: Annotated[
@@ -353,7 +401,7 @@ def relaunch(
     )
 
 
-@app.command()
+@app.command(cls=FrenchCommand)
 def withdraw(ident: Ident, offline: Offline = False) -> None:
     """Retirer une proposition dont vous êtes l'auteur·rice."""
     from assemblee_cli import services
@@ -368,6 +416,7 @@ def withdraw(ident: Ident, offline: Offline = False) -> None:
 def run(argv: list[str] | None = None) -> int:
     """Entry point: one place turns errors into a French sentence and an exit code."""
     click = _click_exceptions()
+    aborts: tuple[type[BaseException], ...] = (typer.Abort, *_click_aborts())
 
     try:
         result = app(args=argv, standalone_mode=False, prog_name="assemblee")
@@ -381,7 +430,7 @@ def run(argv: list[str] | None = None) -> int:
     except click.UsageError as exc:
         sys.stderr.write(_usage_message(exc) + "\n")
         return 2
-    except (typer.Abort, *_click_aborts()):
+    except aborts:
         sys.stderr.write("Interrompu.\n")
         return 130
     except KeyboardInterrupt:
@@ -393,16 +442,17 @@ def run(argv: list[str] | None = None) -> int:
 def _click_exceptions() -> Any:
     """The exception classes of the click that typer runs on: recent typer (0.2x) bundles its
     own copy (typer._click), older ones use the click package."""
+    import importlib
+
     try:
-        from typer._click import exceptions
+        return importlib.import_module("typer._click.exceptions")
     except ImportError:  # pragma: no cover - older typer
-        from click import exceptions
-    return exceptions
+        return importlib.import_module("click.exceptions")
 
 
 def _click_aborts() -> tuple[type[BaseException], ...]:
     abort = getattr(_click_exceptions(), "Abort", None)
-    return (abort,) if isinstance(abort, type) else ()
+    return (abort,) if isinstance(abort, type) and issubclass(abort, BaseException) else ()
 
 
 def _param_name(param: Any) -> str:
@@ -438,4 +488,6 @@ def _usage_message(exc: Any) -> str:
         return f"Argument en trop. {hint}"
     return f"Utilisation incorrecte ({text}). {hint}"
 
+
 from assemblee_cli import cli_integrity  # noqa: E402,F401  (registers sync, verify, hook)
+from assemblee_cli import cli_publication as _cli_publication  # noqa: E402,F401  (agenda, announce, remind, export, blame)

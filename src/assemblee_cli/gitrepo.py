@@ -64,6 +64,7 @@ class GitRepo:
         self.git_dir = git_dir
         self.bare = bare
         self._git: git.Git | None = None
+        self._signs: bool | None = None  # commits signed? asked once, not twice per commit
 
     # -- process plumbing -------------------------------------------------------------------
 
@@ -302,7 +303,11 @@ class GitRepo:
             env |= {"GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email}
         if date is not None:
             env |= {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
-        if self.config("assemblee.signer") == "true" or self.config("commit.gpgsign") == "true":
+        if self._signs is None:
+            self._signs = (
+                self.config("assemblee.signer") == "true" or self.config("commit.gpgsign") == "true"
+            )
+        if self._signs:
             args.append("-S")
         args += ["-F", "-"]
         return self.out(*args, input=message.encode(), env=env).strip()
@@ -422,9 +427,16 @@ class GitRepo:
         if status == 0:
             return PushResult(True, (), "")
         refused_by_server = [
-            line for line in out.splitlines()
-            if line.startswith("!") and "remote rejected" in line and "atomic push failed" not in line
+            line
+            for line in out.splitlines()
+            if line.startswith("!")
+            and "remote rejected" in line
+            and "atomic push failed" not in line
         ]
+        if refused_by_server and _lost_a_race(err):
+            # The server's own compare-and-swap failed: another push moved (or created) the
+            # ref after the advertisement our leases were checked against. A conflict, retried.
+            return PushResult(False, rejected, out + err)
         if refused_by_server:
             said = [
                 line.removeprefix("remote:").strip()
@@ -436,6 +448,18 @@ class GitRepo:
         if rejected:
             return PushResult(False, rejected, out + err)
         raise GitError(explain_remote_failure(remote, err))
+
+
+_RACE_MARKERS = ("but expected", "reference already exists", ".lock': File exists")
+
+
+def _lost_a_race(err: str) -> bool:
+    """receive-pack refused a ref update because another push moved, created or locked the
+    ref first (`cannot lock ref …`), not because a hook or a rule refused it."""
+    return any(
+        "cannot lock ref" in line and any(marker in line for marker in _RACE_MARKERS)
+        for line in err.splitlines()
+    )
 
 
 def short_ref(ref: str) -> str:
@@ -501,10 +525,17 @@ def open_repo(path: Path) -> GitRepo:
     base = ["git", "rev-parse", "--is-bare-repository", "--absolute-git-dir"]
     try:
         proc = subprocess.run(
-            [*base, "--show-toplevel"], cwd=path, env=env, capture_output=True, text=True, check=False
+            [*base, "--show-toplevel"],
+            cwd=path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if proc.returncode != 0 and "work tree" in proc.stderr:  # a bare repository
-            proc = subprocess.run(base, cwd=path, env=env, capture_output=True, text=True, check=False)
+            proc = subprocess.run(
+                base, cwd=path, env=env, capture_output=True, text=True, check=False
+            )
     except FileNotFoundError:
         raise GitError("git est introuvable : installez git puis relancez.") from None
     except NotADirectoryError:

@@ -82,10 +82,14 @@ def _mirror_locally(assembly: Assembly, updates: Sequence[RefUpdate], remote: st
     repo = assembly.repo
     checked_out = repo.current_branch()
     moves: list[tuple[str, str | None, str | None]] = []
+    tracking_refs = [t for t in (u.tracking_ref(remote) for u in updates) if t is not None]
+    # `git push` itself moves (or deletes) the remote-tracking refs it knows of: expect them
+    # where they are now, and leave alone those already right.
+    tracking_now = repo.refs(*tracking_refs) if tracking_refs else {}
     for update in updates:
         tracking = update.tracking_ref(remote)
-        if tracking is not None:
-            moves.append((tracking, update.new, update.old_remote))
+        if tracking is not None and tracking_now.get(tracking) != update.new:
+            moves.append((tracking, update.new, tracking_now.get(tracking)))
         local = update.shared_ref
         follows = update.old_local is not None and update.old_local == update.old_remote
         if update.kind == "branch" and follows and local != checked_out:
@@ -94,7 +98,8 @@ def _mirror_locally(assembly: Assembly, updates: Sequence[RefUpdate], remote: st
             moves.append((local, update.new, update.old_local))
     # The remote has the truth; should this fail, the next fetch brings the local view in line.
     with contextlib.suppress(GitError):
-        repo.update_refs(moves)
+        if moves:
+            repo.update_refs(moves)
 
 
 def _move_local(assembly: Assembly, updates: Sequence[RefUpdate]) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from rich.markup import escape
+
 from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.core.french import format_duration, format_instant
 from assemblee_cli.core.tally import CHOICE_LABELS, Tally
@@ -69,7 +71,9 @@ def render_status(console: Any, view: StatusView) -> None:
                 if item.my_vote
                 else "pas encore"
             )
-            table.add_row(str(p.id), p.title, state, deadline, left, _tally_short(item.tally), mine)
+            table.add_row(
+                str(p.id), escape(p.title), state, deadline, left, _tally_short(item.tally), mine
+            )
         console.print(table)
         console.print("✓ d'accord, ∅ s'abstient, ✗ pas d'accord, ⛔ blocage", style="dim")
     else:
@@ -87,10 +91,10 @@ def render_status(console: Any, view: StatusView) -> None:
                     else " (sans aucun avis)"
                 )
             console.print(
-                f"  n°{p.id} « {p.title} » : {lc.STATUS_LABELS[p.status]}, {lc.MODE_LABELS[p.round.mode]}, le {when}{tally}"
+                f"  n°{p.id} « {escape(p.title)} » : {lc.STATUS_LABELS[p.status]}, {lc.MODE_LABELS[p.round.mode]}, le {when}{tally}"
             )
     for error in view.errors:
-        console.print(f"[red]Proposition illisible[/red] : {error}")
+        console.print(f"[red]Proposition illisible[/red] : {escape(error)}")
 
 
 def render_show(console: Any, view: ShowView) -> None:
@@ -99,9 +103,9 @@ def render_show(console: Any, view: ShowView) -> None:
 
     p = view.proposal
     tz = ZoneInfo(p.rules.timezone)
-    console.print(f"[bold]Proposition n°{p.id} — {p.title}[/bold]")
+    console.print(f"[bold]Proposition n°{p.id} — {escape(p.title)}[/bold]")
     console.print(
-        f"Auteur·rice : {p.author_name} <{p.author}>, ouverte le {format_instant(p.opened_at, tz)} ({view.where})."
+        f"Auteur·rice : {escape(p.author_name)} <{escape(p.author)}>, ouverte le {format_instant(p.opened_at, tz)} ({view.where})."
     )
     console.print(f"Statut : {lc.STATUS_LABELS[p.status]}.")
     if p.challenges:
@@ -141,14 +145,14 @@ def render_show(console: Any, view: ShowView) -> None:
     if p.status is lc.Status.OPEN and silent:
         console.print(
             f"Pas encore positionné·es ({len(silent)}) : "
-            + ", ".join(view.roster.name_of(m) for m in silent)
+            + ", ".join(escape(view.roster.name_of(m)) for m in silent)
         )
 
 
 def _print_vote(console: Any, view: ShowView, vote: lc.Vote, tz: ZoneInfo, note: str) -> None:
-    by = f", saisi par {view.roster.name_of(vote.recorded_by)}" if vote.recorded_by else ""
-    reason = f" — « {vote.reason} »" if vote.reason else ""
+    by = f", saisi par {escape(view.roster.name_of(vote.recorded_by))}" if vote.recorded_by else ""
+    reason = f" — « {escape(vote.reason)} »" if vote.reason else ""
     console.print(
-        f"  • {view.roster.name_of(vote.member)} : {CHOICE_LABELS[vote.choice]}{reason} "
+        f"  • {escape(view.roster.name_of(vote.member))} : {CHOICE_LABELS[vote.choice]}{reason} "
         f"({format_instant(vote.cast_at, tz)}{by}){note}"
     )

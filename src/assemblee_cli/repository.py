@@ -135,8 +135,15 @@ class Assembly:
             elif remote and ref.startswith(f"refs/remotes/{remote}-archives/proposition/"):
                 name = ref.removeprefix(f"refs/remotes/{remote}-archives/proposition/")
                 snapshot.archives.setdefault(name, sha)
+        # A proposal whose record is on the trunk is decided: a branch left of it (a local
+        # branch someone checked out to amend it, say) must not make it look open again.
+        decided = {
+            entry.name.removesuffix(".md")
+            for entry in self.repo.tree(f"{trunk_sha}:{PROPOSALS_DIR}")
+            if entry.kind == "blob"
+        }
         for name in sorted(set(locals_) | set(remotes_)):
-            if parse_name(name) is None:
+            if parse_name(name) is None or name in decided:
                 continue
             local, remote_sha = locals_.get(name), remotes_.get(name)
             preferred = remote_sha if self.online else local

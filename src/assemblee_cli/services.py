@@ -22,7 +22,7 @@ from assemblee_cli.core.tally import Choice, Tally, parse_choice
 from assemblee_cli.errors import AssembleeError, RuleRefusal
 from assemblee_cli.faults import checkpoint
 from assemblee_cli.gitrepo import Identity
-from assemblee_cli.proposalfile import BRANCH_PREFIX, PROPOSALS_DIR, slugify
+from assemblee_cli.proposalfile import BRANCH_PREFIX, PROPOSALS_DIR, parse_name, slugify
 from assemblee_cli.publish import PushConflict, RefUpdate, publish
 from assemblee_cli.repository import Assembly, BranchTip
 
@@ -508,11 +508,12 @@ MERGE_TRAILER = "Assemblee-Proposition"
 
 @dataclass(frozen=True)
 class CloseItem:
-    id: int
+    id: int | None
     title: str
-    status: str
+    status: str | None  # a proposal status (None: the file could not be read)
     explanation: str
     applied: bool = True
+    problem: str | None = None  # "conflit" or "fichier-illisible"
 
 
 @dataclass
@@ -542,7 +543,17 @@ def _plan_close(assembly: Assembly, now: datetime, dry_run: bool) -> _ClosePlan:
     loaded_all = sorted(assembly.open_proposals(), key=lambda item: item.name)
     for loaded in loaded_all:
         if loaded.proposal is None:
-            plan.items.append(CloseItem(0, loaded.name, "erreur", loaded.error or "", False))
+            parsed = parse_name(loaded.name)
+            plan.items.append(
+                CloseItem(
+                    parsed[0] if parsed else None,
+                    loaded.name,
+                    None,
+                    loaded.error or "",
+                    False,
+                    "fichier-illisible",
+                )
+            )
             continue
         p = loaded.proposal
         tip = loaded.tip
@@ -581,11 +592,12 @@ def _plan_close(assembly: Assembly, now: datetime, dry_run: bool) -> _ClosePlan:
                     CloseItem(
                         p.id,
                         p.title,
-                        "conflit",
+                        p.status.value,
                         f"Adoptée, mais son texte est en conflit avec main ({files}) : l'auteur·rice "
                         f"doit mettre à jour la branche {p.branch} (git rebase main, puis git push) ; "
                         "rien n'a été fusionné, la clôture suivante la fusionnera.",
                         False,
+                        "conflit",
                     )
                 )
                 continue
