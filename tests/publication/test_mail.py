@@ -1,0 +1,214 @@
+"""`announce --email` and `remind --email` delivered to a real SMTP server (aiosmtpd) started on
+the loopback interface by the test; the message is parsed back and checked (subject, body,
+encoding of French text), and the announcement is recorded in the proposal only once sent."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+import yaml
+from publication_scenario import NOW, Scene
+
+pytest.importorskip("aiosmtpd")
+
+LIST = "assemblee@listes.exemple.org"
+MISSIONS = "proposition/0005-missions"
+MISSIONS_FILE = "proposals/0005-missions.md"
+
+
+@dataclass
+class Inbox:
+    port: int
+    envelopes: list[Any] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+    def messages(self) -> list[EmailMessage]:
+        return [
+            email.message_from_bytes(e.original_content or e.content, policy=email.policy.default)
+            for e in self.envelopes
+        ]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture()
+def smtp() -> Iterator[Inbox]:
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox(free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
+    controller.start()
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+def smtp_env(inbox: Inbox, **extra: str) -> dict[str, str]:
+    return {
+        "ASSEMBLEE_SMTP_HOTE": "127.0.0.1",
+        "ASSEMBLEE_SMTP_PORT": str(inbox.port),
+        "ASSEMBLEE_SMTP_TLS": "aucun",
+        "ASSEMBLEE_EXPEDITEUR": "Carol Pétillon <carol@exemple.org>",
+        "ASSEMBLEE_LISTE": LIST,
+        **extra,
+    }
+
+
+def record(scene: Scene, rev: str) -> dict[str, Any]:
+    text = scene.remote_git("show", f"{rev}:{MISSIONS_FILE}")
+    _, front, _ = text.split("---\n", 2)
+    return yaml.safe_load(front)
+
+
+def test_announce_email_is_delivered_in_french_and_recorded(fresh: Scene, smtp: Inbox) -> None:
+    tip = fresh.remote_git("rev-parse", MISSIONS)
+    proc = fresh.ok("carol", "announce", "5", "--email", env=smtp_env(smtp))
+    assert f"envoyée à {LIST}" in proc.stdout
+
+    [envelope] = smtp.envelopes
+    assert envelope.mail_from == "carol@exemple.org"
+    assert envelope.rcpt_tos == [LIST]
+    raw = envelope.original_content or envelope.content
+    # Non-ASCII headers are RFC 2047 encoded words, the body is quoted-printable UTF-8: the
+    # message on the wire is plain ASCII.
+    assert raw.isascii()
+    assert b"=?utf-8?" in raw.split(b"\r\n\r\n", 1)[0]
+    [message] = smtp.messages()
+    assert message["Subject"] == (
+        "[Assemblée de test] Proposition n°5 : Missions — avis jusqu'au lundi 30 novembre 2026 à 10 h"
+    )
+    assert message["To"] == LIST
+    assert message["From"].addresses[0].display_name == "Carol Pétillon"
+    assert message["Message-ID"] and message["Date"]
+    assert message.get_content_type() == "text/plain"
+    assert message.get_content_charset() == "utf-8"
+    assert message["Content-Transfer-Encoding"] == "quoted-printable"
+    body = message.get_content()
+    assert "Proposition n°5 : Missions" in body
+    assert "Proposée par Bob Leroy <bob@exemple.org> le mercredi 25 novembre 2026 à 10 h." in body
+    assert "Décrire nos missions, première liste." in body
+    assert "« Qualités de l'assemblée » (sections/02-qualites.md) : modifié" in body
+    assert "− [à compléter]" in body and "+ S'éduquer ensemble aux communs." in body
+    assert "jusqu'au lundi 30 novembre 2026 à 10 h" in body
+    assert "assemblee vote 5 d-accord" in body
+    assert 'assemblee vote 5 blocage -r "la raison du blocage"' in body
+    assert "Le silence vaut consentement" in body
+    assert "le secrétariat (Carol Pétillon)" in body
+
+    # Recorded on the proposal's branch, on the shared remote: when and where.
+    assert fresh.remote_git("rev-parse", f"{MISSIONS}~1").strip() == tip.strip()
+    data = record(fresh, MISSIONS)
+    assert data["annonces"] == [{"date": "2026-11-25T11:00:00Z", "lieu": LIST}]
+    # Nothing of the settings lands in the repository.
+    log = fresh.remote_git("log", "-p", "-1", MISSIONS)
+    assert "127.0.0.1" not in log and str(smtp.port) not in log
+
+
+def test_remind_email_lists_proposals_closing_by_the_next_working_day(
+    scene: Scene, smtp: Inbox
+) -> None:
+    env = smtp_env(smtp, ASSEMBLEE_SMTP_UTILISATEUR="", ASSEMBLEE_SMTP_MOT_DE_PASSE="")
+    proc = scene.ok("alice", "remind", "--email", env=env)
+    assert f"Rappel envoyé à {LIST} (1 proposition)." in proc.stdout
+    [message] = smtp.messages()
+    assert message["Subject"] == (
+        "[Assemblée de test] Rappel : 1 proposition se termine d'ici jeudi 26 novembre 2026"
+    )
+    body = message.get_content()
+    assert "n°4 « Conditions d'entrée » — jusqu'au jeudi 26 novembre 2026 à 10 h" in body
+    assert "Pas encore positionné·es (3) : Bob Leroy, Carol Pétillon, Dave Moreau." in body
+    assert "n°5" not in body  # closes on Monday 30 November, after the next working day
+    assert "n°2" not in body  # postponed: no running vote
+
+
+def test_remind_on_friday_reaches_monday_and_sends_nothing_when_nothing_closes(
+    scene: Scene, smtp: Inbox
+) -> None:
+    friday = "2026-11-27T09:00:00+01:00"
+    text = scene.ok("alice", "remind", now=friday).stdout
+    assert "d'ici lundi 30 novembre 2026" in text and "n°5 « Missions »" in text
+    quiet = scene.ok(
+        "alice", "remind", "--email", now="2026-12-02T09:00:00+01:00", env=smtp_env(smtp)
+    )
+    assert "Aucune proposition ne se termine d'ici la fin du jeudi 3 décembre 2026" in quiet.stdout
+    assert smtp.envelopes == []
+
+
+def test_unreachable_server_is_one_sentence_and_nothing_is_recorded(fresh: Scene) -> None:
+    tip = fresh.remote_git("rev-parse", MISSIONS)
+    env = {
+        "ASSEMBLEE_SMTP_HOTE": "127.0.0.1",
+        "ASSEMBLEE_SMTP_PORT": str(free_port()),
+        "ASSEMBLEE_SMTP_TLS": "aucun",
+        "ASSEMBLEE_EXPEDITEUR": "carol@exemple.org",
+        "ASSEMBLEE_LISTE": LIST,
+    }
+    message = fresh.refused("carol", "announce", "5", "--email", env=env)
+    assert "injoignable" in message and "rien n'a été envoyé" in message
+    assert fresh.remote_git("rev-parse", MISSIONS) == tip
+
+
+def test_settings_come_from_the_global_git_config_never_from_the_repository(
+    fresh: Scene, smtp: Inbox
+) -> None:
+    # In the repository's own configuration: ignored.
+    fresh.git("carol", "config", "assemblee.smtp.hote", "127.0.0.1")
+    fresh.git("carol", "config", "assemblee.liste", LIST)
+    message = fresh.refused("carol", "announce", "5", "--email")
+    assert "ASSEMBLEE_SMTP_HOTE" in message and "ASSEMBLEE_LISTE" in message
+    # A password in the git configuration is refused, and never used.
+    gitconfig = fresh.root / "home" / ".gitconfig"
+    original = gitconfig.read_text(encoding="utf-8")
+    gitconfig.write_text(
+        original + '[assemblee "smtp"]\n\tmot-de-passe = secret\n', encoding="utf-8"
+    )
+    message = fresh.refused("carol", "announce", "5", "--email", env=smtp_env(smtp))
+    assert "ASSEMBLEE_SMTP_MOT_DE_PASSE" in message and "secret" not in message
+    # In the person's global configuration: used.
+    gitconfig.write_text(
+        original
+        + f'[assemblee "smtp"]\n\thote = 127.0.0.1\n\tport = {smtp.port}\n\ttls = aucun\n'
+        + f"[assemblee]\n\tliste = {LIST}\n",
+        encoding="utf-8",
+    )
+    fresh.ok("carol", "announce", "5", "--email")
+    [message_sent] = smtp.messages()
+    # Without ASSEMBLEE_EXPEDITEUR, the sender is the global git identity.
+    assert message_sent["From"].addresses[0].addr_spec == "alice@exemple.org"
+    assert record(fresh, MISSIONS)["annonces"][0]["lieu"] == LIST
+
+
+def test_announce_without_email_prints_and_records_only_on_request(fresh: Scene) -> None:
+    tip = fresh.remote_git("rev-parse", MISSIONS)
+    printed = fresh.ok("bob", "announce", "5").stdout
+    assert printed.startswith("Objet : [Assemblée de test] Proposition n°5 : Missions")
+    assert fresh.remote_git("rev-parse", MISSIONS) == tip
+    proc = fresh.ok("bob", "announce", "5", "--enregistrer", "groupe Facebook", now=NOW)
+    assert "groupe Facebook" in proc.stdout
+    assert record(fresh, MISSIONS)["annonces"] == [
+        {"date": "2026-11-25T11:00:00Z", "lieu": "groupe Facebook"}
+    ]
+
+
+def test_only_a_running_vote_can_be_announced(scene: Scene) -> None:
+    assert "reportée" in scene.refused("alice", "announce", "2")
+    assert "adoptée" in scene.refused("alice", "announce", "1")
+    late = scene.refused("alice", "announce", "4", now="2026-11-26T10:00:00+01:00")
+    assert "trop tard" in late
+    usage = scene.run("alice", "announce", "5", "--email", "--enregistrer", "x")
+    assert usage.returncode == 2 and "pas les deux" in usage.stderr
