@@ -1,0 +1,115 @@
+"""The pre-receive guard on the shared remote (`assemblee hook pre-receive`), installed as
+hooks/pre-receive of the bare repository. The server's clock is ASSEMBLEE_NOW in the push's
+environment: a push to a local remote runs receive-pack, and so the hook, with it."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .helpers import (
+    AFTER,
+    EDIT_VALEURS,
+    MONDAY,
+    NEXT_DAY,
+    OPEN,
+    branch_of,
+    git_run,
+    name_of,
+    record,
+    tamper,
+    vote_entry,
+)
+
+
+def install_hook(remote: Path) -> None:
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text(
+        f"#!/bin/sh\nexec {sys.executable} -m assemblee_cli hook pre-receive\n", encoding="utf-8"
+    )
+    hook.chmod(0o755)
+
+
+@pytest.fixture(scope="module")
+def template(
+    tmp_path_factory: pytest.TempPathFactory, assembly_template: Path, session_env: Any, copy_of
+) -> Path:
+    """Proposal n°1 (alice, the values) open until DEADLINE, with the guard installed."""
+    folder = tmp_path_factory.mktemp("hook") / "assembly"
+    a = copy_of(assembly_template, folder, env=session_env)
+    install_hook(a.remote)
+    a.propose_edit("alice", "Valeurs", EDIT_VALEURS, now=OPEN)
+    return folder
+
+
+def file_of(a: Any, branch: str) -> dict[str, Any]:
+    return record(a.remote_file(branch, f"proposals/{name_of(branch)}.md"))
+
+
+def push_env(now: str) -> dict[str, str]:
+    return {**os.environ, "ASSEMBLEE_NOW": now}
+
+
+def test_a_normal_vote_passes_the_guard(copy_template, template):
+    a = copy_template(template)
+    before = a.remote_branch(branch_of(a, 1))
+    a.ok("bob", "vote", "1", "d-accord", now=NEXT_DAY)
+    branch = branch_of(a, 1)
+    assert a.remote_branch(branch) != before
+    assert [v["membre"] for v in file_of(a, branch)["votes"]] == ["bob@exemple.org"]
+
+
+def test_a_hand_made_vote_for_another_member_is_refused(copy_template, template):
+    a = copy_template(template)
+    branch = branch_of(a, 1)
+    before = a.remote_refs()
+
+    def forge(data: dict[str, Any]) -> None:
+        version = data["tours"][0]["version_texte"]
+        data["votes"].append(
+            vote_entry("dave@exemple.org", "d-accord", "2026-11-27T09:00:00Z", version)
+        )
+
+    push = tamper(a, "bob", branch, forge, env=push_env(NEXT_DAY))
+    assert push is not None and push.returncode != 0
+    assert "assemblee : refusé" in push.stderr, push.stderr
+    assert "l'avis de dave@exemple.org (tour 1) a été écrit par bob@exemple.org" in push.stderr
+    assert "Traceback" not in push.stderr
+    assert a.remote_refs() == before
+
+
+def test_a_vote_made_offline_but_pushed_after_the_deadline_is_refused(copy_template, template):
+    a = copy_template(template)
+    branch = branch_of(a, 1)
+    before = a.remote_refs()
+    a.ok("bob", "status", now=NEXT_DAY)  # fetch the proposal, then go offline
+    out = a.ok("bob", "vote", "1", "d-accord", "--offline", now=NEXT_DAY).stdout
+    assert "enregistré" in out
+    assert a.remote_refs() == before
+
+    late = git_run(a.path("bob"), "push", "origin", f"{branch}:{branch}", env=push_env(AFTER))
+    assert late.returncode != 0
+    assert "assemblee : refusé" in late.stderr, late.stderr
+    assert "l'avis de bob@exemple.org arrive après l'échéance du tour 1" in late.stderr
+    assert "Traceback" not in late.stderr
+    assert a.remote_refs() == before
+
+    # The same commit, while the server's clock is still before the deadline, is accepted.
+    early = git_run(a.path("bob"), "push", "origin", f"{branch}:{branch}", env=push_env(MONDAY))
+    assert early.returncode == 0, early.stderr
+    assert [v["membre"] for v in file_of(a, branch)["votes"]] == ["bob@exemple.org"]
+
+
+def test_close_after_the_deadline_passes_the_guard(copy_template, template):
+    a = copy_template(template)
+    a.ok("bob", "vote", "1", "d-accord", now=NEXT_DAY)
+    old_main = a.remote_branch("main")
+    [item] = a.json("carol", "close", now=AFTER)
+    assert (item["id"], item["statut"]) == (1, "adoptee")
+    assert a.remote_branch("main") != old_main
+    assert not any(r.startswith("refs/heads/proposition/") for r in a.remote_refs())
+    assert "Le soin." in a.remote_file("main", EDIT_VALEURS[0])

@@ -1,0 +1,183 @@
+"""`assemblee verify` replays the whole history and names every tampering a member could do
+with plain git (edit the proposal file, commit as themselves, push); an honest history, a
+secretary-recorded vote included, passes.
+
+Template: proposal n°1 (alice, text of the values) with carol's agreement; proposal n°2
+(alice, text of the rights) blocked by bob; proposal n°3 (dave, a decision) that dave withdrew."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .helpers import (
+    AFTER,
+    EDIT_DROITS,
+    EDIT_VALEURS,
+    MONDAY,
+    NEXT_DAY,
+    OPEN,
+    branch_of,
+    git_ok,
+    record,
+    tamper,
+    vote_entry,
+)
+
+
+@pytest.fixture(scope="module")
+def template(
+    tmp_path_factory: pytest.TempPathFactory, assembly_template: Path, session_env: Any, copy_of
+) -> Path:
+    folder = tmp_path_factory.mktemp("verify") / "assembly"
+    a = copy_of(assembly_template, folder, env=session_env)
+    a.propose_edit("alice", "Valeurs", EDIT_VALEURS, now=OPEN)
+    a.propose_edit("alice", "Droits", EDIT_DROITS, now=OPEN)
+    a.json("dave", "propose", "Atelier de printemps", now=OPEN)
+    a.ok("carol", "vote", "1", "d-accord", now=NEXT_DAY)
+    a.ok("bob", "vote", "2", "blocage", "-r", "Trop vague.", now=NEXT_DAY)
+    a.ok("dave", "withdraw", "3", now=NEXT_DAY)
+    return folder
+
+
+def verify_json(a: Any, who: str = "dave") -> tuple[int, list[dict[str, Any]]]:
+    proc = a.run(who, "verify", "--json")
+    return proc.returncode, json.loads(proc.stdout)["anomalies"]
+
+
+def assert_caught(a: Any, fragment: str) -> str:
+    """verify exits 1 and one finding says `fragment`; returns the text output."""
+    proc = a.run("dave", "verify")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "anomalie(s)" in proc.stdout
+    assert fragment in proc.stdout, proc.stdout
+    return proc.stdout
+
+
+def test_an_honest_history_passes(copy_template, template):
+    a = copy_template(template)
+    assert verify_json(a) == (0, [])
+    items = a.json("carol", "close", now=AFTER)
+    assert sorted((i["id"], i["statut"]) for i in items) == [(1, "adoptee"), (2, "reportee")]
+    out = a.ok("bob", "verify").stdout
+    assert "aucune anomalie" in out, out
+    summary = json.loads(a.ok("bob", "verify", "--json").stdout)
+    assert summary["anomalies"] == []
+    assert summary["propositions"] == 3 and summary["fusions"] == 1
+
+
+def test_a_vote_recorded_by_the_secretariat_is_not_a_finding(copy_template, template):
+    a = copy_template(template)
+    a.ok("carol", "vote", "2", "d-accord", "--member", "dave@exemple.org", now=MONDAY)
+    votes = record(a.remote_file(branch_of(a, 2), f"proposals/{branch_of(a, 2)[12:]}.md"))["votes"]
+    assert {"membre": "dave@exemple.org", "saisi_par": "carol@exemple.org"}.items() <= next(
+        v for v in votes if v["membre"] == "dave@exemple.org"
+    ).items()
+    assert verify_json(a) == (0, [])
+
+
+def test_a_vote_written_by_another_member_is_caught(copy_template, template):
+    a = copy_template(template)
+    branch = branch_of(a, 1)
+
+    def forge(data: dict[str, Any]) -> None:
+        version = data["tours"][0]["version_texte"]
+        data["votes"].append(
+            vote_entry("dave@exemple.org", "blocage", "2026-11-30T09:00:00Z", version, "Non.")
+        )
+
+    push = tamper(a, "bob", branch, forge, "Vote sur la proposition n°1 : dave — blocage")
+    assert push is not None and push.returncode == 0, push.stderr
+    assert_caught(a, "l'avis de dave@exemple.org (tour 1) a été écrit par bob@exemple.org")
+
+
+def test_a_vote_changed_by_someone_else_is_caught(copy_template, template):
+    a = copy_template(template)
+    branch = branch_of(a, 1)
+
+    def change(data: dict[str, Any]) -> None:
+        [carol] = [v for v in data["votes"] if v["membre"] == "carol@exemple.org"]
+        carol["choix"] = "blocage"
+        carol["raison"] = "Elle a changé d'avis, paraît-il."
+
+    push = tamper(a, "bob", branch, change)
+    assert push is not None and push.returncode == 0, push.stderr
+    assert_caught(a, "l'avis de carol@exemple.org (tour 1) a été écrit par bob@exemple.org")
+
+
+def test_a_vote_added_after_the_round_was_closed_is_caught(copy_template, template):
+    a = copy_template(template)
+    [_, postponed] = sorted(a.json("carol", "close", now=AFTER), key=lambda i: i["id"])
+    assert postponed["statut"] == "reportee"
+    branch = branch_of(a, 2)
+
+    def late(data: dict[str, Any]) -> None:
+        version = data["tours"][0]["version_texte"]
+        data["votes"].append(
+            vote_entry("dave@exemple.org", "d-accord", "2026-11-30T09:00:00Z", version)
+        )
+
+    push = tamper(a, "dave", branch, late, "Vote sur la proposition n°2 : dave — d'accord")
+    assert push is not None and push.returncode == 0, push.stderr
+    assert_caught(a, "un avis de dave@exemple.org a été ajouté après la clôture du tour 1")
+
+
+def test_a_merge_into_main_without_an_adopting_tally_is_caught(copy_template, template):
+    a = copy_template(template)
+    a.json("carol", "close", now=AFTER)  # n°2 is postponed: bob's block stands
+    branch = branch_of(a, 2)
+    name = branch.removeprefix("proposition/")
+
+    def overrule(data: dict[str, Any]) -> None:
+        data["statut"] = "adoptee"
+        data["tours"][0]["resultat"] = "adoptee"
+
+    tamper(a, "alice", branch, overrule, push=False)
+    alice = a.path("alice")
+    git_ok(alice, "merge", "-q", "--ff-only", "origin/main")
+    git_ok(
+        alice,
+        "merge",
+        "-q",
+        "--no-ff",
+        branch,
+        "-m",
+        f"Proposition n°2 adoptée (consentement) : Droits\n\nAssemblee-Proposition: {name}",
+    )
+    git_ok(alice, "push", "-q", "origin", "main")
+    assert "Ouverts." in a.remote_file("main", "sections/04-droits.md")
+    out = assert_caught(a, "fusionnée dans main sans un décompte qui permette l'adoption")
+    assert f"{name} (commit" in out
+
+
+def test_a_stored_tally_that_does_not_match_the_votes_is_caught(copy_template, template):
+    a = copy_template(template)
+    a.json("carol", "close", now=AFTER)
+    branch = branch_of(a, 2)
+
+    def forge(data: dict[str, Any]) -> None:
+        data["tours"][0]["decompte"] = {
+            "d-accord": 3,
+            "abstention": 0,
+            "pas-d-accord": 0,
+            "blocage": 1,
+        }
+
+    push = tamper(a, "bob", branch, forge, "Décompte corrigé")
+    assert push is not None and push.returncode == 0, push.stderr
+    assert_caught(a, "le décompte enregistré du tour 1 ne correspond pas aux avis")
+
+
+def test_rules_changed_inside_a_running_proposal_are_caught(copy_template, template):
+    a = copy_template(template)
+    branch = branch_of(a, 1)
+
+    def shorten(data: dict[str, Any]) -> None:
+        data["regles"]["decision"]["duree_minimale_heures"] = 24
+
+    push = tamper(a, "alice", branch, shorten, "Délai raccourci")
+    assert push is not None and push.returncode == 0, push.stderr
+    assert_caught(a, "les règles recopiées dans la proposition ont été modifiées en cours de route")
