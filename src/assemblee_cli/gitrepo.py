@@ -135,6 +135,49 @@ class GitRepo:
         raw: Any = (sha, kind, data)
         return raw[0].decode(), raw[1].decode(), bytes(raw[2])
 
+    def _pipe(self, args: Sequence[str], payload: bytes) -> bytes:
+        """One git process fed all its input at once (batch reads without round trips)."""
+        import subprocess
+
+        env = {k: v for k, v in os.environ.items() if k not in _STRIPPED}
+        proc = subprocess.run(
+            ["git", *args], cwd=self.root, env=env, input=payload, capture_output=True, check=False
+        )
+        if proc.returncode != 0:
+            raise GitError(explain_failure(args, proc.stderr.decode(errors="replace")))
+        return proc.stdout
+
+    def shas(self, specs: Sequence[str]) -> dict[str, str | None]:
+        """The object each expression names (None when missing), in one process."""
+        if not specs:
+            return {}
+        out = self._pipe(
+            ["cat-file", "--batch-check=%(objectname)"], "".join(f"{s}\n" for s in specs).encode()
+        )
+        result: dict[str, str | None] = {}
+        for spec, line in zip(specs, out.decode(errors="replace").splitlines(), strict=False):
+            value = line.strip()
+            result[spec] = value if len(value) == 40 and " " not in value else None
+        return result
+
+    def contents(self, shas: Sequence[str]) -> dict[str, bytes]:
+        """Content of many objects, in one process."""
+        if not shas:
+            return {}
+        out = self._pipe(["cat-file", "--batch"], "".join(f"{s}\n" for s in shas).encode())
+        result: dict[str, bytes] = {}
+        index = 0
+        while index < len(out):
+            end = out.index(b"\n", index)
+            header = out[index:end].decode(errors="replace").split()
+            index = end + 1
+            if len(header) != 3:
+                continue
+            size = int(header[2])
+            result[header[0]] = out[index : index + size]
+            index += size + 1
+        return result
+
     def read(self, spec: str) -> bytes | None:
         """Content of an object (`rev:path`, a sha), or None when it does not exist."""
         found = self._object(spec)
