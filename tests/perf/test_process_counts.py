@@ -1,0 +1,152 @@
+"""The number of git processes a command starts does not grow with the repository.
+
+Repositories are built by benchmarks/generate.py (the package's own functions, one
+`git fast-import`): a small one and one ten times larger (decided proposals, open proposals,
+votes per proposal), with the same number of proposals past their deadline. Each command runs
+once with GIT_TRACE, and its git processes are counted by benchmarks/bench.py's rule (one
+`trace: built-in: git …` line per process). This is a count, not a timing: the timings belong
+to benchmarks/bench.py.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load(name: str) -> ModuleType:
+    """A module of benchmarks/, which is not a package."""
+    spec = importlib.util.spec_from_file_location(
+        f"assemblee_benchmarks_{name}", ROOT / "benchmarks" / f"{name}.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+generate = _load("generate")
+bench = _load("bench")
+
+SMALL = {"decided": 5, "open_count": 3, "votes": 3}
+LARGE = {"decided": 50, "open_count": 30, "votes": 30}
+
+
+class Assembly:
+    """A generated repository and a sealed environment to run the tool in it."""
+
+    def __init__(self, folder: Path, due: int, check_all: bool, **size: int) -> None:
+        self.summary: Any = generate.generate(
+            folder / "depot", due=due, check_all=check_all, **size
+        )
+        self.repo = Path(self.summary.repo)
+        self.env = generate.sealed_env(
+            folder / "home", self.summary.secretary_name, self.summary.secretary_email
+        )
+        self.env["ASSEMBLEE_NOW"] = self.summary.now
+        # The parsed-header cache saves one `cat-file --batch` when every file read is already
+        # cached; counts are compared without it, so that they depend on the repository only.
+        self.env["ASSEMBLEE_SANS_CACHE"] = "1"
+        self.trace = folder / "trace.txt"
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(
+            [sys.executable, "-m", "assemblee_cli", *args],
+            cwd=self.repo,
+            env=self.env,
+            capture_output=True,
+            text=True,
+        )
+        assert proc.returncode == 0, proc.stderr
+        return proc
+
+    def git_processes(self, *args: str) -> int:
+        self.trace.unlink(missing_ok=True)
+        self.env["GIT_TRACE"] = str(self.trace)
+        try:
+            self.run(*args)
+        finally:
+            del self.env["GIT_TRACE"]
+        return bench.count_git_processes(self.trace.read_text(errors="replace"))
+
+    def args(self, command: str) -> list[str]:
+        """The command line for one of the measured commands, in this repository."""
+        open_with_text = next(n for n in self.summary.open if n in self.summary.with_text)
+        return {
+            "status": ["status", "--offline"],
+            "show-decided": ["show", "1", "--offline"],
+            "show-open": ["show", str(open_with_text), "--offline"],
+            "close-dry-run": ["close", "--dry-run", "--offline"],
+        }[command]
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Assembly:
+    return Assembly(tmp_path_factory.mktemp("small"), due=1, check_all=True, **SMALL)
+
+
+@pytest.fixture(scope="module")
+def large(tmp_path_factory: pytest.TempPathFactory) -> Assembly:
+    return Assembly(tmp_path_factory.mktemp("large"), due=1, check_all=False, **LARGE)
+
+
+@pytest.fixture(scope="module")
+def large_many_due(tmp_path_factory: pytest.TempPathFactory) -> Assembly:
+    return Assembly(tmp_path_factory.mktemp("large-due"), due=10, check_all=False, **LARGE)
+
+
+def test_the_generated_repositories_are_what_the_tool_reads(
+    small: Assembly, large: Assembly
+) -> None:
+    for assembly, size in ((small, SMALL), (large, LARGE)):
+        data = json.loads(assembly.run("status", "--offline", "--json").stdout)
+        assert data["erreurs"] == []
+        assert len(data["ouvertes"]) == size["open_count"]
+        assert len(assembly.summary.decided) == size["decided"]
+        # an open proposal has its votes, all counted (cast on the current text)
+        shown = json.loads(
+            assembly.run("show", str(assembly.summary.open[0]), "--offline", "--json").stdout
+        )
+        assert len(shown["votes"]) == size["votes"]
+        assert all(vote["compte"] for vote in shown["votes"]), shown["votes"]
+
+
+@pytest.mark.parametrize("command", ["status", "show-decided", "show-open", "close-dry-run"])
+def test_git_processes_do_not_grow_with_the_repository(
+    small: Assembly, large: Assembly, command: str
+) -> None:
+    counted_small = small.git_processes(*small.args(command))
+    counted_large = large.git_processes(*large.args(command))
+    assert counted_small > 0
+    assert counted_large == counted_small, (
+        f"{command}: {counted_small} git processes on the small repository, "
+        f"{counted_large} on the one ten times larger"
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "close decides each due proposal with its own git processes: merge-base and diff-tree "
+        "(amendment check), hash-object, read-tree, update-index, write-tree and commit-tree "
+        "(closing commit), merge-tree and commit-tree (merge), about 9 per adopted proposal; "
+        "batching them means building the plan's objects in one process (git 2.39 has no "
+        "merge-tree --stdin)"
+    ),
+)
+def test_close_dry_run_with_ten_times_more_due_proposals(
+    small: Assembly, large_many_due: Assembly
+) -> None:
+    counted_small = small.git_processes(*small.args("close-dry-run"))
+    counted_large = large_many_due.git_processes(*large_many_due.args("close-dry-run"))
+    assert counted_large == counted_small
