@@ -182,7 +182,8 @@ def test_malformed_yaml_unclosed_bracket() -> None:
 def test_yaml_that_python_cannot_hold_is_a_config_error(text: str) -> None:
     message = rules_error(text)
     assert message.startswith(SOURCE)
-    assert "YAML invalide" in message
+    # Either the parser gives up, or the (deep but parsable) list is refused as not a table.
+    assert "YAML invalide" in message or "doit contenir une table de clés" in message
 
 
 LAUGHS = "l0: &l0 [x, x]\n" + "".join(f"l{i}: &l{i} [*l{i - 1}, *l{i - 1}]\n" for i in range(1, 40))

@@ -5,6 +5,7 @@ validated field by field, so a hand-edited or broken file is named with its path
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ from assemblee_cli.core.members import normalise_email
 from assemblee_cli.core.tally import Choice, Outcome, Tally
 from assemblee_cli.errors import ProposalFileError
 from assemblee_cli.schema import Reader
-from assemblee_cli.yamlio import Path, dump_yaml, load_yaml
+from assemblee_cli.yamlio import Document, Path, dump_yaml, load_yaml
 
 PROPOSALS_DIR = "proposals"
 BRANCH_PREFIX = "proposition/"
@@ -122,6 +123,14 @@ def _header_line_offset(text: str) -> int:
 def parse_proposal(text: str, path: str, where: str | None = None) -> Proposal:
     """Read and validate a proposal file; any problem is one sentence naming its path (and
     `where` it was read: a branch, a commit)."""
+    return parse_proposal_with_data(text, path, where)[0]
+
+
+def parse_proposal_with_data(
+    text: str, path: str, where: str | None = None
+) -> tuple[Proposal, Any, str]:
+    """Like parse_proposal, and also return the header's YAML data and the body, which can be
+    cached (by blob) to skip the YAML parsing next time."""
     source = f"{path} ({where})" if where else path
     header, body = split_frontmatter(text, source)
     try:
@@ -129,7 +138,24 @@ def parse_proposal(text: str, path: str, where: str | None = None) -> Proposal:
     except Exception as exc:  # the YAML layer already words it in French
         raise ProposalFileError(str(exc)) from None
     reader = Reader(document, source, ProposalFileError)
-    return _ProposalReader(reader, path).proposal(document.data, body.strip())
+    body = body.strip()
+    return _ProposalReader(reader, path).proposal(document.data, body), document.data, body
+
+
+def parse_proposal_data(
+    data: Any, body: str, path: str, where: str | None, text: Callable[[], str]
+) -> Proposal:
+    """Validate header data parsed earlier (from the cache); `text` gives the file back only
+    if an error needs a line number."""
+    source = f"{path} ({where})" if where else path
+
+    def lines() -> dict[Path, int]:
+        full = text()
+        header, _body = split_frontmatter(full, source)
+        return load_yaml(header, source, line_offset=_header_line_offset(full)).lines
+
+    reader = Reader(Document(data, lines), source, ProposalFileError)
+    return _ProposalReader(reader, path).proposal(data, body)
 
 
 class _ProposalReader:

@@ -42,14 +42,16 @@ def render_status(console: Any, view: StatusView) -> None:
     from rich.table import Table
 
     if view.open:
+        # Long listings stay one line a proposal (cheaper to lay out, easier to scan).
+        wrap = len(view.open) <= 30
         table = Table(title="Propositions en cours", title_justify="left")
-        table.add_column("n°", justify="right")
-        table.add_column("titre", ratio=3)
-        table.add_column("statut", ratio=2)
-        table.add_column("échéance", ratio=2)
-        table.add_column("reste")
+        table.add_column("n°", justify="right", no_wrap=True)
+        table.add_column("titre", ratio=3, no_wrap=not wrap, overflow="ellipsis")
+        table.add_column("statut", ratio=2, no_wrap=not wrap, overflow="ellipsis")
+        table.add_column("échéance", ratio=2, no_wrap=not wrap, overflow="ellipsis")
+        table.add_column("reste", no_wrap=True)
         table.add_column("✓/∅/✗/⛔", no_wrap=True)
-        table.add_column("vous", ratio=2)
+        table.add_column("vous", ratio=2, no_wrap=not wrap, overflow="ellipsis")
         for item in view.open:
             p = item.proposal
             tz = ZoneInfo(p.rules.timezone)

@@ -8,11 +8,13 @@ are read and moved by compare-and-swap."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assemblee_cli.cache import HeaderCache
 from assemblee_cli.codesocial import (
     ROSTER_PATH,
     RULES_PATH,
@@ -30,7 +32,8 @@ from assemblee_cli.proposalfile import (
     PROPOSALS_DIR,
     dump_proposal,
     parse_name,
-    parse_proposal,
+    parse_proposal_data,
+    parse_proposal_with_data,
 )
 
 TRUNK = "main"
@@ -82,6 +85,7 @@ class Assembly:
         self.online = self.remote is not None and not offline
         self._fetched = False
         self._snapshot: Snapshot | None = None
+        self.cache = HeaderCache(repo.git_dir)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -169,22 +173,52 @@ class Assembly:
         return parse_roster(text, ROSTER_PATH)
 
     def load_branch(self, tip: BranchTip) -> Loaded:
-        path = f"{PROPOSALS_DIR}/{tip.name}.md"
-        text = self.repo.read_text(f"{tip.sha}:{path}")
-        if text is None:
-            return Loaded(
-                tip.name,
-                tip,
-                error=f"{path} (branche {BRANCH_PREFIX}{tip.name}) : fichier de proposition introuvable.",
-            )
-        try:
-            proposal = parse_proposal(text, path, f"branche {BRANCH_PREFIX}{tip.name}")
-        except AssembleeError as exc:
-            return Loaded(tip.name, tip, error=exc.message)
-        return Loaded(tip.name, tip, proposal)
+        return self.load_branches([tip])[0]
+
+    def load_branches(self, tips: Sequence[BranchTip]) -> list[Loaded]:
+        return self._load_many(
+            [(tip.name, tip, tip.sha, f"branche {BRANCH_PREFIX}{tip.name}") for tip in tips]
+        )
 
     def open_proposals(self) -> list[Loaded]:
-        return [self.load_branch(tip) for tip in self.snapshot.branches.values()]
+        return self.load_branches(list(self.snapshot.branches.values()))
+
+    def _load_many(self, items: Sequence[tuple[str, BranchTip | None, str, str]]) -> list[Loaded]:
+        """Proposal files of many commits at once: one process for their blob ids, the cache
+        for the headers already parsed, one process for the contents of the others."""
+        specs = [f"{commit}:{PROPOSALS_DIR}/{name}.md" for name, _tip, commit, _where in items]
+        blobs = self.repo.shas(specs)
+        cached = {sha: self.cache.get(sha) for sha in set(blobs.values()) if sha}
+        texts = self.repo.contents([sha for sha, hit in cached.items() if hit is None])
+        result = []
+        for spec, (name, tip, _commit, where) in zip(specs, items, strict=True):
+            path = f"{PROPOSALS_DIR}/{name}.md"
+            sha = blobs.get(spec)
+            if sha is None:
+                result.append(
+                    Loaded(
+                        name, tip, error=f"{path} ({where}) : fichier de proposition introuvable."
+                    )
+                )
+                continue
+            try:
+                hit = cached.get(sha)
+                if hit is not None:
+                    proposal = parse_proposal_data(
+                        hit[0], hit[1], path, where, functools.partial(self._text_of, sha)
+                    )
+                else:
+                    text = texts.get(sha, b"").decode("utf-8", errors="replace")
+                    proposal, data, body = parse_proposal_with_data(text, path, where)
+                    self.cache.put(sha, data, body)
+            except AssembleeError as exc:
+                result.append(Loaded(name, tip, error=exc.message))
+                continue
+            result.append(Loaded(name, tip, proposal))
+        return result
+
+    def _text_of(self, sha: str) -> str:
+        return self.repo.read_text(sha) or ""
 
     def decided_names(self) -> list[str]:
         """Names (`NNNN-slug`) of proposal files on the trunk, in id order."""
@@ -197,14 +231,11 @@ class Assembly:
         return sorted(names, key=lambda n: parse_name(n) or (0, ""))
 
     def load_decided(self, name: str, commit: str | None = None) -> Loaded:
-        path = f"{PROPOSALS_DIR}/{name}.md"
-        text = self.repo.read_text(f"{commit or self.trunk}:{path}")
-        if text is None:
-            return Loaded(name, None, error=f"{path} : fichier introuvable sur main.")
-        try:
-            return Loaded(name, None, parse_proposal(text, path, "main"))
-        except AssembleeError as exc:
-            return Loaded(name, None, error=exc.message)
+        return self.load_decided_many([name], commit)[0]
+
+    def load_decided_many(self, names: Sequence[str], commit: str | None = None) -> list[Loaded]:
+        where = "main" if commit is None else f"commit {commit[:10]}"
+        return self._load_many([(name, None, commit or self.trunk, where) for name in names])
 
     def all_numbers(self) -> set[int]:
         names: Iterable[str] = [
@@ -242,10 +273,19 @@ class Assembly:
     def text_version(self, tip: str, paths: Iterable[str]) -> str:
         """A short fingerprint of the proposed text: the content of the changed files. A rebase
         that leaves them the same keeps the version (and so the votes)."""
-        lines = [f"{path} {self.repo.resolve(f'{tip}:{path}') or '-'}" for path in sorted(paths)]
-        if not lines:
-            return EMPTY_VERSION
-        return hashlib.sha1("\n".join(lines).encode()).hexdigest()[:12]
+        return self.text_versions([(tip, tuple(paths))])[0]
+
+    def text_versions(self, items: Sequence[tuple[str, Sequence[str]]]) -> list[str]:
+        """text_version of many (tip, changed files) at once, in one process."""
+        specs = [f"{tip}:{path}" for tip, paths in items for path in paths]
+        blobs = self.repo.shas(specs)
+        versions = []
+        for tip, paths in items:
+            lines = [f"{path} {blobs.get(f'{tip}:{path}') or '-'}" for path in sorted(paths)]
+            versions.append(
+                hashlib.sha1("\n".join(lines).encode()).hexdigest()[:12] if lines else EMPTY_VERSION
+            )
+        return versions
 
     def current_version(self, tip: str) -> str:
         return self.text_version(tip, self.changed_paths(tip))

@@ -18,7 +18,7 @@ from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.core.french import format_instant
 from assemblee_cli.core.members import Roster, normalise_email
 from assemblee_cli.core.rules import Rules
-from assemblee_cli.core.tally import Choice, Tally, parse_choice
+from assemblee_cli.core.tally import Choice, Tally, parse_choice, tally_votes
 from assemblee_cli.errors import AssembleeError, RuleRefusal
 from assemblee_cli.faults import checkpoint
 from assemblee_cli.gitrepo import Identity
@@ -224,6 +224,7 @@ def propose(
             "Donnez un titre à la proposition, par exemple « Conditions d'entrée »."
         )
     me = assembly.repo.identity()
+    tried: set[int] = set()
 
     def attempt() -> ProposeResult:
         trunk = assembly.trunk
@@ -242,7 +243,9 @@ def propose(
             )
         parent, source, has_worktree = _capture_change(assembly, trunk, me)
         worktree = _worktree_changes(assembly) if has_worktree else {}
-        number = max(assembly.all_numbers(), default=0) + 1
+        # A number whose claim was refused (someone took it meanwhile) is never tried again.
+        number = max(assembly.all_numbers() | tried, default=0) + 1
+        tried.add(number)
         slug = slugify(title)
         draft = lc.open_proposal(
             number=number,
@@ -405,19 +408,17 @@ def status(assembly: Assembly, now: datetime, recent: int = 5) -> StatusView:
         me = None
     views: list[OpenView] = []
     errors: list[str] = []
-    for loaded in assembly.open_proposals():
-        if loaded.proposal is None:
-            errors.append(loaded.error or loaded.name)
-            continue
-        p = loaded.proposal
-        assert loaded.tip is not None
-        amended = (
-            p.status is lc.Status.OPEN
-            and assembly.text_version(loaded.tip.sha, p.files) != p.round.text_version
-        )
+    loaded_open = assembly.open_proposals()
+    readable = [item for item in loaded_open if item.proposal is not None]
+    errors += [item.error or item.name for item in loaded_open if item.proposal is None]
+    versions = assembly.text_versions(
+        [(item.tip.sha, item.proposal.files) for item in readable if item.tip and item.proposal]
+    )
+    for item, version in zip(readable, versions, strict=True):
+        p = item.proposal
+        assert p is not None
+        amended = p.status is lc.Status.OPEN and version != p.round.text_version
         counted = {} if amended else lc.counted_votes(p)
-        from assemblee_cli.core.tally import tally_votes
-
         views.append(
             OpenView(
                 p,
@@ -428,10 +429,9 @@ def status(assembly: Assembly, now: datetime, recent: int = 5) -> StatusView:
         )
     views.sort(key=lambda v: (v.proposal.status is not lc.Status.OPEN, v.proposal.round.deadline))
     decided: list[lc.Proposal] = []
-    for name in reversed(assembly.decided_names()[-recent * 2 :]):
-        loaded = assembly.load_decided(name)
+    for loaded in assembly.load_decided_many(assembly.decided_names()[-recent * 2 :]):
         if loaded.proposal is None:
-            errors.append(loaded.error or name)
+            errors.append(loaded.error or loaded.name)
         elif loaded.proposal.status in lc.DECIDED:
             decided.append(loaded.proposal)
     decided.sort(key=lambda p: p.decided_at or p.opened_at, reverse=True)

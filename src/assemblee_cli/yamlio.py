@@ -9,7 +9,7 @@ the line of every key, so that validation errors can name it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -57,12 +57,25 @@ if getattr(yaml, "__with_libyaml__", False):
     _LOADERS = (_FastStrictLoader, _StrictLoader)
 
 
-@dataclass(frozen=True)
 class Document:
-    """Parsed YAML data with the line (1-based) of every mapping key and sequence item."""
+    """Parsed YAML data with the line (1-based) of every mapping key and sequence item. The
+    lines are only worked out when an error needs one."""
 
-    data: Any
-    lines: dict[Path, int]
+    def __init__(
+        self, data: Any, lines: dict[Path, int] | Callable[[], dict[Path, int]] | None = None
+    ) -> None:
+        self.data = data
+        self._lines = lines if isinstance(lines, dict) else None
+        self._find_lines = lines if callable(lines) else None
+
+    @property
+    def lines(self) -> dict[Path, int]:
+        if self._lines is None:
+            try:
+                self._lines = self._find_lines() if self._find_lines else {}
+            except (RecursionError, AssembleeError):
+                self._lines = {}
+        return self._lines
 
     def line(self, path: Path) -> int | None:
         while path:
@@ -113,9 +126,12 @@ def load_yaml(text: str, source: str, line_offset: int = 0) -> Document:
             parsed = None
     try:
         node, data = parsed if parsed is not None else _parse(_StrictLoader, text)
-        lines: dict[Path, int] = {}
-        if node is not None:
-            _collect_lines(node, (), lines)
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, max(exc.position, 0)) + 1 + line_offset
+        raise AssembleeError(
+            f"{source}, ligne {line} : caractère interdit (code {exc.character!r}) ; corrigez "
+            "le fichier."
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f", ligne {mark.line + 1 + line_offset}" if mark is not None else ""
@@ -129,9 +145,14 @@ def load_yaml(text: str, source: str, line_offset: int = 0) -> Document:
         raise AssembleeError(
             f"{source} : YAML invalide (imbrication trop profonde) ; corrigez le fichier."
         ) from None
-    if line_offset:
-        lines = {path: line + line_offset for path, line in lines.items()}
-    return Document(data, lines)
+
+    def find_lines() -> dict[Path, int]:
+        lines: dict[Path, int] = {}
+        if node is not None:
+            _collect_lines(node, (), lines)
+        return {path: line + line_offset for path, line in lines.items()}
+
+    return Document(data, find_lines)
 
 
 class _Dumper(yaml.SafeDumper):
