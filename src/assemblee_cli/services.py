@@ -189,12 +189,12 @@ def _capture_change(assembly: Assembly, trunk: str, me: Identity) -> tuple[str, 
             "pour une nouvelle proposition, revenez sur main (git switch main)."
         )
     head = repo.resolve("HEAD")
-    parent = trunk
-    parts = []
     if head and head != trunk and not repo.is_ancestor(head, trunk):
-        parent = head
-        parts.append("les commits de la branche courante absents de main")
-    return parent, " et ".join(parts), bool(head)
+        return head, "les commits de la branche courante absents de main", True
+    # Edits in the working tree are edits of HEAD's text: the proposal starts from HEAD, even
+    # when main has moved on since, so that closing merges them (three-way) instead of writing
+    # HEAD's older copy of a file over what main adopted meanwhile.
+    return (head or trunk), "", bool(head)
 
 
 def _worktree_changes(assembly: Assembly) -> dict[str, bytes | None]:
@@ -243,6 +243,8 @@ def propose(
             )
         parent, source, has_worktree = _capture_change(assembly, trunk, me)
         worktree = _worktree_changes(assembly) if has_worktree else {}
+        if not worktree and not source:
+            parent = trunk  # nothing of HEAD's is taken: start from main as it is now
         # A number whose claim was refused (someone took it meanwhile) is never tried again.
         number = max(assembly.all_numbers() | tried, default=0) + 1
         tried.add(number)

@@ -343,3 +343,20 @@ def test_init_from_duplicates_a_code_social_with_a_fresh_history(assembly, tmp_p
     assert NEW in (copy / VALEURS).read_text(encoding="utf-8")
     roster = yaml.safe_load((copy / "codesocial" / "membres.yml").read_text(encoding="utf-8"))
     assert [m["email"] for m in roster] == ["alice@exemple.org"]
+
+
+def test_a_proposal_from_a_stale_main_does_not_undo_what_was_adopted_meanwhile(assembly):
+    """Alice edits the text of her local main, which is behind: bob's adopted change to the same
+    file stays, hers is added by a three-way merge, not written over it."""
+    bobs = assembly.propose_edit("bob", "Valeurs clés", EDIT, now=OPEN)
+    assembly.ok("carol", "close", now=DEADLINE)
+    assert NEW in assembly.remote_file("main", VALEURS)
+    governance = ("## Gouvernance\n\n[à compléter]", "## Gouvernance\n\nPar consentement.")
+    alices = assembly.propose_edit("alice", "Gouvernance", (VALEURS, *governance), now=AFTER)
+    assert alices["fichiers"] == [VALEURS]
+    later = "2026-12-08T10:00:00+01:00"
+    [item] = assembly.json("carol", "close", now=later)
+    assert (item["id"], item["statut"]) == (alices["id"], "adoptee")
+    text = assembly.remote_file("main", VALEURS)
+    assert NEW in text and governance[1] in text
+    assert bobs["id"] != alices["id"]
