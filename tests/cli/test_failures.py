@@ -9,37 +9,11 @@ from pathlib import Path
 
 import pytest
 
-NOW = "2026-11-26T10:00:00+01:00"
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
-    ).stdout
-
-
-def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, ASSEMBLEE_NOW=NOW)
-    proc = subprocess.run(
-        [sys.executable, "-m", "assemblee_cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert "Traceback" not in proc.stderr, proc.stderr
-    return proc
+from .tools import NOW, cli, git
 
 
 @pytest.fixture()
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    git(home, "config", "--global", "user.name", "Alice")
-    git(home, "config", "--global", "user.email", "alice@exemple.org")
-    git(home, "config", "--global", "init.defaultBranch", "main")
+def repo(sealed_env: Path, tmp_path: Path) -> Path:
     assert cli(tmp_path, "init", "a").returncode == 0
     return tmp_path / "a"
 

@@ -3,57 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from .tools import cli, git
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture()
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "home"
-    folder.mkdir()
-    monkeypatch.setenv("HOME", str(folder))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.delenv("ASSEMBLEE_NOW", raising=False)
-    for name in (
-        "GIT_DIR",
-        "GIT_WORK_TREE",
-        "GIT_AUTHOR_NAME",
-        "GIT_AUTHOR_EMAIL",
-        "GIT_COMMITTER_NAME",
-        "GIT_COMMITTER_EMAIL",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    git(folder, "config", "--global", "user.name", "Alice Martin")
-    git(folder, "config", "--global", "user.email", "alice@exemple.org")
-    git(folder, "config", "--global", "init.defaultBranch", "main")
-    return folder
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
-    ).stdout
-
-
-def cli(cwd: Path, *args: str, now: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    if now:
-        env["ASSEMBLEE_NOW"] = now
-    proc = subprocess.run(
-        [sys.executable, "-m", "assemblee_cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert "Traceback" not in proc.stderr, proc.stderr
-    return proc
+def home(sealed_env: Path) -> Path:
+    """A sealed HOME whose git identity is Alice Martin <alice@exemple.org>."""
+    return sealed_env
 
 
 def test_init_creates_a_code_social_with_a_first_commit_on_main(home: Path, tmp_path: Path) -> None:

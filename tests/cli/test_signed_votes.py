@@ -4,36 +4,15 @@ signed by the key of the member who wrote it (keys read from the roster on main)
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from .tools import cli, git
+
 pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen absent")
-
-NOW = "2026-11-26T10:00:00+01:00"
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
-    ).stdout
-
-
-def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, ASSEMBLEE_NOW=NOW)
-    proc = subprocess.run(
-        [sys.executable, "-m", "assemblee_cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert "Traceback" not in proc.stderr, proc.stderr
-    return proc
 
 
 def keygen(folder: Path, name: str) -> tuple[Path, str]:
@@ -46,14 +25,7 @@ def keygen(folder: Path, name: str) -> tuple[Path, str]:
 
 
 @pytest.fixture()
-def signed_assembly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path, Path]:
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    git(home, "config", "--global", "user.name", "Alice")
-    git(home, "config", "--global", "user.email", "alice@exemple.org")
-    git(home, "config", "--global", "init.defaultBranch", "main")
+def signed_assembly(sealed_env: Path, tmp_path: Path) -> tuple[Path, Path, Path]:
     alice_key, alice_pub = keygen(tmp_path, "alice")
     bob_key, bob_pub = keygen(tmp_path, "bob")
     assert cli(tmp_path, "init", "a").returncode == 0
