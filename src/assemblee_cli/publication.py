@@ -218,8 +218,8 @@ def decided_proposals(assembly: Assembly) -> tuple[list[lc.Proposal], list[str]]
     """Decided proposals on main (adopted, rejected, withdrawn), oldest decision first."""
     result: list[lc.Proposal] = []
     errors: list[str] = []
-    for name in assembly.decided_names():
-        loaded = assembly.load_decided(name)
+    for loaded in assembly.load_decided_many(assembly.decided_names()):
+        name = loaded.name
         if loaded.proposal is None:
             errors.append(loaded.error or name)
         elif loaded.proposal.status in lc.DECIDED:

@@ -173,23 +173,33 @@ class Assembly:
         return parse_roster(text, ROSTER_PATH)
 
     def load_branch(self, tip: BranchTip) -> Loaded:
-        return self.load_branches([tip])[0]
+        return self.load_branches([tip], batch=False)[0]
 
-    def load_branches(self, tips: Sequence[BranchTip]) -> list[Loaded]:
+    def load_branches(self, tips: Sequence[BranchTip], batch: bool = True) -> list[Loaded]:
         return self._load_many(
-            [(tip.name, tip, tip.sha, f"branche {BRANCH_PREFIX}{tip.name}") for tip in tips]
+            [(tip.name, tip, tip.sha, f"branche {BRANCH_PREFIX}{tip.name}") for tip in tips],
+            batch,
         )
 
     def open_proposals(self) -> list[Loaded]:
         return self.load_branches(list(self.snapshot.branches.values()))
 
-    def _load_many(self, items: Sequence[tuple[str, BranchTip | None, str, str]]) -> list[Loaded]:
+    def _load_many(
+        self, items: Sequence[tuple[str, BranchTip | None, str, str]], batch: bool
+    ) -> list[Loaded]:
         """Proposal files of many commits at once: one process for their blob ids, the cache
         for the headers already parsed, one process for the contents of the others."""
         specs = [f"{commit}:{PROPOSALS_DIR}/{name}.md" for name, _tip, commit, _where in items]
-        blobs = self.repo.shas(specs)
+        # One file: through the persistent cat-file processes; a listing: one process for all
+        # the ids and one for all the contents not yet cached (no round trip per file).
+        few = not batch
+        blobs = {s: self.repo.resolve(s) for s in specs} if few else self.repo.shas(specs)
         cached = {sha: self.cache.get(sha) for sha in set(blobs.values()) if sha}
-        texts = self.repo.contents([sha for sha, hit in cached.items() if hit is None])
+        missing = [sha for sha, hit in cached.items() if hit is None]
+        if few:
+            texts = {sha: self.repo.read(sha) or b"" for sha in missing}
+        else:
+            texts = self.repo.contents(missing)
         result = []
         for spec, (name, tip, _commit, where) in zip(specs, items, strict=True):
             path = f"{PROPOSALS_DIR}/{name}.md"
@@ -231,11 +241,13 @@ class Assembly:
         return sorted(names, key=lambda n: parse_name(n) or (0, ""))
 
     def load_decided(self, name: str, commit: str | None = None) -> Loaded:
-        return self.load_decided_many([name], commit)[0]
+        return self.load_decided_many([name], commit, batch=False)[0]
 
-    def load_decided_many(self, names: Sequence[str], commit: str | None = None) -> list[Loaded]:
+    def load_decided_many(
+        self, names: Sequence[str], commit: str | None = None, batch: bool = True
+    ) -> list[Loaded]:
         where = "main" if commit is None else f"commit {commit[:10]}"
-        return self._load_many([(name, None, commit or self.trunk, where) for name in names])
+        return self._load_many([(name, None, commit or self.trunk, where) for name in names], batch)
 
     def all_numbers(self) -> set[int]:
         names: Iterable[str] = [
@@ -273,12 +285,14 @@ class Assembly:
     def text_version(self, tip: str, paths: Iterable[str]) -> str:
         """A short fingerprint of the proposed text: the content of the changed files. A rebase
         that leaves them the same keeps the version (and so the votes)."""
-        return self.text_versions([(tip, tuple(paths))])[0]
+        return self.text_versions([(tip, tuple(paths))], batch=False)[0]
 
-    def text_versions(self, items: Sequence[tuple[str, Sequence[str]]]) -> list[str]:
+    def text_versions(
+        self, items: Sequence[tuple[str, Sequence[str]]], batch: bool = True
+    ) -> list[str]:
         """text_version of many (tip, changed files) at once, in one process."""
         specs = [f"{tip}:{path}" for tip, paths in items for path in paths]
-        blobs = self.repo.shas(specs)
+        blobs = self.repo.shas(specs) if batch else {s: self.repo.resolve(s) for s in specs}
         versions = []
         for tip, paths in items:
             lines = [f"{path} {blobs.get(f'{tip}:{path}') or '-'}" for path in sorted(paths)]

@@ -397,9 +397,7 @@ def _check_merges(assembly: Assembly, report: Report) -> None:
 
 def _check_current_files(assembly: Assembly, report: Report) -> None:
     """The tallies stored now, on main and on the branches, match the votes."""
-    loaded = [
-        assembly.load_decided(n) for n in assembly.decided_names()
-    ] + assembly.open_proposals()
+    loaded = assembly.load_decided_many(assembly.decided_names()) + assembly.open_proposals()
     for item in loaded:
         if item.proposal is None:
             report.findings.append(Finding(item.name, None, item.error or "fichier illisible."))

@@ -87,6 +87,9 @@ class Assembly:
             "show-decided": ["show", "1", "--offline"],
             "show-open": ["show", str(open_with_text), "--offline"],
             "close-dry-run": ["close", "--dry-run", "--offline"],
+            "verify": ["verify", "--offline"],
+            "agenda": ["agenda", "--offline"],
+            "export": ["export", "--format", "md", "--offline"],
         }[command]
 
 
@@ -121,7 +124,10 @@ def test_the_generated_repositories_are_what_the_tool_reads(
         assert all(vote["compte"] for vote in shown["votes"]), shown["votes"]
 
 
-@pytest.mark.parametrize("command", ["status", "show-decided", "show-open", "close-dry-run"])
+@pytest.mark.parametrize(
+    "command",
+    ["status", "show-decided", "show-open", "close-dry-run", "verify", "agenda", "export"],
+)
 def test_git_processes_do_not_grow_with_the_repository(
     small: Assembly, large: Assembly, command: str
 ) -> None:
