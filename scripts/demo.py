@@ -200,10 +200,11 @@ def demo(scratch: Path) -> None:
     start = text.index("## Conditions d'entrée")
     print(text[start : text.index("## Conditions d'exclusion")].rstrip())
     assemblee(alice, "relaunch", "3", now="2026-12-01T18:15:00+01:00")
-    print(
-        "\nLa proposition n°3 pourra être relancée une semaine après l'ouverture de son tour, "
-        "après discussion en réunion."
-    )
+
+    say("Une semaine après l'ouverture du premier tour, un nouveau tour ; puis tout se vérifie")
+    assemblee(alice, "relaunch", "3", now="2026-12-02T11:00:00+01:00")
+    assemblee(bruno, "status", now="2026-12-02T11:05:00+01:00")
+    assemblee(alice, "verify")
 
 
 if __name__ == "__main__":
