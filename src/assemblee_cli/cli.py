@@ -302,8 +302,8 @@ def status(offline: Offline = False, as_json: Json = False) -> None:
         )
         return
     render_status(_console(), view)
-    if view.errors:
-        sys.exit(1) if not view.open and not view.decided else None
+    if view.errors and not view.open and not view.decided:
+        sys.exit(1)  # nothing could be read: a failure; otherwise the others keep working
 
 
 @app.command(cls=FrenchCommand)
