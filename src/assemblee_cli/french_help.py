@@ -17,19 +17,38 @@ _WORDS = (
     ("[required]", "[obligatoire]"),
     ("[OPTIONS]", "[OPTIONS]"),
     ("COMMAND [ARGS]...", "COMMANDE [ARGUMENTS]..."),
-    ("<str>", "<texte>"),
-    ("<path>", "<chemin>"),
-    ("<int>", "<nombre>"),
+    ("<str>", "TEXTE"),
+    ("<path>", "CHEMIN"),
+    ("<int>", "NOMBRE"),
 )
-_DEFAULT = re.compile(r"\[default: ([^\]]*)\]")
 _RANGE = re.compile(r"<integer range> ?|<int range> ?")
 
 
 def translate_help(text: str) -> str:
+    return "\n".join(_translate_line(line) for line in text.split("\n"))
+
+
+_GAP = re.compile(r"(\S)( {2,})(\S)")
+
+
+def _words(text: str) -> str:
     for english, french in _WORDS:
         text = text.replace(english, french)
-    text = _RANGE.sub("<nombre> ", text)
-    return _DEFAULT.sub(r"[par défaut : \1]", text)
+    text = _RANGE.sub("NOMBRE ", text)
+    return text.replace("[default: ", "[par défaut : ")
+
+
+def _translate_line(line: str) -> str:
+    """Translate a help line, keeping its description column where it was."""
+    match = _GAP.search(line.lstrip()) if line.startswith("  ") else None
+    if match is None:
+        return _words(line)
+    indent = len(line) - len(line.lstrip())
+    cut = indent + match.start(2)
+    left, gap, right = line[:cut], line[cut : indent + match.end(2)], line[indent + match.end(2) :]
+    new_left = _words(left)
+    width = max(len(gap) - (len(new_left) - len(left)), 2)
+    return new_left + " " * width + _words(right)
 
 
 class FrenchCommand(TyperCommand):

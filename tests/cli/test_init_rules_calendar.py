@@ -170,4 +170,9 @@ def test_help_is_in_french(home: Path, tmp_path: Path) -> None:
     proc = cli(tmp_path, "--help")
     assert proc.returncode == 0
     assert "code social" in proc.stdout
-    assert "Se positionner" in cli(tmp_path, "vote", "--help").stdout
+    vote_help = cli(tmp_path, "vote", "--help").stdout
+    assert "Se positionner" in vote_help
+    for page in (proc.stdout, vote_help, cli(tmp_path, "calendar", "--help").stdout):
+        for english in ("Usage:", "Show this message", "[required]", "[default:", "<str>"):
+            assert english not in page
+    assert "Afficher cette aide et quitter." in vote_help and "[obligatoire]" in vote_help
