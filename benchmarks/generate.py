@@ -60,8 +60,7 @@ from assemblee_cli.core.members import Member, Roster
 from assemblee_cli.core.tally import Choice
 from assemblee_cli.initialize import ROSTER_HEADER
 from assemblee_cli.proposalfile import dump_proposal, proposal_to_data, slugify
-from assemblee_cli.repository import EMPTY_VERSION
-from assemblee_cli.services import MERGE_TRAILER
+from assemblee_cli.repository import EMPTY_VERSION, MERGE_TRAILER
 from assemblee_cli.yamlio import _Dumper, dump_yaml
 
 DEFAULT_NOW = "2026-11-24T10:00:00+01:00"  # a Tuesday, no public holiday around

@@ -20,9 +20,7 @@ from typing import Any
 from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.errors import AssembleeError
 from assemblee_cli.publication import SECTIONS_DIR, one_line, split_section
-from assemblee_cli.repository import Assembly
-
-TRAILER = "Assemblee-Proposition"
+from assemblee_cli.repository import MERGE_TRAILER, Assembly
 
 
 @dataclass(frozen=True)
@@ -41,7 +39,7 @@ class CommitMeta:
     def trailer(self) -> str | None:
         for line in self.message.splitlines():
             key, sep, value = line.partition(":")
-            if sep and key.strip() == TRAILER and value.strip():
+            if sep and key.strip() == MERGE_TRAILER and value.strip():
                 return value.strip()
         return None
 

@@ -214,21 +214,6 @@ class GitRepo:
             index = nul + 21
         return entries
 
-    def commit_info(self, spec: str) -> dict[str, str]:
-        """Headers of a commit object: tree, parents (space separated), author, committer."""
-        found = self._object(spec)
-        if found is None or found[1] != "commit":
-            return {}
-        head, _, message = found[2].partition(b"\n\n")
-        info: dict[str, str] = {"parents": "", "message": message.decode(errors="replace")}
-        for line in head.decode(errors="replace").splitlines():
-            key, _, value = line.partition(" ")
-            if key == "parent":
-                info["parents"] = (info["parents"] + " " + value).strip()
-            elif key in ("tree", "author", "committer"):
-                info[key] = value
-        return info
-
     # -- refs --------------------------------------------------------------------------------
 
     def refs(self, *patterns: str) -> dict[str, str]:

@@ -37,6 +37,8 @@ from assemblee_cli.proposalfile import (
 )
 
 TRUNK = "main"
+# The line of a commit message naming the proposal that a merge (or a record) on main decides.
+MERGE_TRAILER = "Assemblee-Proposition"
 ARCHIVE_PREFIX = "refs/archives/proposition/"
 CLAIM_PREFIX = "refs/assemblee/numeros/"
 EMPTY_VERSION = hashlib.sha1(b"").hexdigest()[:12]
@@ -301,9 +303,6 @@ class Assembly:
             )
         return versions
 
-    def current_version(self, tip: str) -> str:
-        return self.text_version(tip, self.changed_paths(tip))
-
     # -- writing -----------------------------------------------------------------------------
 
     def commit_proposal(
@@ -312,17 +311,13 @@ class Assembly:
         parent: str,
         message: str,
         extra: Mapping[str, bytes | None] | None = None,
-        author: object = None,
     ) -> str:
-        """A commit on top of `parent` whose only changes are the proposal file (and `extra`)."""
+        """A commit on top of `parent` whose only changes are the proposal file (and `extra`),
+        authored by the current git identity."""
         changes: dict[str, bytes | None] = dict(extra or {})
         changes[proposal.path] = dump_proposal(proposal).encode()
         tree = self.repo.write_tree(parent, changes)
-        from assemblee_cli.gitrepo import Identity
-
-        return self.repo.commit_tree(
-            tree, [parent], message, author=author if isinstance(author, Identity) else None
-        )
+        return self.repo.commit_tree(tree, [parent], message)
 
     def local_branch_ref(self, name: str) -> str:
         return f"refs/heads/{BRANCH_PREFIX}{name}"

@@ -9,7 +9,6 @@ import time as time_module
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -18,13 +17,13 @@ from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.core.french import format_instant
 from assemblee_cli.core.members import Roster, normalise_email
 from assemblee_cli.core.rules import Rules
-from assemblee_cli.core.tally import Choice, Tally, parse_choice, tally_votes
+from assemblee_cli.core.tally import Tally, parse_choice, tally_votes
 from assemblee_cli.errors import AssembleeError, RuleRefusal
 from assemblee_cli.faults import checkpoint
 from assemblee_cli.gitrepo import Identity
 from assemblee_cli.proposalfile import BRANCH_PREFIX, PROPOSALS_DIR, parse_name, slugify
 from assemblee_cli.publish import PushConflict, RefUpdate, publish
-from assemblee_cli.repository import Assembly, BranchTip
+from assemblee_cli.repository import MERGE_TRAILER, Assembly, BranchTip
 
 MAX_ATTEMPTS = 100
 T = TypeVar("T")
@@ -473,8 +472,6 @@ def show(assembly: Assembly, now: datetime, ident: str) -> ShowView:
         diff = _decided_diff(assembly, proposal)
         where = "main"
     counted = lc.counted_votes(proposal)
-    from assemblee_cli.core.tally import tally_votes
-
     tally = tally_votes(v.choice for v in counted.values())
     if proposal.round.tally is not None:
         tally = proposal.round.tally
@@ -500,9 +497,6 @@ def _decided_diff(assembly: Assembly, proposal: lc.Proposal) -> str:
     if not out:
         return ""
     return repo.diff(f"{out}^1", out, exclude=PROPOSALS_DIR)
-
-
-MERGE_TRAILER = "Assemblee-Proposition"
 
 
 # -- close ---------------------------------------------------------------------------------
@@ -683,13 +677,3 @@ def withdraw(assembly: Assembly, now: datetime, ident: str) -> lc.Proposal:
         return updated
 
     return _retrying(assembly, attempt)
-
-
-def rules_in_force(path: Path) -> tuple[Rules, Roster]:
-    from assemblee_cli.repository import open_assembly
-
-    assembly = open_assembly(path, offline=True)
-    return assembly.rules_at(assembly.trunk), assembly.roster_at(assembly.trunk)
-
-
-__all__ = ["Choice"]

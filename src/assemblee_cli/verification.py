@@ -25,9 +25,7 @@ from assemblee_cli.core.tally import Tally, consent_outcome, tally_votes, two_th
 from assemblee_cli.errors import AssembleeError
 from assemblee_cli.gitrepo import ZERO, GitRepo
 from assemblee_cli.proposalfile import FILE_PATTERN, PROPOSALS_DIR, parse_proposal
-from assemblee_cli.repository import Assembly
-
-TRAILER = "Assemblee-Proposition"
+from assemblee_cli.repository import MERGE_TRAILER, Assembly
 
 
 @dataclass(frozen=True)
@@ -351,7 +349,7 @@ def _check_merges(assembly: Assembly, report: Report) -> None:
         names = [
             line.split(":", 1)[1].strip()
             for line in message.splitlines()
-            if line.startswith(f"{TRAILER}:")
+            if line.startswith(f"{MERGE_TRAILER}:")
         ]
         if not names:
             continue
