@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -38,20 +40,82 @@ def _short_instant(moment: Any, tz: ZoneInfo) -> str:
     return f"{days[local.weekday()]} {local.day} {months[local.month - 1]} {local.hour} h {minutes}".rstrip()
 
 
-def render_status(console: Any, view: StatusView) -> None:
-    from rich.table import Table
+@dataclass(frozen=True)
+class Column:
+    header: str
+    right: bool = False
+    shrink: int = 0  # 0: never narrower than its content; the highest shrinks first
+    least: int = 6  # the width it keeps when shrunk
 
+
+def print_table(
+    console: Any, title: str, columns: list[Column], rows: list[list[str]], wrap: bool
+) -> None:
+    """A table in rich's heavy-head style, laid out here: rich's Table measures and renders
+    every cell through its layout engine (about 100 ms for 200 rows), this is a few
+    milliseconds. Until the table fits the console, the widest column of the highest `shrink`
+    loses a character, down to its `least` width; a cell too long for its column wraps
+    (`wrap`) or ends with « … »."""
+    from rich.cells import cell_len
+    from rich.text import Text
+
+    widths = [
+        max([cell_len(c.header)] + [cell_len(row[i]) for row in rows])
+        for i, c in enumerate(columns)
+    ]
+    excess = sum(widths) + 3 * len(columns) + 1 - console.width
+    while excess > 0:
+        candidates = [i for i, c in enumerate(columns) if c.shrink and widths[i] > c.least]
+        if not candidates:
+            break  # a console too narrow: the lines are cropped
+        widest = max(candidates, key=lambda i: (columns[i].shrink, widths[i]))
+        widths[widest] -= 1
+        excess -= 1
+
+    def cell_lines(text: str, width: int) -> list[str]:
+        if cell_len(text) <= width:
+            return [text]
+        if wrap:
+            return textwrap.wrap(text, width, break_on_hyphens=False) or [""]
+        return [_crop(text, width)]
+
+    def line(cells: list[str], left: str, middle: str, right: str) -> str:
+        return left + middle.join(cells) + right
+
+    def pad(text: str, i: int) -> str:
+        space = " " * (widths[i] - cell_len(text))
+        return f" {space}{text} " if columns[i].right else f" {text}{space} "
+
+    out = Text(no_wrap=True, overflow="crop")
+    out.append(title + "\n", style="italic")
+    out.append(line(["━" * (w + 2) for w in widths], "┏", "┳", "┓") + "\n")
+    out.append("┃")
+    for i, column in enumerate(columns):
+        out.append(pad(_crop(column.header, widths[i]), i), style="bold")
+        out.append("┃")
+    out.append("\n" + line(["━" * (w + 2) for w in widths], "┡", "╇", "┩") + "\n")
+    body = []
+    for row in rows:
+        split = [cell_lines(cell, widths[i]) for i, cell in enumerate(row)]
+        for k in range(max(len(lines) for lines in split)):
+            cells = [pad(lines[k] if k < len(lines) else "", i) for i, lines in enumerate(split)]
+            body.append(line(cells, "│", "│", "│"))
+    body.append(line(["─" * (w + 2) for w in widths], "└", "┴", "┘"))
+    out.append("\n".join(body))
+    console.print(out, crop=True, highlight=False)
+
+
+def _crop(text: str, width: int) -> str:
+    from rich.cells import cell_len, set_cell_size
+
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, max(width - 1, 0)).rstrip() + "…"
+
+
+def render_status(console: Any, view: StatusView) -> None:
     if view.open:
-        # Long listings stay one line a proposal (cheaper to lay out, easier to scan).
-        wrap = len(view.open) <= 30
-        table = Table(title="Propositions en cours", title_justify="left")
-        table.add_column("n°", justify="right", no_wrap=True)
-        table.add_column("titre", ratio=3, no_wrap=not wrap, overflow="ellipsis")
-        table.add_column("statut", ratio=2, no_wrap=not wrap, overflow="ellipsis")
-        table.add_column("échéance", ratio=2, no_wrap=not wrap, overflow="ellipsis")
-        table.add_column("reste", no_wrap=True)
-        table.add_column("✓/∅/✗/⛔", no_wrap=True)
-        table.add_column("vous", ratio=2, no_wrap=not wrap, overflow="ellipsis")
+        rows = []
         for item in view.open:
             p = item.proposal
             tz = ZoneInfo(p.rules.timezone)
@@ -73,10 +137,23 @@ def render_status(console: Any, view: StatusView) -> None:
                 if item.my_vote
                 else "pas encore"
             )
-            table.add_row(
-                str(p.id), escape(p.title), state, deadline, left, _tally_short(item.tally), mine
-            )
-        console.print(table)
+            rows.append([str(p.id), p.title, state, deadline, left, _tally_short(item.tally), mine])
+        print_table(
+            console,
+            "Propositions en cours",
+            [
+                Column("n°", right=True),
+                Column("titre", shrink=3, least=16),
+                Column("statut", shrink=2),
+                Column("échéance", shrink=1, least=8),
+                Column("reste", shrink=1),
+                Column("✓/∅/✗/⛔"),
+                Column("vous", shrink=2),
+            ],
+            rows,
+            # Long listings stay one line a proposal (easier to scan); short ones wrap.
+            wrap=len(rows) <= 30,
+        )
         console.print("✓ d'accord, ∅ s'abstient, ✗ pas d'accord, ⛔ blocage", style="dim")
     else:
         console.print("Aucune proposition en cours.")
