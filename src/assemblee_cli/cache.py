@@ -1,18 +1,23 @@
-"""A cache of parsed proposal headers, keyed by the blob they were read from. Git objects never
-change, so an entry never goes stale; the YAML of an unchanged file is parsed once, and later
-commands only validate the cached data. It lives inside the git directory
-(`.git/assemblee/cache/`), never in the working tree; any failure to read or write it is
-ignored."""
+"""A cache of parsed proposal headers, keyed by the blob they were read from, and of where a
+proposal file is in a commit (`commit:path` → blob). Git objects never change, so an entry never
+goes stale: the YAML of an unchanged file is parsed once, and later commands only validate the
+cached data; a file is looked up once in each commit's tree (a long `proposals/` tree costs a
+fraction of a millisecond per lookup, for every open proposal). It lives inside the git
+directory (`.git/assemblee/cache/`), never in the working tree; any failure to read or write it
+is ignored."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
 
 FORMAT = "v1"
+_COMMIT_SPEC = re.compile(r"[0-9a-f]{40}:")
 
 
 class HeaderCache:
@@ -35,13 +40,45 @@ class HeaderCache:
     def put(self, sha: str, data: Any, body: str) -> None:
         if self.disabled:
             return
-        target = self._path(sha)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(
-                "w", encoding="utf-8", dir=target.parent, delete=False, suffix=".tmp"
-            ) as handle:
-                json.dump({"en_tete": data, "corps": body}, handle, ensure_ascii=False)
-            os.replace(handle.name, target)
-        except (OSError, TypeError, ValueError):
+            text = json.dumps({"en_tete": data, "corps": body}, ensure_ascii=False)
+        except (TypeError, ValueError):
             return
+        _write(self._path(sha), text)
+
+    # -- where a file is in a commit ------------------------------------------------------
+
+    def _blob_path(self, spec: str) -> Path | None:
+        if not _COMMIT_SPEC.match(spec):  # only a commit id names the same tree forever
+            return None
+        key = hashlib.sha1(spec.encode()).hexdigest()
+        return self.folder / "chemins" / key[:2] / key[2:]
+
+    def blob(self, spec: str) -> str | None:
+        """The blob `commit:path` names, when it was recorded."""
+        path = None if self.disabled else self._blob_path(spec)
+        if path is None:
+            return None
+        try:
+            value = path.read_text(encoding="ascii").strip()
+        except (OSError, ValueError):
+            return None
+        return value if re.fullmatch(r"[0-9a-f]{40}", value) else None
+
+    def put_blob(self, spec: str, sha: str) -> None:
+        path = None if self.disabled else self._blob_path(spec)
+        if path is not None:
+            _write(path, sha)
+
+
+def _write(target: Path, text: str) -> None:
+    """Write a cache entry atomically (a reader never sees half of it); failures are ignored."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=target.parent, delete=False, suffix=".tmp"
+        ) as handle:
+            handle.write(text)
+        os.replace(handle.name, target)
+    except OSError:
+        return

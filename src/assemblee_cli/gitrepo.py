@@ -41,6 +41,8 @@ class Change:
     path: str
     old_sha: str
     new_sha: str
+    old_mode: str = "100644"
+    new_mode: str = "100644"
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,9 @@ class GitRepo:
         self.git_dir = git_dir
         self.bare = bare
         self._git: git.Git | None = None
-        self._signs: bool | None = None  # commits signed? asked once, not twice per commit
+        self._signs: bool | None = None
+        self._author: str | None = None
+        self._committer: str | None = None
 
     # -- process plumbing -------------------------------------------------------------------
 
@@ -126,7 +130,7 @@ class GitRepo:
 
     # -- reading objects (one persistent cat-file process) ---------------------------------
 
-    def _object(self, spec: str) -> tuple[str, str, bytes] | None:
+    def read_object(self, spec: str) -> tuple[str, str, bytes] | None:
         """(sha, type, content) through the persistent `cat-file --batch`, or None."""
         try:
             sha, kind, _size, data = self.git.get_object_data(spec)
@@ -180,7 +184,7 @@ class GitRepo:
 
     def read(self, spec: str) -> bytes | None:
         """Content of an object (`rev:path`, a sha), or None when it does not exist."""
-        found = self._object(spec)
+        found = self.read_object(spec)
         return None if found is None else found[2]
 
     def read_text(self, spec: str) -> str | None:
@@ -198,7 +202,7 @@ class GitRepo:
 
     def tree(self, spec: str) -> list[TreeEntry]:
         """Entries of a tree (`rev:dir` or `rev^{tree}`), parsed from the raw object."""
-        found = self._object(spec)
+        found = self.read_object(spec)
         if found is None or found[1] != "tree":
             return []
         data = found[2]
@@ -264,6 +268,14 @@ class GitRepo:
         return out.strip() if status == 0 and out.strip() else None
 
     def identity(self) -> Identity:
+        ident = self._author_ident()
+        name, _, rest = ident.partition("<")
+        return Identity(name.strip(), rest.partition(">")[0].strip())
+
+    def _author_ident(self) -> str:
+        """`git var GIT_AUTHOR_IDENT`, asked once: `Name <email> time zone`."""
+        if self._author is not None:
+            return self._author
         status, out, _err = self.run("var", "GIT_AUTHOR_IDENT", check=False)
         ident = out.strip()
         if status != 0 or "<" not in ident or "<>" in ident:
@@ -271,48 +283,49 @@ class GitRepo:
                 "Votre identité git n'est pas configurée : lancez « git config --global "
                 "user.name 'Prénom Nom' » et « git config --global user.email vous@exemple.org »."
             )
-        name, _, rest = ident.partition("<")
-        return Identity(name.strip(), rest.partition(">")[0].strip())
+        self._author = ident
+        return ident
 
     # -- writing commits without a working tree ---------------------------------------------
 
-    def hash_blobs(self, contents: Sequence[bytes]) -> list[str]:
-        """Write blobs into the object store, one process for all of them."""
-        if not contents:
-            return []
+    def write_objects(self, objects: Sequence[tuple[str, bytes, str]]) -> None:
+        """Store objects built in memory, (type, content, expected id), one `hash-object`
+        process per type; refuses if git computes another id (a bug, never published)."""
+        by_kind: dict[str, list[tuple[bytes, str]]] = {}
+        for kind, data, sha in objects:
+            by_kind.setdefault(kind, []).append((data, sha))
         with tempfile.TemporaryDirectory(prefix="assemblee-") as folder:
-            paths = []
-            for index, data in enumerate(contents):
-                path = Path(folder) / f"blob{index}"
-                path.write_bytes(data)
-                paths.append(str(path))
-            out = self.out("hash-object", "-w", "--no-filters", "--", *paths)
-        return out.split()
+            for kind, items in by_kind.items():
+                paths = []
+                for index, (data, _sha) in enumerate(items):
+                    path = Path(folder) / f"{kind}{index}"
+                    path.write_bytes(data)
+                    paths.append(str(path))
+                out = self._pipe(
+                    ["hash-object", "-w", "-t", kind, "--no-filters", "--stdin-paths"],
+                    "".join(f"{p}\n" for p in paths).encode(),
+                )
+                written = out.decode().split()
+                if written != [sha for _data, sha in items]:
+                    raise GitError(
+                        f"git a calculé d'autres identifiants d'objets ({kind}) que prévu : "
+                        "rien n'a été publié."
+                    )
 
-    def write_tree(self, base: str | None, changes: Mapping[str, bytes | None]) -> str:
-        """A tree equal to `base` (a tree-ish, or None for empty) with `changes` applied
-        (path → content, or None to delete), built in a temporary index."""
-        written = dict(
-            zip(
-                [p for p, c in changes.items() if c is not None],
-                self.hash_blobs([c for c in changes.values() if c is not None]),
-                strict=True,
+    def commit_idents(self) -> tuple[str, str]:
+        """The author and committer lines of a new commit (`Name <email> time zone`)."""
+        if self._committer is None:
+            self._committer = self.out("var", "GIT_COMMITTER_IDENT").strip()
+        return self._author_ident(), self._committer
+
+    @property
+    def signs(self) -> bool:
+        """Whether commits must be signed (asked once, not for every commit)."""
+        if self._signs is None:
+            self._signs = (
+                self.config("assemblee.signer") == "true" or self.config("commit.gpgsign") == "true"
             )
-        )
-        with tempfile.TemporaryDirectory(prefix="assemblee-") as folder:
-            env = {"GIT_INDEX_FILE": str(Path(folder) / "index")}
-            if base is not None:
-                self.run("read-tree", base, env=env)
-            lines = []
-            for path, content in changes.items():
-                if content is None:
-                    lines.append(f"0 {ZERO}\t{path}")
-                else:
-                    lines.append(f"100644 {written[path]}\t{path}")
-            if lines:
-                payload = ("\n".join(lines) + "\n").encode()
-                self.run("update-index", "--index-info", input=payload, env=env)
-            return self.out("write-tree", env=env).strip()
+        return self._signs
 
     def commit_tree(
         self,
@@ -331,11 +344,7 @@ class GitRepo:
             env |= {"GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email}
         if date is not None:
             env |= {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
-        if self._signs is None:
-            self._signs = (
-                self.config("assemblee.signer") == "true" or self.config("commit.gpgsign") == "true"
-            )
-        if self._signs:
+        if self.signs:
             args.append("-S")
         args += ["-F", "-"]
         return self.out(*args, input=message.encode(), env=env).strip()
@@ -354,15 +363,46 @@ class GitRepo:
 
     def changes(self, a: str, b: str) -> list[Change]:
         """Files that differ between two tree-ishes (no rename detection)."""
-        out = self.out("diff-tree", "-r", "-z", "--no-renames", "--no-commit-id", a, b)
-        fields = out.split("\0")
-        result: list[Change] = []
+        return self.changes_many([(a, b)])[0]
+
+    def changes_many(self, pairs: Sequence[tuple[str, str]]) -> list[list[Change]]:
+        """`changes` of many (from, to) pairs of commits, in one process."""
+        if not pairs:
+            return []
+        # `diff-tree --stdin` reads "COMMIT PARENT" and compares PARENT with COMMIT; --always
+        # writes the header line of every pair, even with no difference, to keep them apart.
+        payload = "".join(f"{b} {a}\n" for a, b in pairs).encode()
+        out = self._pipe(["diff-tree", "--stdin", "--always", "-r", "-z", "--no-renames"], payload)
+        fields = out.decode("utf-8", errors="replace").split("\0")
+        result: list[list[Change]] = []
         index = 0
-        while index + 1 < len(fields) and fields[index].startswith(":"):
-            meta = fields[index][1:].split()
-            result.append(Change(meta[4], fields[index + 1], meta[2], meta[3]))
-            index += 2
+        while index < len(fields):
+            field = fields[index].strip("\n")
+            if field.startswith(":") and result and index + 1 < len(fields):
+                meta = field[1:].split()
+                result[-1].append(
+                    Change(meta[4], fields[index + 1], meta[2], meta[3], meta[0], meta[1])
+                )
+                index += 2
+                continue
+            if field:
+                result.append([])  # the header of the next pair
+            index += 1
+        if len(result) != len(pairs):
+            raise GitError("git diff-tree a répondu de façon inattendue : relancez la commande.")
         return result
+
+    def commits_between(self, tips: Sequence[str], exclude: str) -> dict[str, tuple[str, ...]]:
+        """Commit → parents for every commit reachable from `tips` but not from `exclude`, in
+        one process (its length grows with the branches, not with the history)."""
+        if not tips:
+            return {}
+        out = self.out("rev-list", "--parents", *dict.fromkeys(tips), "--not", exclude, "--")
+        graph: dict[str, tuple[str, ...]] = {}
+        for line in out.splitlines():
+            commit, *parents = line.split()
+            graph[commit] = tuple(parents)
+        return graph
 
     def diff(self, a: str, b: str, exclude: str | None = None) -> str:
         args = ["diff", "--no-color", "--no-ext-diff", "--find-renames", a, b, "--"]

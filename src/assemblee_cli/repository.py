@@ -26,7 +26,8 @@ from assemblee_cli.core.lifecycle import Proposal
 from assemblee_cli.core.members import Roster
 from assemblee_cli.core.rules import Rules
 from assemblee_cli.errors import AssembleeError, GitError
-from assemblee_cli.gitrepo import GitRepo, short_ref
+from assemblee_cli.gitrepo import Change, GitRepo, short_ref
+from assemblee_cli.objects import FILE_MODE, Entry, ObjectWriter, PathConflict
 from assemblee_cli.proposalfile import (
     BRANCH_PREFIX,
     PROPOSALS_DIR,
@@ -52,6 +53,43 @@ class BranchTip:
     sha: str
     local: str | None = None
     remote: str | None = None
+
+
+@dataclass(frozen=True)
+class Fork:
+    """A branch compared with the trunk: its fork point, whether that point is the only one
+    (no criss-cross: a merge may then be worked out from it), the branch's own commits, and
+    the files it changes since."""
+
+    tip: str
+    base: str
+    single_base: bool
+    own: frozenset[str]
+    changes: tuple[Change, ...]
+
+    @property
+    def text_paths(self) -> list[str]:
+        """The changed files of the text (the proposal files aside)."""
+        return sorted(c.path for c in self.changes if not c.path.startswith(f"{PROPOSALS_DIR}/"))
+
+    @property
+    def text_version(self) -> str:
+        """`Assembly.text_version` of the tip, read from the changes (no process)."""
+        return version_of(
+            {
+                c.path: None if set(c.new_sha) == {"0"} else c.new_sha
+                for c in self.changes
+                if not c.path.startswith(f"{PROPOSALS_DIR}/")
+            }
+        )
+
+
+def version_of(blobs: Mapping[str, str | None]) -> str:
+    """The fingerprint of a proposed text: its changed files and their blobs (None: deleted)."""
+    if not blobs:
+        return EMPTY_VERSION
+    lines = [f"{path} {blobs[path] or '-'}" for path in sorted(blobs)]
+    return hashlib.sha1("\n".join(lines).encode()).hexdigest()[:12]
 
 
 @dataclass
@@ -189,13 +227,19 @@ class Assembly:
     def _load_many(
         self, items: Sequence[tuple[str, BranchTip | None, str, str]], batch: bool
     ) -> list[Loaded]:
-        """Proposal files of many commits at once: one process for their blob ids, the cache
-        for the headers already parsed, one process for the contents of the others."""
+        """Proposal files of many commits at once: the cache for the blob ids and headers already
+        known, one process for the other ids, one for the contents of the other blobs."""
         specs = [f"{commit}:{PROPOSALS_DIR}/{name}.md" for name, _tip, commit, _where in items]
         # One file: through the persistent cat-file processes; a listing: one process for all
         # the ids and one for all the contents not yet cached (no round trip per file).
         few = not batch
-        blobs = {s: self.repo.resolve(s) for s in specs} if few else self.repo.shas(specs)
+        blobs: dict[str, str | None] = {s: self.cache.blob(s) for s in specs}
+        unknown = [s for s, sha in blobs.items() if sha is None]
+        found = {s: self.repo.resolve(s) for s in unknown} if few else self.repo.shas(unknown)
+        for spec, sha in found.items():
+            blobs[spec] = sha
+            if sha is not None:
+                self.cache.put_blob(spec, sha)
         cached = {sha: self.cache.get(sha) for sha in set(blobs.values()) if sha}
         missing = [sha for sha, hit in cached.items() if hit is None]
         if few:
@@ -277,12 +321,44 @@ class Assembly:
 
     def changed_paths(self, tip: str) -> list[str]:
         """Files the proposal changes, compared with where it forked from the trunk."""
-        base = self.repo.merge_base(self.trunk, tip) or self.trunk
-        return sorted(
-            change.path
-            for change in self.repo.changes(base, tip)
-            if not change.path.startswith(f"{PROPOSALS_DIR}/")
-        )
+        return self.forks([tip])[0].text_paths
+
+    def forks(self, tips: Sequence[str]) -> list[Fork]:
+        """Where each branch tip forked from the trunk, and what it changes since: two
+        processes for any number of branches (one `rev-list` of the branches' own commits, one
+        `diff-tree --stdin`). A branch with several fork points (it merged the trunk in, say)
+        asks `git merge-base`."""
+        trunk = self.trunk
+        graph = self.repo.commits_between(tips, exclude=trunk)
+        found: list[tuple[str, str | None, frozenset[str]]] = []
+        for tip in tips:
+            own: set[str] = set()
+            bases: set[str] = set()
+            stack = [tip] if tip in graph else []
+            while stack:
+                commit = stack.pop()
+                if commit in own:
+                    continue
+                own.add(commit)
+                for parent in graph[commit]:
+                    if parent in graph:
+                        stack.append(parent)
+                    else:
+                        bases.add(parent)  # on the trunk: where the branch forked
+            if tip not in graph:
+                found.append((tip, tip, frozenset()))  # already part of the trunk
+            elif len(bases) == 1:
+                found.append((tip, bases.pop(), frozenset(own)))
+            else:
+                found.append((tip, None, frozenset(own)))
+        pairs = [
+            (base or self.repo.merge_base(trunk, tip) or trunk, tip) for tip, base, _own in found
+        ]
+        changes = self.repo.changes_many(pairs)
+        return [
+            Fork(tip, pair[0], base is not None, own, tuple(diff))
+            for (tip, base, own), pair, diff in zip(found, pairs, changes, strict=True)
+        ]
 
     def text_version(self, tip: str, paths: Iterable[str]) -> str:
         """A short fingerprint of the proposed text: the content of the changed files. A rebase
@@ -295,13 +371,9 @@ class Assembly:
         """text_version of many (tip, changed files) at once, in one process."""
         specs = [f"{tip}:{path}" for tip, paths in items for path in paths]
         blobs = self.repo.shas(specs) if batch else {s: self.repo.resolve(s) for s in specs}
-        versions = []
-        for tip, paths in items:
-            lines = [f"{path} {blobs.get(f'{tip}:{path}') or '-'}" for path in sorted(paths)]
-            versions.append(
-                hashlib.sha1("\n".join(lines).encode()).hexdigest()[:12] if lines else EMPTY_VERSION
-            )
-        return versions
+        return [
+            version_of({path: blobs.get(f"{tip}:{path}") for path in paths}) for tip, paths in items
+        ]
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -311,16 +383,38 @@ class Assembly:
         parent: str,
         message: str,
         extra: Mapping[str, bytes | None] | None = None,
+        writer: ObjectWriter | None = None,
     ) -> str:
         """A commit on top of `parent` whose only changes are the proposal file (and `extra`),
-        authored by the current git identity."""
+        authored by the current git identity. Stored at once, unless made with the `writer` of
+        a larger change (whose owner flushes it)."""
+        own = writer or ObjectWriter(self.repo)
         changes: dict[str, bytes | None] = dict(extra or {})
         changes[proposal.path] = dump_proposal(proposal).encode()
-        tree = self.repo.write_tree(parent, changes)
-        return self.repo.commit_tree(tree, [parent], message)
+        commit = own.commit(edit_files(own, own.tree_of(parent), changes), [parent], message)
+        if writer is None:
+            own.flush()
+        return commit
 
     def local_branch_ref(self, name: str) -> str:
         return f"refs/heads/{BRANCH_PREFIX}{name}"
+
+
+def edit_files(writer: ObjectWriter, tree: str, files: Mapping[str, bytes | None]) -> str:
+    """`tree` with files written (path → content) or removed (None); a file keeps its mode."""
+    entries: dict[str, Entry | None] = {}
+    for path, content in files.items():
+        if content is None:
+            entries[path] = None
+        else:
+            mode = (writer.entry(tree, path) or (FILE_MODE, ""))[0]
+            entries[path] = (mode if mode.startswith("100") else FILE_MODE, writer.blob(content))
+    try:
+        return writer.edit(tree, entries)
+    except PathConflict as exc:
+        raise AssembleeError(
+            f"Impossible d'écrire {exc} : un fichier et un dossier portent ce nom."
+        ) from None
 
 
 def _parse_ident(ident: str) -> int:

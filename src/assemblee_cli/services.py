@@ -20,10 +20,17 @@ from assemblee_cli.core.rules import Rules
 from assemblee_cli.core.tally import Tally, parse_choice, tally_votes
 from assemblee_cli.errors import AssembleeError, RuleRefusal
 from assemblee_cli.faults import checkpoint
-from assemblee_cli.gitrepo import Identity
-from assemblee_cli.proposalfile import BRANCH_PREFIX, PROPOSALS_DIR, parse_name, slugify
+from assemblee_cli.gitrepo import Identity, MergeResult
+from assemblee_cli.objects import FILE_MODE, ObjectWriter
+from assemblee_cli.proposalfile import (
+    BRANCH_PREFIX,
+    PROPOSALS_DIR,
+    dump_proposal,
+    parse_name,
+    slugify,
+)
 from assemblee_cli.publish import PushConflict, RefUpdate, publish
-from assemblee_cli.repository import MERGE_TRAILER, Assembly, BranchTip
+from assemblee_cli.repository import MERGE_TRAILER, Assembly, BranchTip, Fork, edit_files
 
 MAX_ATTEMPTS = 100
 T = TypeVar("T")
@@ -126,8 +133,16 @@ def _register_amendment(
     changed, the earlier votes stop counting and the window restarts from now."""
     if proposal.status is not lc.Status.OPEN:
         return proposal, False
-    files = assembly.changed_paths(tip)
-    version = assembly.text_version(tip, files)
+    fork = assembly.forks([tip])[0]
+    return _amendment(proposal, fork.text_paths, fork.text_version, now)
+
+
+def _amendment(
+    proposal: lc.Proposal, files: list[str], version: str, now: datetime
+) -> tuple[lc.Proposal, bool]:
+    """The proposal once its text's current files and version are known."""
+    if proposal.status is not lc.Status.OPEN:
+        return proposal, False
     if version == proposal.round.text_version:
         if tuple(files) != proposal.files:
             return replace(proposal, files=tuple(files)), False
@@ -263,12 +278,15 @@ def propose(
             challenges=challenged,
         )
         # First the text, then the proposal's record with the version of that text.
-        text_tree = assembly.repo.write_tree(parent, worktree) if worktree else None
         text_commit = parent
-        if text_tree is not None:
-            text_commit = assembly.repo.commit_tree(
-                text_tree, [parent], f"Texte de la proposition n°{number} : {title}"
+        if worktree:
+            writer = ObjectWriter(assembly.repo)
+            text_commit = writer.commit(
+                edit_files(writer, writer.tree_of(parent), worktree),
+                [parent],
+                f"Texte de la proposition n°{number} : {title}",
             )
+            writer.flush()
         files = assembly.changed_paths(text_commit)
         version = assembly.text_version(text_commit, files)
         _refuse_duplicate(assembly, version, files)
@@ -533,11 +551,16 @@ def close(assembly: Assembly, now: datetime, dry_run: bool = False) -> list[Clos
 
 
 def _plan_close(assembly: Assembly, now: datetime, dry_run: bool) -> _ClosePlan:
+    """Decide every proposal past its deadline, and make the commits that apply the decisions:
+    in memory, stored in one go at the end (a real close) or never (a dry run). The number of
+    git processes does not depend on the number of proposals, unless a merge has files changed
+    on both sides (then `git merge-tree` works it out)."""
     repo = assembly.repo
     plan = _ClosePlan()
+    writer = ObjectWriter(repo)
     trunk = assembly.trunk
-    loaded_all = sorted(assembly.open_proposals(), key=lambda item: item.name)
-    for loaded in loaded_all:
+    due: list[tuple[BranchTip, lc.Proposal]] = []
+    for loaded in sorted(assembly.open_proposals(), key=lambda item: item.name):
         if loaded.proposal is None:
             parsed = parse_name(loaded.name)
             plan.items.append(
@@ -550,13 +573,13 @@ def _plan_close(assembly: Assembly, now: datetime, dry_run: bool) -> _ClosePlan:
                     "fichier-illisible",
                 )
             )
-            continue
-        p = loaded.proposal
-        tip = loaded.tip
-        assert tip is not None
-        if p.status is not lc.Status.OPEN or now < p.round.deadline:
-            continue
-        p2, amended = _register_amendment(assembly, p, tip.sha, now)
+        elif loaded.proposal.status is lc.Status.OPEN and now >= loaded.proposal.round.deadline:
+            assert loaded.tip is not None
+            due.append((loaded.tip, loaded.proposal))
+    forks = assembly.forks([tip.sha for tip, _p in due])
+    merged: set[str] = set()  # the commits of the branches merged so far
+    for (tip, p), fork in zip(due, forks, strict=True):
+        p2, amended = _amendment(p, fork.text_paths, fork.text_version, now)
         if amended:
             text = (
                 "Le texte a été modifié depuis l'ouverture du tour : les avis précédents ne "
@@ -564,11 +587,10 @@ def _plan_close(assembly: Assembly, now: datetime, dry_run: bool) -> _ClosePlan:
                 f"{format_instant(p2.round.deadline, tz_of(p2.rules))}."
             )
             plan.items.append(CloseItem(p.id, p.title, p2.status.value, text, not dry_run))
-            if not dry_run:
-                commit = assembly.commit_proposal(
-                    p2, tip.sha, f"Amendement de la proposition n°{p.id} enregistré"
-                )
-                plan.updates.append(_branch_update(tip, commit))
+            commit = assembly.commit_proposal(
+                p2, tip.sha, f"Amendement de la proposition n°{p.id} enregistré", writer=writer
+            )
+            plan.updates.append(_branch_update(tip, commit))
             continue
         decision = lc.decide_round(p2, now)
         closed = lc.close_round(p2, decision, now)
@@ -578,10 +600,11 @@ def _plan_close(assembly: Assembly, now: datetime, dry_run: bool) -> _ClosePlan:
             f"{decision.explanation}\nDécompte : {decision.tally.describe()}.\n\n"
             f"{MERGE_TRAILER}: {p.name}"
         )
-        commit = assembly.commit_proposal(closed, tip.sha, header)
+        record = dump_proposal(closed).encode()
+        commit = assembly.commit_proposal(closed, tip.sha, header, writer=writer)
         explanation = decision.explanation
         if closed.status is lc.Status.ADOPTED:
-            merge = repo.merge_tree(trunk, commit)
+            merge = _merge(assembly, writer, trunk, commit, fork, merged, {p.path: record})
             if merge.tree is None:
                 files = ", ".join(merge.conflicts[:5]) or "fichiers en conflit"
                 plan.items.append(
@@ -597,13 +620,16 @@ def _plan_close(assembly: Assembly, now: datetime, dry_run: bool) -> _ClosePlan:
                     )
                 )
                 continue
-            trunk = repo.commit_tree(merge.tree, [trunk, commit], header)
+            trunk = writer.commit(merge.tree, [trunk, commit], header)
+            merged |= fork.own
             plan.updates.append(_branch_update(tip, None))
             explanation += " Le texte est fusionné dans main."
         elif closed.status is lc.Status.POSTPONED:
             plan.updates.append(_branch_update(tip, commit))
         else:
-            trunk = _record_on_trunk(assembly, trunk, closed, header)
+            trunk = writer.commit(
+                edit_files(writer, writer.tree_of(trunk), {closed.path: record}), [trunk], header
+            )
             plan.updates.append(_branch_update(tip, None))
             plan.updates.append(RefUpdate("archive", p.name, commit, None, None))
             explanation += (
@@ -612,15 +638,42 @@ def _plan_close(assembly: Assembly, now: datetime, dry_run: bool) -> _ClosePlan:
         plan.items.append(CloseItem(p.id, p.title, closed.status.value, explanation, not dry_run))
     if trunk != assembly.trunk:
         plan.updates.append(_trunk_update(assembly, trunk))
+    if not dry_run:
+        writer.flush()
     return plan
+
+
+def _merge(
+    assembly: Assembly,
+    writer: ObjectWriter,
+    trunk: str,
+    commit: str,
+    fork: Fork,
+    merged: set[str],
+    record: dict[str, bytes],
+) -> MergeResult:
+    """The tree of the merge of a closing `commit` (the branch `fork`, plus its `record`)
+    into `trunk`. Worked out in memory when the trunk still has, unchanged since the fork
+    point, every file the branch changes, and no branch merged before shares commits with
+    this one (the fork point is then still the merge base); otherwise by `git merge-tree`."""
+    if fork.single_base and not (fork.own & merged):
+        overrides = {path: (FILE_MODE, writer.blob(data)) for path, data in record.items()}
+        tree = writer.clean_merge(writer.tree_of(trunk), fork.changes, overrides)
+        if tree is not None:
+            return MergeResult(tree, ())
+    writer.flush()  # git merge-tree reads the commits made so far
+    return assembly.repo.merge_tree(trunk, commit)
 
 
 def _record_on_trunk(assembly: Assembly, trunk: str, proposal: lc.Proposal, message: str) -> str:
     """Only the proposal file lands on main: the public record of a rejection or withdrawal."""
-    from assemblee_cli.proposalfile import dump_proposal
-
-    tree = assembly.repo.write_tree(trunk, {proposal.path: dump_proposal(proposal).encode()})
-    return assembly.repo.commit_tree(tree, [trunk], message)
+    writer = ObjectWriter(assembly.repo)
+    tree = edit_files(
+        writer, writer.tree_of(trunk), {proposal.path: dump_proposal(proposal).encode()}
+    )
+    commit = writer.commit(tree, [trunk], message)
+    writer.flush()
+    return commit
 
 
 # -- relaunch and withdraw -----------------------------------------------------------------

@@ -1,0 +1,190 @@
+"""Objects made in memory (objects.ObjectWriter) are the ones git makes: the same tree ids as
+`git write-tree` from an index, the same commit ids as `git commit-tree`, and a merge worked out
+in memory is the tree `git merge-tree` writes. Checked on a real repository, on random edits."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from assemblee_cli.errors import GitError
+from assemblee_cli.gitrepo import GitRepo, open_repo
+from assemblee_cli.objects import ObjectWriter, PathConflict
+
+ZERO = "0" * 40
+# Names that sort differently as files and as folders ("a-b" < "a/" < "a0"), nested folders,
+# accents, and the repository's own layout.
+PATHS = (
+    "a-b",
+    "a.b",
+    "a0",
+    "a/x",
+    "a/y/z",
+    "a/y/é.md",
+    "b",
+    "sections/01-nom.md",
+    "sections/02-but.md",
+    "proposals/0001-x.md",
+    "proposals/0002-y.md",
+)
+
+
+def git(repo: Path, *args: str, input: str | None = None) -> str:
+    proc = subprocess.run(
+        ["git", *args], cwd=repo, input=input, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+@pytest.fixture()
+def repo(sealed_env: Path, tmp_path: Path) -> GitRepo:
+    git(tmp_path, "init", "-q", "-b", "main", "depot")
+    return open_repo(tmp_path / "depot")
+
+
+def blob(repo: GitRepo, text: str) -> str:
+    return git(repo.root, "hash-object", "-w", "--stdin", input=text).strip()
+
+
+def git_tree(repo: GitRepo, files: dict[str, tuple[str, str]]) -> str:
+    """The tree git writes from an index holding `files` (path → (mode, blob))."""
+    index = repo.root / ".git" / "test-index"
+    index.unlink(missing_ok=True)
+    lines = "".join(f"{mode} {sha}\t{path}\n" for path, (mode, sha) in files.items())
+    env_index = {"GIT_INDEX_FILE": str(index)}
+    subprocess.run(
+        ["git", "update-index", "--add", "--index-info"],
+        cwd=repo.root,
+        input=lines,
+        text=True,
+        check=True,
+        env={**_env(), **env_index},
+    )
+    return subprocess.run(
+        ["git", "write-tree"],
+        cwd=repo.root,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**_env(), **env_index},
+    ).stdout.strip()
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    return dict(os.environ)
+
+
+def random_files(rng: random.Random, repo: GitRepo, blobs: list[str]) -> dict[str, tuple[str, str]]:
+    chosen = rng.sample(PATHS, rng.randint(1, len(PATHS)))
+    return {p: (rng.choice(("100644", "100755")), rng.choice(blobs)) for p in chosen}
+
+
+def test_edited_trees_are_the_trees_git_writes(repo: GitRepo) -> None:
+    rng = random.Random(7)
+    blobs = [blob(repo, f"contenu {i}\n") for i in range(4)]
+    for _case in range(40):
+        files = random_files(rng, repo, blobs)
+        base = git_tree(repo, files)
+        changes: dict[str, tuple[str, str] | None] = {}
+        for path in rng.sample(PATHS, rng.randint(1, 5)):
+            changes[path] = None if rng.random() < 0.4 else ("100644", rng.choice(blobs))
+        expected_files = dict(files)
+        for path, entry in changes.items():
+            if entry is None:
+                expected_files.pop(path, None)
+            else:
+                expected_files[path] = entry
+        writer = ObjectWriter(repo)
+        made = writer.edit(base, changes)
+        writer.flush()  # git recomputes every id and refuses a difference
+        expected = git_tree(repo, expected_files) if expected_files else git_tree(repo, {})
+        assert made == expected, (files, changes)
+        assert git(repo.root, "cat-file", "-t", made).strip() == "tree"
+        for path, entry in expected_files.items():
+            assert writer.entry(made, path) == entry
+    git(repo.root, "fsck", "--strict", "--no-dangling")
+
+
+def test_a_file_where_a_folder_is_is_refused(repo: GitRepo) -> None:
+    base = git_tree(repo, {"a/x": ("100644", blob(repo, "x\n"))})
+    writer = ObjectWriter(repo)
+    with pytest.raises(PathConflict):
+        writer.edit(base, {"a": ("100644", blob(repo, "y\n"))})
+    with pytest.raises(PathConflict):
+        writer.edit(base, {"a/x/inside": ("100644", blob(repo, "y\n"))})
+
+
+def test_commits_are_those_git_commit_tree_makes(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GIT_AUTHOR_DATE", "2026-11-26T10:00:00+01:00")
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2026-11-26T10:00:00+01:00")
+    tree = git_tree(repo, {"b": ("100644", blob(repo, "b\n"))})
+    writer = ObjectWriter(repo)
+    parents: list[str] = []
+    for message in ("Premier", "Proposition n°1 : Entrée\n\nDeux lignes, accentuées.\n", "x"):
+        made = writer.commit(tree, parents, message)
+        writer.flush()
+        by_git = git(
+            repo.root,
+            "commit-tree",
+            tree,
+            *[a for p in parents for a in ("-p", p)],
+            "-F",
+            "-",
+            input=message,
+        ).strip()
+        assert made == by_git
+        parents = [*parents, made][-2:]  # then one parent, then a merge of two
+        assert writer.tree_of(made) == tree
+
+
+def test_a_wrong_id_is_never_stored_silently(repo: GitRepo) -> None:
+    with pytest.raises(GitError, match="autres identifiants"):
+        repo.write_objects([("blob", b"texte\n", ZERO)])
+
+
+def commit(repo: GitRepo, files: dict[str, tuple[str, str]], parents: list[str]) -> str:
+    tree = git_tree(repo, files)
+    args = [a for p in parents for a in ("-p", p)]
+    return git(repo.root, "commit-tree", tree, *args, "-m", "test").strip()
+
+
+def test_clean_merges_are_the_trees_git_merge_tree_writes(repo: GitRepo) -> None:
+    rng = random.Random(11)
+    blobs = [blob(repo, f"ligne {i}\n") for i in range(5)]
+    outcomes = {"in memory": 0, "left to git": 0}
+    for _case in range(80):
+        base_files = random_files(rng, repo, blobs)
+        base = commit(repo, base_files, [])
+
+        def changed(files: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+            result = dict(files)
+            for path in rng.sample(PATHS, rng.randint(1, 4)):
+                if rng.random() < 0.3:
+                    result.pop(path, None)
+                else:
+                    result[path] = (rng.choice(("100644", "100755")), rng.choice(blobs))
+            return result or {"b": ("100644", blobs[0])}
+
+        ours_files, theirs_files = changed(base_files), changed(base_files)
+        try:
+            ours = commit(repo, ours_files, [base])
+            theirs = commit(repo, theirs_files, [base])
+        except AssertionError:
+            continue  # a file and a folder of the same name: not a tree git can write
+        writer = ObjectWriter(repo)
+        made = writer.clean_merge(writer.tree_of(ours), repo.changes(base, theirs), {})
+        result = repo.merge_tree(ours, theirs)
+        if made is None:
+            outcomes["left to git"] += 1
+            continue
+        outcomes["in memory"] += 1
+        assert result.tree == made, (base_files, ours_files, theirs_files)
+    assert outcomes["in memory"] > 10 and outcomes["left to git"] > 10, outcomes
