@@ -21,7 +21,7 @@ from assemblee_cli.core.tally import Tally, parse_choice, tally_votes
 from assemblee_cli.errors import AssembleeError, RuleRefusal
 from assemblee_cli.faults import checkpoint
 from assemblee_cli.gitrepo import Identity, MergeResult
-from assemblee_cli.objects import FILE_MODE, ObjectWriter
+from assemblee_cli.objects import Entry, ObjectWriter
 from assemblee_cli.proposalfile import (
     BRANCH_PREFIX,
     PROPOSALS_DIR,
@@ -600,8 +600,9 @@ def _plan_close(assembly: Assembly, now: datetime, dry_run: bool) -> _ClosePlan:
             f"{decision.explanation}\nDécompte : {decision.tally.describe()}.\n\n"
             f"{MERGE_TRAILER}: {p.name}"
         )
-        record = dump_proposal(closed).encode()
         commit = assembly.commit_proposal(closed, tip.sha, header, writer=writer)
+        record = writer.entry(writer.tree_of(commit), closed.path)  # the file, as committed
+        assert record is not None
         explanation = decision.explanation
         if closed.status is lc.Status.ADOPTED:
             merge = _merge(assembly, writer, trunk, commit, fork, merged, {p.path: record})
@@ -628,7 +629,7 @@ def _plan_close(assembly: Assembly, now: datetime, dry_run: bool) -> _ClosePlan:
             plan.updates.append(_branch_update(tip, commit))
         else:
             trunk = writer.commit(
-                edit_files(writer, writer.tree_of(trunk), {closed.path: record}), [trunk], header
+                writer.edit(writer.tree_of(trunk), {closed.path: record}), [trunk], header
             )
             plan.updates.append(_branch_update(tip, None))
             plan.updates.append(RefUpdate("archive", p.name, commit, None, None))
@@ -650,15 +651,14 @@ def _merge(
     commit: str,
     fork: Fork,
     merged: set[str],
-    record: dict[str, bytes],
+    record: dict[str, Entry],
 ) -> MergeResult:
     """The tree of the merge of a closing `commit` (the branch `fork`, plus its `record`)
     into `trunk`. Worked out in memory when the trunk still has, unchanged since the fork
     point, every file the branch changes, and no branch merged before shares commits with
     this one (the fork point is then still the merge base); otherwise by `git merge-tree`."""
     if fork.single_base and not (fork.own & merged):
-        overrides = {path: (FILE_MODE, writer.blob(data)) for path, data in record.items()}
-        tree = writer.clean_merge(writer.tree_of(trunk), fork.changes, overrides)
+        tree = writer.clean_merge(writer.tree_of(trunk), fork.changes, record)
         if tree is not None:
             return MergeResult(tree, ())
     writer.flush()  # git merge-tree reads the commits made so far
