@@ -1,0 +1,42 @@
+"""Heavy libraries are imported only by the commands that use them: `--help` starts with typer
+alone, and `status` (the command members run most) does without the holidays calendar, the
+markdown and iCalendar libraries, and pydantic (which typer 0.29 and later import to check
+every parameter: about 100 ms a command; pyproject.toml keeps typer below 0.29)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+HEAVY = {"git", "yaml", "rich", "holidays", "pydantic", "markdown_it", "icalendar"}
+
+
+def imported(cwd: Path, *args: str) -> set[str]:
+    """Top-level packages imported by `assemblee ARGS` (from `python -X importtime`)."""
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "assemblee_cli", *args],
+        cwd=cwd,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    names = set()
+    for line in proc.stderr.splitlines():
+        if line.startswith("import time:") and line.count("|") == 2:
+            names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
+    assert "assemblee_cli" in names
+    return names
+
+
+def test_help_imports_no_heavy_library(sealed_env: Path, tmp_path: Path) -> None:
+    assert imported(tmp_path, "--help") & HEAVY == set()
+
+
+def test_status_imports_only_what_it_uses(assembly) -> None:  # type: ignore[no-untyped-def]
+    names = imported(assembly.path("bob"), "status", "--offline")
+    assert {"git", "yaml", "rich"} <= names
+    assert names & {"holidays", "pydantic", "markdown_it", "icalendar"} == set()

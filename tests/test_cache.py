@@ -1,0 +1,55 @@
+"""The cache under .git/assemblee/cache/: parsed headers by blob, and where each proposal file
+is in each commit. It changes nothing to what the commands say: warm, cold, damaged or
+disabled (ASSEMBLEE_SANS_CACHE=1), `status` gives the same answer."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from assemblee_cli.cache import HeaderCache
+
+OPEN = "2026-11-26T10:00:00+01:00"
+NEXT_DAY = "2026-11-27T10:00:00+01:00"
+VALEURS = ("sections/03-valeurs.md", "[à compléter]", "Confiance.")
+
+
+def entries(clone: Path) -> list[Path]:
+    folder = clone / ".git" / "assemblee" / "cache" / "v1"
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+def test_status_says_the_same_whatever_the_cache(assembly) -> None:  # type: ignore[no-untyped-def]
+    assembly.propose_edit("alice", "Valeurs", VALEURS, now=OPEN)
+    assembly.json("bob", "propose", "Fête de quartier", now=OPEN)
+    assembly.ok("carol", "vote", "1", "d-accord", now=NEXT_DAY)
+
+    cold = assembly.json("dave", "status", now=NEXT_DAY)
+    cached = entries(assembly.path("dave"))
+    paths = [p for p in cached if "chemins" in p.parts]
+    assert len(paths) == 2 and len(cached) > len(paths)  # two files located, their headers
+    assert assembly.json("dave", "status", now=NEXT_DAY) == cold
+
+    for entry in cached:  # damaged entries are read as missing, then written again
+        entry.write_text("{pas du json", encoding="utf-8")
+    assert assembly.json("dave", "status", now=NEXT_DAY) == cold
+    assert all(
+        e.read_text(encoding="utf-8") != "{pas du json" for e in entries(assembly.path("dave"))
+    )
+
+    shutil.rmtree(assembly.path("dave") / ".git" / "assemblee")
+    assembly.env = {**(assembly.env or os.environ), "ASSEMBLEE_SANS_CACHE": "1"}
+    assert assembly.json("dave", "status", now=NEXT_DAY) == cold
+    assert entries(assembly.path("dave")) == []
+
+
+def test_only_a_commit_id_names_a_file_forever(tmp_path: Path) -> None:
+    cache = HeaderCache(tmp_path)
+    blob = "b" * 40
+    cache.put_blob("main:proposals/0001-x.md", blob)  # a branch moves: never cached
+    assert cache.blob("main:proposals/0001-x.md") is None
+    spec = "a" * 40 + ":proposals/0001-x.md"
+    cache.put_blob(spec, blob)
+    assert cache.blob(spec) == blob
+    assert cache.blob("c" * 40 + ":proposals/0001-x.md") is None
