@@ -2,10 +2,11 @@
 
 Repositories are built by benchmarks/generate.py (the package's own functions, one
 `git fast-import`): a small one and one ten times larger (decided proposals, open proposals,
-votes per proposal), with the same number of proposals past their deadline. Each command runs
-once with GIT_TRACE, and its git processes are counted by benchmarks/bench.py's rule (one
-`trace: built-in: git …` line per process). This is a count, not a timing: the timings belong
-to benchmarks/bench.py.
+votes per proposal), with one proposal past its deadline, and a third like the larger one with
+ten. Each command runs once with GIT_TRACE, and its git processes are counted by
+benchmarks/bench.py's rule (one `trace: built-in: git …` line per process); the commands that
+write (`vote`, `close`) run in a copy. This is a count, not a timing: the timings belong to
+benchmarks/bench.py.
 """
 
 from __future__ import annotations
@@ -110,6 +111,14 @@ class Assembly:
             "verify": ["verify", "--offline"],
             "agenda": ["agenda", "--offline"],
             "export": ["export", "--format", "md", "--offline"],
+            "vote": [
+                "vote",
+                str(open_with_text),
+                "pas-d-accord",
+                "--raison",
+                "Trop tôt.",
+                "--offline",
+            ],
         }[command]
 
 
@@ -158,6 +167,16 @@ def test_git_processes_do_not_grow_with_the_repository(
         f"{command}: {counted_small} git processes on the small repository, "
         f"{counted_large} on the one ten times larger"
     )
+
+
+def test_a_vote_starts_as_many_git_processes_on_a_larger_repository(
+    small: Assembly, large: Assembly
+) -> None:
+    counted = []
+    for assembly in (small, large):
+        with assembly.scratch_copy() as copy:
+            counted.append(copy.git_processes(*copy.args("vote")))
+    assert counted[0] > 0 and counted[1] == counted[0], counted
 
 
 @pytest.mark.parametrize("command", ["close-dry-run", "close"])
