@@ -188,3 +188,24 @@ def test_clean_merges_are_the_trees_git_merge_tree_writes(repo: GitRepo) -> None
         outcomes["in memory"] += 1
         assert result.tree == made, (base_files, ours_files, theirs_files)
     assert outcomes["in memory"] > 10 and outcomes["left to git"] > 10, outcomes
+
+
+def test_a_file_name_that_is_not_utf8_is_left_to_git(repo: GitRepo) -> None:
+    base = commit(repo, {"b": ("100644", blob(repo, "b\n"))}, [])
+    index = repo.root / ".git" / "latin1-index"
+    env = {**_env(), "GIT_INDEX_FILE": str(index)}
+    x, b = blob(repo, "x\n"), blob(repo, "b\n")
+    listing = f"100644 {b}\tb\n100644 {x}\t".encode() + "année.md".encode("latin-1") + b"\n"
+    subprocess.run(
+        ["git", "update-index", "--add", "--index-info"],
+        cwd=repo.root,
+        input=listing,
+        env=env,
+        check=True,
+    )
+    tree = subprocess.run(
+        ["git", "write-tree"], cwd=repo.root, env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    theirs = git(repo.root, "commit-tree", tree, "-p", base, "-m", "latin-1").strip()
+    writer = ObjectWriter(repo)
+    assert writer.clean_merge(writer.tree_of(base), repo.changes(base, theirs), {}) is None

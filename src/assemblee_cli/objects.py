@@ -179,6 +179,8 @@ class ObjectWriter:
         both sides, or a path crosses a file: the caller asks `git merge-tree`."""
         wanted: dict[str, Entry | None] = {}
         before: dict[str, Entry | None] = {}
+        if any("\ufffd" in change.path for change in changes):
+            return None  # a file name that is not UTF-8: its bytes were not kept
         for change in changes:
             before[change.path] = _side(change.old_mode, change.old_sha)
             wanted[change.path] = _side(change.new_mode, change.new_sha)
