@@ -13,8 +13,8 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from assemblee_cli.errors import GitError
-from assemblee_cli.gitrepo import Change, GitRepo
+from assemblee_cli.errors import AssembleeError, GitError
+from assemblee_cli.gitrepo import ZERO, Change, GitRepo
 
 TREE_MODE = "40000"
 FILE_MODE = "100644"
@@ -148,6 +148,23 @@ class ObjectWriter:
         self._trees.setdefault(sha, {e.name: e for e in ordered})
         return sha
 
+    def with_files(self, tree: str, files: Mapping[str, bytes | None]) -> str:
+        """`tree` with files written (path → content) or removed (None); a file keeps its
+        mode (an executable stays executable)."""
+        entries: dict[str, Entry | None] = {}
+        for path, content in files.items():
+            if content is None:
+                entries[path] = None
+            else:
+                mode = (self.entry(tree, path) or (FILE_MODE, ""))[0]
+                entries[path] = (mode if mode.startswith("100") else FILE_MODE, self.blob(content))
+        try:
+            return self.edit(tree, entries)
+        except PathConflict as exc:
+            raise AssembleeError(
+                f"Impossible d'écrire {exc} : un fichier et un dossier portent ce nom."
+            ) from None
+
     def commit(self, tree: str, parents: Sequence[str], message: str) -> str:
         """A commit by the current git identity, now (as `git commit-tree` makes it)."""
         if self.repo.signs:
@@ -197,7 +214,7 @@ class ObjectWriter:
 
 
 def _side(mode: str, sha: str) -> Entry | None:
-    return None if set(sha) == {"0"} else (mode, sha)
+    return None if sha == ZERO else (mode, sha)
 
 
 def _parse_tree(data: bytes) -> dict[bytes, _Raw]:

@@ -240,17 +240,15 @@ class OpenItem:
 
 
 def open_items(assembly: Assembly) -> tuple[list[OpenItem], list[str]]:
+    """The open and postponed proposals, by deadline, with the votes that count (none when the
+    text changed since the round opened), and the files that could not be read."""
+    loaded_open = assembly.open_proposals()
+    readable = [(item.tip.sha, item.proposal) for item in loaded_open if item.tip and item.proposal]
+    errors = [item.error or item.name for item in loaded_open if not (item.tip and item.proposal)]
+    versions = assembly.text_versions([(tip, p.files) for tip, p in readable])
     items: list[OpenItem] = []
-    errors: list[str] = []
-    for loaded in assembly.open_proposals():
-        if loaded.proposal is None or loaded.tip is None:
-            errors.append(loaded.error or loaded.name)
-            continue
-        p = loaded.proposal
-        amended = (
-            p.status is lc.Status.OPEN
-            and assembly.text_version(loaded.tip.sha, p.files) != p.round.text_version
-        )
+    for (_tip, p), version in zip(readable, versions, strict=True):
+        amended = p.status is lc.Status.OPEN and version != p.round.text_version
         counted = {} if amended else lc.counted_votes(p)
         silent = tuple(m for m in p.members if m not in counted)
         items.append(

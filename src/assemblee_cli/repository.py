@@ -26,8 +26,8 @@ from assemblee_cli.core.lifecycle import Proposal
 from assemblee_cli.core.members import Roster
 from assemblee_cli.core.rules import Rules
 from assemblee_cli.errors import AssembleeError, GitError
-from assemblee_cli.gitrepo import Change, GitRepo, short_ref
-from assemblee_cli.objects import FILE_MODE, Entry, ObjectWriter, PathConflict
+from assemblee_cli.gitrepo import ZERO, Change, GitRepo, short_ref
+from assemblee_cli.objects import ObjectWriter
 from assemblee_cli.proposalfile import (
     BRANCH_PREFIX,
     PROPOSALS_DIR,
@@ -57,12 +57,11 @@ class BranchTip:
 
 @dataclass(frozen=True)
 class Fork:
-    """A branch compared with the trunk: its fork point, whether that point is the only one
-    (no criss-cross: a merge may then be worked out from it), the branch's own commits, and
-    the files it changes since."""
+    """A branch compared with the trunk: whether it forked from one commit only (no criss-cross:
+    a merge may then be worked out from it), its own commits (not on the trunk), and the files
+    it changes since it forked."""
 
     tip: str
-    base: str
     single_base: bool
     own: frozenset[str]
     changes: tuple[Change, ...]
@@ -74,10 +73,10 @@ class Fork:
 
     @property
     def text_version(self) -> str:
-        """`Assembly.text_version` of the tip, read from the changes (no process)."""
+        """`Assembly.text_versions` of the tip, read from the changes (no process)."""
         return version_of(
             {
-                c.path: None if set(c.new_sha) == {"0"} else c.new_sha
+                c.path: None if c.new_sha == ZERO else c.new_sha
                 for c in self.changes
                 if not c.path.startswith(f"{PROPOSALS_DIR}/")
             }
@@ -319,10 +318,6 @@ class Assembly:
 
     # -- versions of the text ---------------------------------------------------------------
 
-    def changed_paths(self, tip: str) -> list[str]:
-        """Files the proposal changes, compared with where it forked from the trunk."""
-        return self.forks([tip])[0].text_paths
-
     def forks(self, tips: Sequence[str]) -> list[Fork]:
         """Where each branch tip forked from the trunk, and what it changes since: two
         processes for any number of branches (one `rev-list` of the branches' own commits, one
@@ -356,21 +351,16 @@ class Assembly:
         ]
         changes = self.repo.changes_many(pairs)
         return [
-            Fork(tip, pair[0], base is not None, own, tuple(diff))
+            Fork(tip, base is not None, own, tuple(diff))
             for (tip, base, own), pair, diff in zip(found, pairs, changes, strict=True)
         ]
 
-    def text_version(self, tip: str, paths: Iterable[str]) -> str:
-        """A short fingerprint of the proposed text: the content of the changed files. A rebase
-        that leaves them the same keeps the version (and so the votes)."""
-        return self.text_versions([(tip, tuple(paths))], batch=False)[0]
-
-    def text_versions(
-        self, items: Sequence[tuple[str, Sequence[str]]], batch: bool = True
-    ) -> list[str]:
-        """text_version of many (tip, changed files) at once, in one process."""
+    def text_versions(self, items: Sequence[tuple[str, Sequence[str]]]) -> list[str]:
+        """The fingerprint of the proposed text of many (tip, changed files) at once, in one
+        process: the content of the changed files, so that a rebase that leaves them the same
+        keeps the version (and so the votes)."""
         specs = [f"{tip}:{path}" for tip, paths in items for path in paths]
-        blobs = self.repo.shas(specs) if batch else {s: self.repo.resolve(s) for s in specs}
+        blobs = self.repo.shas(specs)
         return [
             version_of({path: blobs.get(f"{tip}:{path}") for path in paths}) for tip, paths in items
         ]
@@ -391,30 +381,13 @@ class Assembly:
         own = writer or ObjectWriter(self.repo)
         changes: dict[str, bytes | None] = dict(extra or {})
         changes[proposal.path] = dump_proposal(proposal).encode()
-        commit = own.commit(edit_files(own, own.tree_of(parent), changes), [parent], message)
+        commit = own.commit(own.with_files(own.tree_of(parent), changes), [parent], message)
         if writer is None:
             own.flush()
         return commit
 
     def local_branch_ref(self, name: str) -> str:
         return f"refs/heads/{BRANCH_PREFIX}{name}"
-
-
-def edit_files(writer: ObjectWriter, tree: str, files: Mapping[str, bytes | None]) -> str:
-    """`tree` with files written (path → content) or removed (None); a file keeps its mode."""
-    entries: dict[str, Entry | None] = {}
-    for path, content in files.items():
-        if content is None:
-            entries[path] = None
-        else:
-            mode = (writer.entry(tree, path) or (FILE_MODE, ""))[0]
-            entries[path] = (mode if mode.startswith("100") else FILE_MODE, writer.blob(content))
-    try:
-        return writer.edit(tree, entries)
-    except PathConflict as exc:
-        raise AssembleeError(
-            f"Impossible d'écrire {exc} : un fichier et un dossier portent ce nom."
-        ) from None
 
 
 def _parse_ident(ident: str) -> int:

@@ -30,7 +30,7 @@ from assemblee_cli.proposalfile import (
     slugify,
 )
 from assemblee_cli.publish import PushConflict, RefUpdate, publish
-from assemblee_cli.repository import MERGE_TRAILER, Assembly, BranchTip, Fork, edit_files
+from assemblee_cli.repository import MERGE_TRAILER, Assembly, BranchTip, Fork
 
 MAX_ATTEMPTS = 100
 T = TypeVar("T")
@@ -282,13 +282,13 @@ def propose(
         if worktree:
             writer = ObjectWriter(assembly.repo)
             text_commit = writer.commit(
-                edit_files(writer, writer.tree_of(parent), worktree),
+                writer.with_files(writer.tree_of(parent), worktree),
                 [parent],
                 f"Texte de la proposition n°{number} : {title}",
             )
             writer.flush()
-        files = assembly.changed_paths(text_commit)
-        version = assembly.text_version(text_commit, files)
+        fork = assembly.forks([text_commit])[0]
+        files, version = fork.text_paths, fork.text_version
         _refuse_duplicate(assembly, version, files)
         proposal = replace(
             draft,
@@ -425,27 +425,13 @@ def status(assembly: Assembly, now: datetime, recent: int = 5) -> StatusView:
         me: str | None = normalise_email(assembly.repo.identity().email)
     except AssembleeError:
         me = None
-    views: list[OpenView] = []
-    errors: list[str] = []
-    loaded_open = assembly.open_proposals()
-    readable = [item for item in loaded_open if item.proposal is not None]
-    errors += [item.error or item.name for item in loaded_open if item.proposal is None]
-    versions = assembly.text_versions(
-        [(item.tip.sha, item.proposal.files) for item in readable if item.tip and item.proposal]
-    )
-    for item, version in zip(readable, versions, strict=True):
-        p = item.proposal
-        assert p is not None
-        amended = p.status is lc.Status.OPEN and version != p.round.text_version
-        counted = {} if amended else lc.counted_votes(p)
-        views.append(
-            OpenView(
-                p,
-                tally_votes(v.choice for v in counted.values()),
-                amended,
-                counted.get(me) if me else None,
-            )
-        )
+    from assemblee_cli.publication import open_items
+
+    items, errors = open_items(assembly)
+    views = [
+        OpenView(item.proposal, item.tally, item.amended, item.counted.get(me) if me else None)
+        for item in items
+    ]
     views.sort(key=lambda v: (v.proposal.status is not lc.Status.OPEN, v.proposal.round.deadline))
     decided: list[lc.Proposal] = []
     for loaded in assembly.load_decided_many(assembly.decided_names()[-recent * 2 :]):
@@ -668,8 +654,8 @@ def _merge(
 def _record_on_trunk(assembly: Assembly, trunk: str, proposal: lc.Proposal, message: str) -> str:
     """Only the proposal file lands on main: the public record of a rejection or withdrawal."""
     writer = ObjectWriter(assembly.repo)
-    tree = edit_files(
-        writer, writer.tree_of(trunk), {proposal.path: dump_proposal(proposal).encode()}
+    tree = writer.with_files(
+        writer.tree_of(trunk), {proposal.path: dump_proposal(proposal).encode()}
     )
     commit = writer.commit(tree, [trunk], message)
     writer.flush()
@@ -690,8 +676,8 @@ def relaunch(assembly: Assembly, now: datetime, ident: str, two_thirds: bool) ->
         meetings = calendar.meetings_between(
             start, now + timedelta(days=400), rules.meetings, tz_of(rules)
         )
-        files = assembly.changed_paths(tip.sha)
-        version = assembly.text_version(tip.sha, files)
+        fork = assembly.forks([tip.sha])[0]
+        files, version = fork.text_paths, fork.text_version
         updated = lc.relaunch(
             replace(proposal, files=tuple(files)),
             now=now,
