@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.conftest import run_cli
 
 NOW = "2026-11-26T10:00:00+01:00"
 
@@ -20,14 +21,4 @@ def cli(cwd: Path, *args: str, now: str | None = NOW) -> subprocess.CompletedPro
     """`assemblee ARGS` in a subprocess (ASSEMBLEE_NOW=`now` unless None); never a traceback."""
     env = dict(os.environ)
     env.pop("ASSEMBLEE_NOW", None)
-    if now:
-        env["ASSEMBLEE_NOW"] = now
-    proc = subprocess.run(
-        [sys.executable, "-m", "assemblee_cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert "Traceback" not in proc.stderr, proc.stderr
-    return proc
+    return run_cli(cwd, *args, now=now or None, env=env)
