@@ -52,16 +52,22 @@ from typing import IO, Any
 
 import yaml
 
-from assemblee_cli import services
-from assemblee_cli.codesocial import ROSTER_PATH, RULES_PATH, dump_roster, parse_roster, parse_rules
 from assemblee_cli.core import calendar
 from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.core.members import Member, Roster
 from assemblee_cli.core.tally import Choice
-from assemblee_cli.initialize import ROSTER_HEADER
-from assemblee_cli.proposalfile import dump_proposal, proposal_to_data, slugify
-from assemblee_cli.repository import EMPTY_VERSION, MERGE_TRAILER
-from assemblee_cli.yamlio import _Dumper, dump_yaml
+from assemblee_cli.formats.codesocial import (
+    ROSTER_PATH,
+    RULES_PATH,
+    dump_roster,
+    parse_roster,
+    parse_rules,
+)
+from assemblee_cli.formats.proposalfile import dump_proposal, proposal_to_data, slugify
+from assemblee_cli.formats.yamlio import _Dumper, dump_yaml
+from assemblee_cli.store.assembly import EMPTY_VERSION, MERGE_TRAILER
+from assemblee_cli.usecases import common as services
+from assemblee_cli.usecases.init import ROSTER_HEADER
 
 DEFAULT_NOW = "2026-11-24T10:00:00+01:00"  # a Tuesday, no public holiday around
 GAP = timedelta(hours=19)  # between two decided proposals: four or five in flight at once

@@ -8,7 +8,7 @@ import os
 import shutil
 from pathlib import Path
 
-from assemblee_cli.cache import HeaderCache
+from assemblee_cli.store.cache import HeaderCache
 
 OPEN = "2026-11-26T10:00:00+01:00"
 NEXT_DAY = "2026-11-27T10:00:00+01:00"

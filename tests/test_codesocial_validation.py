@@ -9,17 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from assemblee_cli.codesocial import (
+from assemblee_cli.core.members import Member, Roster
+from assemblee_cli.core.rules import DecisionRules, MeetingRules, MovedMeeting, Rules
+from assemblee_cli.errors import ConfigError
+from assemblee_cli.formats.codesocial import (
     RULES_PATH,
     dump_roster,
     parse_roster,
     parse_rules,
     rules_to_data,
 )
-from assemblee_cli.core.members import Member, Roster
-from assemblee_cli.core.rules import DecisionRules, MeetingRules, MovedMeeting, Rules
-from assemblee_cli.errors import ConfigError
-from assemblee_cli.yamlio import dump_yaml
+from assemblee_cli.formats.yamlio import dump_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES_FILE = ROOT / "codesocial" / "regles.yml"

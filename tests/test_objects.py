@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from assemblee_cli.errors import GitError
-from assemblee_cli.gitrepo import GitRepo, open_repo
-from assemblee_cli.objects import ObjectWriter, PathConflict
+from assemblee_cli.git.objects import ObjectWriter, PathConflict
+from assemblee_cli.git.repo import GitRepo, open_repo
 
 ZERO = "0" * 40
 # Names that sort differently as files and as folders ("a-b" < "a/" < "a0"), nested folders,

@@ -30,8 +30,8 @@ from assemblee_cli.core.lifecycle import (
 from assemblee_cli.core.rules import DecisionRules, Rules
 from assemblee_cli.core.tally import Choice, Outcome, Tally
 from assemblee_cli.errors import AssembleeError, ProposalFileError
-from assemblee_cli.proposalfile import dump_proposal, parse_name, parse_proposal, slugify
-from assemblee_cli.yamlio import dump_yaml
+from assemblee_cli.formats.proposalfile import dump_proposal, parse_name, parse_proposal, slugify
+from assemblee_cli.formats.yamlio import dump_yaml
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

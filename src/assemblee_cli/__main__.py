@@ -1,4 +1,7 @@
-"""`assemblee` and `python -m assemblee_cli`."""
+"""`assemblee` and `python -m assemblee_cli`: the one place that turns errors into exit codes.
+
+0 done; 1 refused or invalid input (an AssembleeError: one French sentence on stderr, or its own
+code); 2 usage error (turned into French by the command-line skin); 130 interrupted; 3 a bug."""
 
 from __future__ import annotations
 
@@ -7,10 +10,18 @@ import sys
 
 
 def main() -> None:
+    from assemblee_cli.errors import AssembleeError
+
     try:
-        from assemblee_cli.cli import run
+        from assemblee_cli.cli.main import run
 
         code = run(sys.argv[1:])
+    except AssembleeError as exc:
+        sys.stderr.write(exc.message.rstrip() + "\n")
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("Interrompu.\n")
+        code = 130
     except Exception as exc:  # a bug: say so in one line, details on demand
         if os.environ.get("ASSEMBLEE_DEBUG"):
             raise

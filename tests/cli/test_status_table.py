@@ -9,7 +9,7 @@ import pytest
 from rich.cells import cell_len
 from rich.console import Console
 
-from assemblee_cli.render import Column, print_table
+from assemblee_cli.cli.tables import Column, print_table
 
 COLUMNS = [
     Column("n°", right=True),

@@ -21,9 +21,13 @@ from assemblee_cli.core.calendar import (
     next_meetings,
     regular_meeting_date,
 )
+from assemblee_cli.core.holiday_calendar import (
+    holiday_calendar,
+    holiday_name,
+    normalise_subdivision,
+)
 from assemblee_cli.core.rules import MeetingRules, MovedMeeting
 from assemblee_cli.errors import ConfigError, RuleRefusal
-from assemblee_cli.holiday_calendar import holiday_calendar, holiday_name, normalise_subdivision
 
 PARIS = ZoneInfo("Europe/Paris")
 H72 = timedelta(hours=72)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from assemblee_cli.core.calendar import compute_deadline
+from assemblee_cli.core.holiday_calendar import holiday_calendar
 from assemblee_cli.core.lifecycle import (
     Mode,
     Proposal,
@@ -46,7 +47,6 @@ from assemblee_cli.core.tally import (
     two_thirds_outcome,
 )
 from assemblee_cli.errors import AssembleeError, RuleRefusal
-from assemblee_cli.holiday_calendar import holiday_calendar
 
 PARIS = ZoneInfo("Europe/Paris")
 

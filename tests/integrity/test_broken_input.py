@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from assemblee_cli.errors import AssembleeError
-from assemblee_cli.proposalfile import parse_proposal
+from assemblee_cli.formats.proposalfile import parse_proposal
 
 from .helpers import (
     AFTER,

@@ -8,13 +8,14 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from assemblee_cli.blame import CommitMeta, Origin, challenge_state, introducing_commits
 from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.core.rules import Rules
 from assemblee_cli.core.tally import Outcome, Tally
-from assemblee_cli.export import render_section_html
-from assemblee_cli.mailer import MailError, load_settings
-from assemblee_cli.publication import next_working_day, parse_section
+from assemblee_cli.formats.sections import parse_section
+from assemblee_cli.mail.smtp import MailError, load_settings
+from assemblee_cli.render.export import render_section_html
+from assemblee_cli.usecases.blame import CommitMeta, Origin, challenge_state, introducing_commits
+from assemblee_cli.usecases.remind import next_working_day
 
 BASE = {"ASSEMBLEE_SMTP_HOTE": "smtp.exemple.org", "ASSEMBLEE_LISTE": "liste@exemple.org"}
 

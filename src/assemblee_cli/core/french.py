@@ -57,3 +57,8 @@ def format_duration(delta: timedelta) -> str:
     if minutes:
         return f"{minutes} min"
     return "moins d'une minute"
+
+
+def one_line(text: str) -> str:
+    """Collapse whitespace so that a text from the repository stays on one line."""
+    return " ".join(text.split())

@@ -46,3 +46,8 @@ class Roster:
         if not secretaries:
             return self.find(email) is not None
         return any(normalise_email(m.email) == normalise_email(email) for m in secretaries)
+
+
+def names(roster: Roster, emails: tuple[str, ...] | list[str]) -> str:
+    """The members' names, separated by commas (their address when they are not listed)."""
+    return ", ".join(roster.name_of(email) for email in emails)

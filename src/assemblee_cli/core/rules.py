@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, time
 from fractions import Fraction
+from zoneinfo import ZoneInfo
 
 
 @dataclass(frozen=True)
@@ -52,3 +53,8 @@ class Rules:
     holiday_subdivision: str | None = None
     meetings: MeetingRules = field(default_factory=MeetingRules)
     decision: DecisionRules = field(default_factory=DecisionRules)
+
+
+def tz_of(rules: Rules) -> ZoneInfo:
+    """The assembly's time zone, in which its days and deadlines are counted."""
+    return ZoneInfo(rules.timezone)

@@ -1,0 +1,91 @@
+"""The typer application and what every command module shares: the common options, opening the
+assembly, the clock, the console and JSON output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from assemblee_cli.cli.french_help import FrenchGroup
+
+app = typer.Typer(
+    name="assemblee",
+    cls=FrenchGroup,
+    help=(
+        "Faire vivre le code social d'une assemblée dans git : proposer une modification, se "
+        "positionner (d'accord, s'abstient, pas d'accord, blocage), appliquer les décisions."
+    ),
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+Offline = Annotated[
+    bool,
+    typer.Option("--offline", help="Ne pas échanger avec le dépôt partagé (ni fetch ni push)."),
+]
+Json = Annotated[bool, typer.Option("--json", help="Afficher un document JSON (pour les scripts).")]
+Ident = Annotated[
+    str,
+    typer.Argument(
+        metavar="ID", help="Numéro de la proposition : 7, 0007 ou le nom de sa branche."
+    ),
+]
+
+_state: dict[str, Path] = {"dir": Path(".")}
+
+
+@app.callback()
+def main_options(
+    directory: Annotated[
+        Path, typer.Option("-C", "--depot", help="Travailler dans ce dépôt plutôt qu'ici.")
+    ] = Path("."),
+) -> None:
+    _state["dir"] = directory
+
+
+def workdir() -> Path:
+    """The directory given by -C/--depot (by default: here)."""
+    return _state["dir"]
+
+
+def open_here(offline: bool) -> Any:
+    from assemblee_cli.store.assembly import open_assembly
+
+    return open_assembly(_state["dir"], offline=offline)
+
+
+def clock() -> Any:
+    from assemblee_cli.usecases.common import current_time
+
+    return current_time()
+
+
+def escape(text: str) -> str:
+    """User text (titles, names, reasons, paths) printed literally, never read as rich markup."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
+def console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def when(moment: Any, rules: Any) -> str:
+    """An instant in words, in the assembly's time zone."""
+    from assemblee_cli.core.french import format_instant
+    from assemblee_cli.core.rules import tz_of
+
+    return format_instant(moment, tz_of(rules))

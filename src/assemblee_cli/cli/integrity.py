@@ -1,0 +1,89 @@
+"""Commands for many members on one shared remote: `sync`, `verify`, `hook pre-receive`."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from assemblee_cli.cli.app import Json, app, clock, console, open_here, print_json
+from assemblee_cli.cli.french_help import FrenchCommand, FrenchGroup
+
+hook_app = typer.Typer(
+    help="Gardes à installer sur le serveur git de l'assemblée.",
+    no_args_is_help=True,
+    cls=FrenchGroup,
+)
+app.add_typer(hook_app, name="hook")
+
+
+@app.command(cls=FrenchCommand)
+def sync() -> None:
+    """Publier ce qui a été fait avec --offline, rejoué sur ce que les autres ont publié."""
+    from assemblee_cli.usecases.sync import sync as sync_offline
+
+    lines = sync_offline(open_here(False), clock())
+    out = console()
+    for line in lines:
+        mark = "✔" if line.ok else "✘"
+        out.print(f"{mark} {line.name + ' : ' if line.name else ''}{line.text}")
+    if not all(line.ok for line in lines):
+        sys.exit(1)
+
+
+@app.command(cls=FrenchCommand)
+def verify(
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Ne pas échanger avec le dépôt partagé.")
+    ] = False,
+    as_json: Json = False,
+) -> None:
+    """Rejouer tout l'historique et vérifier chaque avis, chaque clôture et chaque fusion."""
+    from assemblee_cli.usecases.verify import verify as run_verify
+
+    report = run_verify(open_here(offline))
+    if as_json:
+        print_json(
+            {
+                "anomalies": [
+                    {"proposition": f.proposal, "commit": f.commit, "message": f.message}
+                    for f in report.findings
+                ],
+                "propositions": len(report.proposals),
+                "commits": report.commits,
+                "fusions": report.merges,
+            }
+        )
+    else:
+        out = console()
+        summary = (
+            f"{len(report.proposals)} proposition(s), {report.commits} commit(s) de proposition "
+            f"et {report.merges} fusion(s) vérifiés"
+        )
+        if not report.findings:
+            out.print(f"✔ {summary} : aucune anomalie.")
+        else:
+            out.print(f"✘ {summary} : {len(report.findings)} anomalie(s).")
+            for finding in report.findings:
+                where = f" (commit {finding.commit[:10]})" if finding.commit else ""
+                out.print(f"  • {finding.proposal}{where} : {finding.message}")
+    if report.findings:
+        sys.exit(1)
+
+
+@hook_app.command("pre-receive", cls=FrenchCommand)
+def pre_receive_hook() -> None:
+    """Refuser, à l'heure du serveur, les avis après l'échéance et les avis écrits par un autre
+    que le membre (à appeler depuis hooks/pre-receive du dépôt partagé)."""
+    from pathlib import Path
+
+    from assemblee_cli.git.repo import open_repo
+    from assemblee_cli.usecases.hook import pre_receive
+
+    repo = open_repo(Path("."))
+    problems = pre_receive(repo, sys.stdin.read().splitlines(), clock())
+    for problem in problems:
+        sys.stderr.write(f"assemblee : refusé — {problem}\n")
+    if problems:
+        sys.exit(1)

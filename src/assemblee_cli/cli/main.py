@@ -1,0 +1,87 @@
+"""Runs the command line: registers every command module and turns usage errors of the
+command-line parser into a French sentence and exit code 2. Errors of the tool itself
+(AssembleeError) go up to `assemblee_cli.__main__`, the one place that maps them to exit codes."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import typer
+
+from assemblee_cli.cli.app import app
+
+# Each command module registers its commands on `app`, in the order the help lists them.
+for _module in ("proposals", "integrity", "publication"):
+    importlib.import_module(f"assemblee_cli.cli.{_module}")
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the command line; usage errors become a French sentence and exit code 2."""
+    click = _click_exceptions()
+    aborts: tuple[type[BaseException], ...] = (typer.Abort, *_click_aborts())
+
+    try:
+        result = app(args=argv, standalone_mode=False, prog_name="assemblee")
+    except click.NoArgsIsHelpError as exc:
+        if exc.ctx is not None:
+            sys.stdout.write(exc.ctx.get_help() + "\n")
+        return 0
+    except click.UsageError as exc:
+        sys.stderr.write(_usage_message(exc) + "\n")
+        return 2
+    except aborts:
+        sys.stderr.write("Interrompu.\n")
+        return 130
+    return result if isinstance(result, int) else 0
+
+
+def _click_exceptions() -> Any:
+    """The exception classes of the click that typer runs on: recent typer (0.2x) bundles its
+    own copy (typer._click), older ones use the click package."""
+    import importlib
+
+    try:
+        return importlib.import_module("typer._click.exceptions")
+    except ImportError:  # pragma: no cover - older typer
+        return importlib.import_module("click.exceptions")
+
+
+def _click_aborts() -> tuple[type[BaseException], ...]:
+    abort = getattr(_click_exceptions(), "Abort", None)
+    return (abort,) if isinstance(abort, type) and issubclass(abort, BaseException) else ()
+
+
+def _param_name(param: Any) -> str:
+    """How a parameter is named to the user (click has `human_readable_name`, typer's bundled
+    click does not)."""
+    named = getattr(param, "human_readable_name", None)
+    if named:
+        return str(named)
+    opts = getattr(param, "opts", None)
+    if opts and str(opts[0]).startswith("-"):
+        return str(opts[0])
+    return str(getattr(param, "metavar", None) or getattr(param, "name", None) or "?").upper()
+
+
+def _usage_message(exc: Any) -> str:
+    click = _click_exceptions()
+
+    command = exc.ctx.command_path if exc.ctx is not None else "assemblee"
+    hint = f"Voir « {command} --help »."
+    if isinstance(exc, click.MissingParameter) and exc.param is not None:
+        return f"Il manque {_param_name(exc.param)}. {hint}"
+    if isinstance(exc, click.NoSuchOption):
+        return f"Option inconnue : {exc.option_name}. {hint}"
+    if isinstance(exc, click.BadParameter):
+        name = _param_name(exc.param) if exc.param else "un paramètre"
+        return f"Valeur invalide pour {name} : {exc.message}. {hint}"
+    text = exc.format_message()
+    if text.startswith("No such command"):
+        return (
+            f"Commande inconnue : {text.split(' ', 3)[-1].strip('.')}. Voir « assemblee --help »."
+        )
+    if text.startswith("Got unexpected extra argument"):
+        return f"Argument en trop. {hint}"
+    return f"Utilisation incorrecte ({text}). {hint}"

@@ -1,0 +1,356 @@
+"""Commands of the proposal cycle: init, rules, calendar, propose, vote, status, show, close,
+relaunch, withdraw."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from assemblee_cli.cli.app import (
+    Ident,
+    Json,
+    Offline,
+    app,
+    clock,
+    console,
+    escape,
+    open_here,
+    print_json,
+    when,
+    workdir,
+)
+from assemblee_cli.cli.french_help import FrenchCommand
+
+# -- init, rules, calendar -----------------------------------------------------------------
+
+
+@app.command(cls=FrenchCommand)
+def init(
+    directory: Annotated[
+        Path, typer.Argument(metavar="[DOSSIER]", help="Dossier à créer (par défaut : ici).")
+    ] = Path("."),
+    nom: Annotated[str | None, typer.Option("--nom", help="Nom de l'assemblée.")] = None,
+    source: Annotated[
+        str | None,
+        typer.Option("--from", help="Dupliquer le code social de ce dépôt (chemin ou adresse)."),
+    ] = None,
+) -> None:
+    """Créer un dépôt de code social (modèle et règles de Lille), ou en dupliquer un."""
+    from assemblee_cli.usecases.init import initialise
+
+    base = workdir()
+    target = directory if directory.is_absolute() else base / directory
+    result = initialise(target, nom, source)
+    out = console()
+    origin = f", dupliqué depuis {result.source}" if result.source else ""
+    out.print(escape(f"Code social « {result.name} » créé dans {result.path}{origin}."))
+    out.print(escape(f"Premier membre : {result.member.name} <{result.member.email}>."))
+    out.print(
+        "Complétez les sections (sections/) puis proposez vos changements : assemblee propose « titre »."
+    )
+
+
+@app.command("rules", cls=FrenchCommand)
+def rules_command(offline: Offline = False, as_json: Json = False) -> None:
+    """Afficher en français les règles de décision en vigueur sur main."""
+    from assemblee_cli.formats.codesocial import rules_to_data
+    from assemblee_cli.render.rules import rules_lines
+
+    assembly = open_here(offline)
+    assembly.refresh()
+    rules = assembly.rules_at(assembly.trunk)
+    roster = assembly.roster_at(assembly.trunk)
+    if as_json:
+        print_json({"regles": rules_to_data(rules), "membres": len(roster.members)})
+        return
+    out = console()
+    out.print(f"[bold]Règles en vigueur — {escape(rules.name)}[/bold]\n")
+    for label, text in rules_lines(rules, roster):
+        out.print(f"[bold]{label}[/bold] : {text}")
+
+
+@app.command("calendar", cls=FrenchCommand)
+def calendar_command(
+    offline: Offline = False,
+    as_json: Json = False,
+    count: Annotated[
+        int, typer.Option("--reunions", min=1, max=36, help="Nombre de réunions à afficher.")
+    ] = 6,
+    ics: Annotated[
+        bool,
+        typer.Option(
+            "--ics", help="Écrire un fichier iCalendar : réunions et échéances des propositions."
+        ),
+    ] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--sortie", metavar="FICHIER", help="Avec --ics : écrire dans ce fichier."
+        ),
+    ] = None,
+) -> None:
+    """Les prochaines réunions, et l'échéance d'une proposition ouverte maintenant."""
+    from assemblee_cli.render.rules import calendar_view, describe_meetings
+    from assemblee_cli.usecases.common import holidays_of
+
+    assembly = open_here(offline)
+    assembly.refresh()
+    rules = assembly.rules_at(assembly.trunk)
+    now = clock()
+    if ics:
+        from assemblee_cli.cli.publication import write_ics
+
+        write_ics(assembly, now, count, output)
+        return
+    if output is not None:
+        from assemblee_cli.errors import UsageError
+
+        raise UsageError(
+            "L'option -o ne sert qu'avec --ics : assemblee calendar --ics -o agenda.ics."
+        )
+    view = calendar_view(rules, now, holidays_of(rules), count)
+    if as_json:
+        print_json(view)
+        return
+    out = console()
+    out.print(f"Maintenant : {when(now, rules)}.")
+    out.print(
+        f"Une proposition ouverte maintenant serait close le [bold]{view['echeance_texte']}[/bold] "
+        f"({rules.decision.minimum_hours} h hors week-ends et jours fériés)."
+    )
+    for holiday in view["jours_feries_dans_le_delai"]:
+        out.print(f"  jour férié non compté : {holiday['date']} {holiday['nom']}")
+    out.print(f"\nRéunions ({describe_meetings(rules)}) :")
+    for meeting in view["reunions"]:
+        out.print(f"  • {meeting['texte']}")
+
+
+# -- the proposal cycle --------------------------------------------------------------------
+
+
+@app.command(cls=FrenchCommand)
+def propose(
+    titre: Annotated[str, typer.Argument(metavar="TITRE", help="Titre de la proposition.")],
+    message: Annotated[
+        str, typer.Option("-m", "--message", help="Description publique (markdown).")
+    ] = "",
+    until: Annotated[
+        str | None,
+        typer.Option("--until", help="Échéance plus tardive (AAAA-MM-JJ ou AAAA-MM-JJTHH:MM)."),
+    ] = None,
+    challenges: Annotated[
+        str | None,
+        typer.Option("--challenges", metavar="ID", help="Remettre en cause la décision ID."),
+    ] = None,
+    offline: Offline = False,
+    as_json: Json = False,
+) -> None:
+    """Ouvrir une proposition à partir des modifications en cours (copie de travail ou commits)."""
+    from assemblee_cli.core.tally import Tally
+    from assemblee_cli.render.json import proposal_json
+
+    assembly = open_here(offline)
+    from assemblee_cli.usecases import propose
+
+    result = propose.propose(assembly, clock(), titre, message, until, challenges)
+    p = result.proposal
+    if as_json:
+        print_json(
+            proposal_json(p, Tally()) | {"fichiers": list(result.files), "source": result.source}
+        )
+        return
+    out = console()
+    out.print(escape(f"Proposition n°{p.id} ouverte : « {p.title} » (branche {p.branch})."))
+    out.print(f"Texte pris : {result.source}.")
+    if result.files:
+        out.print(escape("Fichiers modifiés : " + ", ".join(result.files) + "."))
+        out.print("Votre copie de travail n'a pas été modifiée.")
+    out.print(f"Échéance : [bold]{when(p.round.deadline, p.rules)}[/bold].")
+    out.print(
+        f"Pour se positionner : assemblee vote {p.id} d-accord | abstention | pas-d-accord | blocage -r « raison »."
+    )
+    if not assembly.online:
+        out.print("Hors ligne : la proposition est enregistrée localement seulement.")
+
+
+@app.command(cls=FrenchCommand)
+def vote(
+    ident: Ident,
+    choix: Annotated[
+        str, typer.Argument(metavar="CHOIX", help="d-accord, abstention, pas-d-accord ou blocage.")
+    ],
+    raison: Annotated[
+        str | None,
+        typer.Option("-r", "--raison", "--reason", help="La raison (obligatoire pour un blocage)."),
+    ] = None,
+    member: Annotated[
+        str | None,
+        typer.Option(
+            "--member", "--membre", help="Enregistrer l'avis de ce membre (secrétariat de réunion)."
+        ),
+    ] = None,
+    offline: Offline = False,
+) -> None:
+    """Se positionner sur une proposition ouverte."""
+    from assemblee_cli.core.lifecycle import choice_label
+
+    assembly = open_here(offline)
+    from assemblee_cli.usecases import vote
+
+    result = vote.vote(assembly, clock(), ident, choix, raison, member)
+    p = result.proposal
+    out = console()
+    if result.amended:
+        out.print(
+            "Le texte a été modifié depuis l'ouverture du tour : les avis précédents ne comptent plus."
+        )
+    who = "Votre avis" if result.vote.recorded_by is None else f"L'avis de {result.vote.member}"
+    verb = "remplace le précédent" if result.replaced else "est enregistré"
+    out.print(
+        f"{who} sur la proposition n°{p.id} ({choice_label(result.vote.choice)}) {verb}. "
+        f"Vous pouvez en changer jusqu'au {when(p.round.deadline, p.rules)}."
+    )
+
+
+@app.command(cls=FrenchCommand)
+def status(offline: Offline = False, as_json: Json = False) -> None:
+    """Les propositions ouvertes (échéance, temps restant, décompte, votre avis), puis les dernières décisions."""
+    from assemblee_cli.cli.tables import render_status
+    from assemblee_cli.core.tally import Tally
+    from assemblee_cli.render.json import proposal_json
+
+    assembly = open_here(offline)
+    from assemblee_cli.usecases import status
+
+    view = status.status(assembly, clock())
+    if as_json:
+        print_json(
+            {
+                "ouvertes": [
+                    proposal_json(v.proposal, v.tally)
+                    | {
+                        "texte_modifie": v.amended,
+                        "mon_avis": v.my_vote.choice.value if v.my_vote else None,
+                    }
+                    for v in view.open
+                ],
+                "decisions": [proposal_json(p, p.round.tally or Tally()) for p in view.decided],
+                "erreurs": view.errors,
+            }
+        )
+        return
+    render_status(console(), view)
+    if view.errors and not view.open and not view.decided:
+        sys.exit(1)  # nothing could be read: a failure; otherwise the others keep working
+
+
+@app.command(cls=FrenchCommand)
+def show(ident: Ident, offline: Offline = False, as_json: Json = False) -> None:
+    """Une proposition : description, modification du texte, tours et avis."""
+    from assemblee_cli.cli.tables import render_show
+    from assemblee_cli.render.json import proposal_json, rounds_json, vote_json
+
+    assembly = open_here(offline)
+    from assemblee_cli.usecases import show
+
+    view = show.show(assembly, clock(), ident)
+    if as_json:
+        counted_ids = {id(v) for v in view.counted.values()}
+        print_json(
+            proposal_json(view.proposal, view.tally)
+            | {
+                "description": view.proposal.description,
+                "fichiers": list(view.proposal.files),
+                "tours": rounds_json(view.proposal),
+                "votes": [vote_json(v, id(v) in counted_ids) for v in view.proposal.votes],
+                "diff": view.diff,
+            }
+        )
+        return
+    render_show(console(), view)
+
+
+@app.command(cls=FrenchCommand)
+def close(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Expliquer chaque décision sans rien écrire.")
+    ] = False,
+    offline: Offline = False,
+    as_json: Json = False,
+) -> None:
+    """Appliquer chaque proposition arrivée à échéance : fusionner, reporter ou rejeter."""
+    assembly = open_here(offline)
+    from assemblee_cli.usecases import close
+
+    items = close.close(assembly, clock(), dry_run)
+    if as_json:
+        print_json(
+            [
+                {
+                    "id": i.id,
+                    "statut": i.status,
+                    "titre": i.title,
+                    "explication": i.explanation,
+                    "applique": i.applied,
+                    "probleme": i.problem,
+                }
+                for i in items
+            ]
+        )
+        return
+    out = console()
+    if not items:
+        out.print("Aucune proposition n'est arrivée à échéance.")
+        return
+    from assemblee_cli.core.lifecycle import STATUS_LABELS, Status
+
+    prefix = "\\[simulation] " if dry_run else ""
+    for item in items:
+        if item.problem == "fichier-illisible":
+            out.print(f"[red]Proposition illisible[/red] : {escape(item.explanation)}")
+            continue
+        label = STATUS_LABELS[Status(item.status)] if item.status else "?"
+        if item.problem == "conflit":
+            label = "en conflit, reste ouverte"
+        out.print(
+            f"{prefix}n°{item.id} « {escape(item.title)} » → [bold]{label}[/bold] : "
+            f"{escape(item.explanation)}"
+        )
+    if dry_run:
+        out.print("Simulation : rien n'a été écrit.")
+
+
+@app.command(cls=FrenchCommand)
+def relaunch(
+    ident: Ident,
+    two_thirds: Annotated[
+        bool, typer.Option("--two-thirds", "--deux-tiers", help="Ce tour se décide aux deux tiers.")
+    ] = False,
+    offline: Offline = False,
+) -> None:
+    """Ouvrir le tour suivant d'une proposition reportée, quand les règles le permettent."""
+    from assemblee_cli.core.lifecycle import MODE_LABELS
+
+    assembly = open_here(offline)
+    from assemblee_cli.usecases import relaunch
+
+    p = relaunch.relaunch(assembly, clock(), ident, two_thirds)
+    console().print(
+        f"Proposition n°{p.id} : tour {p.round.number} ouvert ({MODE_LABELS[p.round.mode]}), "
+        f"échéance le {when(p.round.deadline, p.rules)}."
+    )
+
+
+@app.command(cls=FrenchCommand)
+def withdraw(ident: Ident, offline: Offline = False) -> None:
+    """Retirer une proposition dont vous êtes l'auteur·rice."""
+    assembly = open_here(offline)
+    from assemblee_cli.usecases import withdraw
+
+    p = withdraw.withdraw(assembly, clock(), ident)
+    console().print(
+        f"Proposition n°{p.id} retirée. Son texte reste consultable (refs/archives/proposition/{p.name})."
+    )

@@ -1,0 +1,419 @@
+"""The assembly as stored in git: the trunk (`main`) with the rules, roster and decided
+proposals; proposal branches `proposition/NNNN-slug` with the open ones; archive refs
+`refs/archives/proposition/…` with the text of rejected and withdrawn ones.
+
+With a remote (and without --offline), the remote is the truth: reads use the remote-tracking
+refs right after one fetch, and writes are pushed with explicit leases. Offline, the local refs
+are read and moved by compare-and-swap."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assemblee_cli.core.lifecycle import Proposal
+from assemblee_cli.core.members import Roster
+from assemblee_cli.core.rules import Rules
+from assemblee_cli.errors import AssembleeError, GitError
+from assemblee_cli.formats.codesocial import (
+    ROSTER_PATH,
+    RULES_PATH,
+    missing_file,
+    parse_roster,
+    parse_rules,
+)
+from assemblee_cli.formats.proposalfile import (
+    BRANCH_PREFIX,
+    PROPOSALS_DIR,
+    dump_proposal,
+    parse_name,
+    parse_proposal_data,
+    parse_proposal_with_data,
+)
+from assemblee_cli.git.objects import ObjectWriter
+from assemblee_cli.git.repo import ZERO, Change, GitRepo, short_ref
+from assemblee_cli.store.cache import HeaderCache
+
+TRUNK = "main"
+# The line of a commit message naming the proposal that a merge (or a record) on main decides.
+MERGE_TRAILER = "Assemblee-Proposition"
+ARCHIVE_PREFIX = "refs/archives/proposition/"
+CLAIM_PREFIX = "refs/assemblee/numeros/"
+EMPTY_VERSION = hashlib.sha1(b"").hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class BranchTip:
+    """Where a proposal branch is read from: its ref and sha, local and remote views."""
+
+    name: str
+    sha: str
+    local: str | None = None
+    remote: str | None = None
+
+
+@dataclass(frozen=True)
+class Fork:
+    """A branch compared with the trunk: whether it forked from one commit only (no criss-cross:
+    a merge may then be worked out from it), its own commits (not on the trunk), and the files
+    it changes since it forked."""
+
+    tip: str
+    single_base: bool
+    own: frozenset[str]
+    changes: tuple[Change, ...]
+
+    @property
+    def text_paths(self) -> list[str]:
+        """The changed files of the text (the proposal files aside)."""
+        return sorted(c.path for c in self.changes if not c.path.startswith(f"{PROPOSALS_DIR}/"))
+
+    @property
+    def text_version(self) -> str:
+        """`Assembly.text_versions` of the tip, read from the changes (no process)."""
+        return version_of(
+            {
+                c.path: None if c.new_sha == ZERO else c.new_sha
+                for c in self.changes
+                if not c.path.startswith(f"{PROPOSALS_DIR}/")
+            }
+        )
+
+
+def version_of(blobs: Mapping[str, str | None]) -> str:
+    """The fingerprint of a proposed text: its changed files and their blobs (None: deleted)."""
+    if not blobs:
+        return EMPTY_VERSION
+    lines = [f"{path} {blobs[path] or '-'}" for path in sorted(blobs)]
+    return hashlib.sha1("\n".join(lines).encode()).hexdigest()[:12]
+
+
+@dataclass
+class Loaded:
+    """A proposal read from a branch tip, or the error that prevented reading it."""
+
+    name: str
+    tip: BranchTip | None
+    proposal: Proposal | None = None
+    error: str | None = None
+
+
+@dataclass
+class Snapshot:
+    """Refs of interest, read in one `for-each-ref`."""
+
+    trunk_ref: str
+    trunk_sha: str
+    branches: dict[str, BranchTip] = field(default_factory=dict)
+    archives: dict[str, str] = field(default_factory=dict)
+    local_trunk: str | None = None
+
+
+class Assembly:
+    """The repository of a code social, as the commands see it."""
+
+    def __init__(self, repo: GitRepo, *, offline: bool = False, remote: str | None = None) -> None:
+        self.repo = repo
+        remotes = repo.remotes() if remote is None else [remote]
+        self.remote = remote or (
+            "origin" if "origin" in remotes else (remotes[0] if remotes else None)
+        )
+        self.online = self.remote is not None and not offline
+        self._fetched = False
+        self._snapshot: Snapshot | None = None
+        self.cache = HeaderCache(repo.git_dir)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def refresh(self, force: bool = False) -> None:
+        """Fetch once (online; again when `force`), then read the refs."""
+        if self.online and (force or not self._fetched):
+            assert self.remote is not None
+            self.repo.fetch(self.remote)
+            self._fetched = True
+        self._snapshot = None
+
+    @property
+    def snapshot(self) -> Snapshot:
+        if self._snapshot is None:
+            self._snapshot = self._read_snapshot()
+        return self._snapshot
+
+    def _read_snapshot(self) -> Snapshot:
+        remote = self.remote
+        patterns = [f"refs/heads/{TRUNK}", f"refs/heads/{BRANCH_PREFIX}", ARCHIVE_PREFIX]
+        if remote:
+            patterns += [
+                f"refs/remotes/{remote}/{TRUNK}",
+                f"refs/remotes/{remote}/{BRANCH_PREFIX}",
+                f"refs/remotes/{remote}-archives/proposition/",
+            ]
+        refs = self.repo.refs(*patterns)
+        local_trunk = refs.get(f"refs/heads/{TRUNK}")
+        remote_trunk = refs.get(f"refs/remotes/{remote}/{TRUNK}") if remote else None
+        if self.online and remote_trunk:
+            trunk_ref, trunk_sha = f"refs/remotes/{remote}/{TRUNK}", remote_trunk
+        elif local_trunk:
+            trunk_ref, trunk_sha = f"refs/heads/{TRUNK}", local_trunk
+        elif remote_trunk:
+            trunk_ref, trunk_sha = f"refs/remotes/{remote}/{TRUNK}", remote_trunk
+        else:
+            raise AssembleeError(
+                "Ce dépôt n'a pas de branche « main » : ce n'est pas un code social géré par "
+                "assemblee (créez-en un avec « assemblee init »)."
+            )
+        snapshot = Snapshot(trunk_ref, trunk_sha, local_trunk=local_trunk)
+        locals_: dict[str, str] = {}
+        remotes_: dict[str, str] = {}
+        for ref, sha in refs.items():
+            if ref.startswith(f"refs/heads/{BRANCH_PREFIX}"):
+                locals_[ref.removeprefix(f"refs/heads/{BRANCH_PREFIX}")] = sha
+            elif remote and ref.startswith(f"refs/remotes/{remote}/{BRANCH_PREFIX}"):
+                remotes_[ref.removeprefix(f"refs/remotes/{remote}/{BRANCH_PREFIX}")] = sha
+            elif ref.startswith(ARCHIVE_PREFIX):
+                snapshot.archives[ref.removeprefix(ARCHIVE_PREFIX)] = sha
+            elif remote and ref.startswith(f"refs/remotes/{remote}-archives/proposition/"):
+                name = ref.removeprefix(f"refs/remotes/{remote}-archives/proposition/")
+                snapshot.archives.setdefault(name, sha)
+        # A proposal whose record is on the trunk is decided: a branch left of it (a local
+        # branch someone checked out to amend it, say) must not make it look open again.
+        decided = {
+            entry.name.removesuffix(".md")
+            for entry in self.repo.tree(f"{trunk_sha}:{PROPOSALS_DIR}")
+            if entry.kind == "blob"
+        }
+        for name in sorted(set(locals_) | set(remotes_)):
+            if parse_name(name) is None or name in decided:
+                continue
+            local, remote_sha = locals_.get(name), remotes_.get(name)
+            preferred = remote_sha if self.online else local
+            tip_sha = preferred or local or remote_sha
+            assert tip_sha is not None
+            snapshot.branches[name] = BranchTip(name, tip_sha, local, remote_sha)
+        return snapshot
+
+    @property
+    def trunk(self) -> str:
+        return self.snapshot.trunk_sha
+
+    def rules_at(self, commit: str) -> Rules:
+        text = self.repo.read_text(f"{commit}:{RULES_PATH}")
+        if text is None:
+            raise missing_file(RULES_PATH)
+        return parse_rules(text, RULES_PATH)
+
+    def roster_at(self, commit: str) -> Roster:
+        text = self.repo.read_text(f"{commit}:{ROSTER_PATH}")
+        if text is None:
+            raise missing_file(ROSTER_PATH)
+        return parse_roster(text, ROSTER_PATH)
+
+    def load_branch(self, tip: BranchTip) -> Loaded:
+        return self.load_branches([tip], batch=False)[0]
+
+    def load_branches(self, tips: Sequence[BranchTip], batch: bool = True) -> list[Loaded]:
+        return self._load_many(
+            [(tip.name, tip, tip.sha, f"branche {BRANCH_PREFIX}{tip.name}") for tip in tips],
+            batch,
+        )
+
+    def open_proposals(self) -> list[Loaded]:
+        return self.load_branches(list(self.snapshot.branches.values()))
+
+    def _load_many(
+        self, items: Sequence[tuple[str, BranchTip | None, str, str]], batch: bool
+    ) -> list[Loaded]:
+        """Proposal files of many commits at once: the cache for the blob ids and headers already
+        known, one process for the other ids, one for the contents of the other blobs."""
+        specs = [f"{commit}:{PROPOSALS_DIR}/{name}.md" for name, _tip, commit, _where in items]
+        # One file: through the persistent cat-file processes; a listing: one process for all
+        # the ids and one for all the contents not yet cached (no round trip per file).
+        few = not batch
+        blobs: dict[str, str | None] = {s: self.cache.blob(s) for s in specs}
+        unknown = [s for s, sha in blobs.items() if sha is None]
+        found = {s: self.repo.resolve(s) for s in unknown} if few else self.repo.shas(unknown)
+        for spec, sha in found.items():
+            blobs[spec] = sha
+            if sha is not None:
+                self.cache.put_blob(spec, sha)
+        cached = {sha: self.cache.get(sha) for sha in set(blobs.values()) if sha}
+        missing = [sha for sha, hit in cached.items() if hit is None]
+        if few:
+            texts = {sha: self.repo.read(sha) or b"" for sha in missing}
+        else:
+            texts = self.repo.contents(missing)
+        result = []
+        for spec, (name, tip, _commit, where) in zip(specs, items, strict=True):
+            path = f"{PROPOSALS_DIR}/{name}.md"
+            sha = blobs.get(spec)
+            if sha is None:
+                result.append(
+                    Loaded(
+                        name, tip, error=f"{path} ({where}) : fichier de proposition introuvable."
+                    )
+                )
+                continue
+            try:
+                hit = cached.get(sha)
+                if hit is not None:
+                    proposal = parse_proposal_data(
+                        hit[0], hit[1], path, where, functools.partial(self._text_of, sha)
+                    )
+                else:
+                    text = texts.get(sha, b"").decode("utf-8", errors="replace")
+                    proposal, data, body = parse_proposal_with_data(text, path, where)
+                    self.cache.put(sha, data, body)
+            except AssembleeError as exc:
+                result.append(Loaded(name, tip, error=exc.message))
+                continue
+            result.append(Loaded(name, tip, proposal))
+        return result
+
+    def _text_of(self, sha: str) -> str:
+        return self.repo.read_text(sha) or ""
+
+    def decided_names(self) -> list[str]:
+        """Names (`NNNN-slug`) of proposal files on the trunk, in id order."""
+        names = []
+        for entry in self.repo.tree(f"{self.trunk}:{PROPOSALS_DIR}"):
+            if entry.kind == "blob" and entry.name.endswith(".md"):
+                name = entry.name.removesuffix(".md")
+                if parse_name(name):
+                    names.append(name)
+        return sorted(names, key=lambda n: parse_name(n) or (0, ""))
+
+    def load_decided(self, name: str, commit: str | None = None) -> Loaded:
+        return self.load_decided_many([name], commit, batch=False)[0]
+
+    def load_decided_many(
+        self, names: Sequence[str], commit: str | None = None, batch: bool = True
+    ) -> list[Loaded]:
+        where = "main" if commit is None else f"commit {commit[:10]}"
+        return self._load_many([(name, None, commit or self.trunk, where) for name in names], batch)
+
+    def all_numbers(self) -> set[int]:
+        names: Iterable[str] = [
+            *self.snapshot.branches,
+            *self.snapshot.archives,
+            *self.decided_names(),
+        ]
+        return {parsed[0] for parsed in map(parse_name, names) if parsed}
+
+    def find(self, ident: str) -> tuple[str, BranchTip | None]:
+        """Resolve `7`, `0007`, `0007-slug` or `proposition/0007-slug` to a proposal name and
+        its open branch (None when it is decided and only on main)."""
+        wanted = _parse_ident(ident)
+        for name, tip in self.snapshot.branches.items():
+            if parse_name(name) and parse_name(name)[0] == wanted:  # type: ignore[index]
+                return name, tip
+        for name in self.decided_names():
+            if parse_name(name)[0] == wanted:  # type: ignore[index]
+                return name, None
+        raise AssembleeError(
+            f"Aucune proposition n°{wanted} : « assemblee status » liste les propositions ouvertes."
+        )
+
+    # -- versions of the text ---------------------------------------------------------------
+
+    def forks(self, tips: Sequence[str]) -> list[Fork]:
+        """Where each branch tip forked from the trunk, and what it changes since: two
+        processes for any number of branches (one `rev-list` of the branches' own commits, one
+        `diff-tree --stdin`). A branch with several fork points (it merged the trunk in, say)
+        asks `git merge-base`."""
+        trunk = self.trunk
+        graph = self.repo.commits_between(tips, exclude=trunk)
+        found: list[tuple[str, str | None, frozenset[str]]] = []
+        for tip in tips:
+            own: set[str] = set()
+            bases: set[str] = set()
+            stack = [tip] if tip in graph else []
+            while stack:
+                commit = stack.pop()
+                if commit in own:
+                    continue
+                own.add(commit)
+                for parent in graph[commit]:
+                    if parent in graph:
+                        stack.append(parent)
+                    else:
+                        bases.add(parent)  # on the trunk: where the branch forked
+            if tip not in graph:
+                found.append((tip, tip, frozenset()))  # already part of the trunk
+            elif len(bases) == 1:
+                found.append((tip, bases.pop(), frozenset(own)))
+            else:
+                found.append((tip, None, frozenset(own)))
+        pairs = [
+            (base or self.repo.merge_base(trunk, tip) or trunk, tip) for tip, base, _own in found
+        ]
+        changes = self.repo.changes_many(pairs)
+        return [
+            Fork(tip, base is not None, own, tuple(diff))
+            for (tip, base, own), pair, diff in zip(found, pairs, changes, strict=True)
+        ]
+
+    def text_versions(self, items: Sequence[tuple[str, Sequence[str]]]) -> list[str]:
+        """The fingerprint of the proposed text of many (tip, changed files) at once, in one
+        process: the content of the changed files, so that a rebase that leaves them the same
+        keeps the version (and so the votes)."""
+        specs = [f"{tip}:{path}" for tip, paths in items for path in paths]
+        blobs = self.repo.shas(specs)
+        return [
+            version_of({path: blobs.get(f"{tip}:{path}") for path in paths}) for tip, paths in items
+        ]
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def commit_proposal(
+        self,
+        proposal: Proposal,
+        parent: str,
+        message: str,
+        extra: Mapping[str, bytes | None] | None = None,
+        writer: ObjectWriter | None = None,
+    ) -> str:
+        """A commit on top of `parent` whose only changes are the proposal file (and `extra`),
+        authored by the current git identity. Stored at once, unless made with the `writer` of
+        a larger change (whose owner flushes it)."""
+        own = writer or ObjectWriter(self.repo)
+        changes: dict[str, bytes | None] = dict(extra or {})
+        changes[proposal.path] = dump_proposal(proposal).encode()
+        commit = own.commit(own.with_files(own.tree_of(parent), changes), [parent], message)
+        if writer is None:
+            own.flush()
+        return commit
+
+    def local_branch_ref(self, name: str) -> str:
+        return f"refs/heads/{BRANCH_PREFIX}{name}"
+
+
+def _parse_ident(ident: str) -> int:
+    text = ident.strip()
+    parsed = parse_name(text)
+    if parsed:
+        return parsed[0]
+    if text.isdigit() and int(text) > 0:
+        return int(text)
+    raise AssembleeError(
+        f"« {ident} » n'est pas un numéro de proposition : donnez par exemple 7, 0007 ou "
+        "proposition/0007-titre."
+    )
+
+
+def open_assembly(path: Path, *, offline: bool) -> Assembly:
+    from assemblee_cli.git.repo import open_repo
+
+    repo = open_repo(path)
+    operation = repo.operation_in_progress()
+    if operation:
+        raise GitError(
+            f"Le dépôt est au milieu d'{operation} : terminez-le ou annulez-le (git status vous "
+            "guide) avant d'utiliser assemblee ; rien n'a été modifié."
+        )
+    return Assembly(repo, offline=offline)
+
+
+__all__ = ["Assembly", "BranchTip", "Loaded", "open_assembly", "short_ref"]

@@ -1,0 +1,263 @@
+"""`assemblee blame FILE`: for each paragraph of a file of the code social on main, the decision
+that wrote it, its date, its mode, and whether it can be challenged today.
+
+Two git processes whatever the size of the history: `git blame --line-porcelain` names the
+commit that last wrote each line; one `git log` of main gives every commit with its parents and
+message. A commit on main's first-parent line is either a proposal's merge (its message carries
+the line `Assemblee-Proposition: NNNN-slug`) or a direct commit (init, hand edits). A commit off
+that line came in with the first merge of main whose second parent reaches it: walking the
+graph from each merge, oldest first, assigns every such commit to the merge that introduced it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from assemblee_cli.core import lifecycle as lc
+from assemblee_cli.core.french import one_line
+from assemblee_cli.errors import AssembleeError
+from assemblee_cli.formats.sections import SECTIONS_DIR, split_section
+from assemblee_cli.store.assembly import MERGE_TRAILER, Assembly
+
+
+@dataclass(frozen=True)
+class CommitMeta:
+    sha: str
+    parents: tuple[str, ...]
+    time: datetime
+    author: str
+    message: str
+
+    @property
+    def subject(self) -> str:
+        return self.message.strip().split("\n", 1)[0]
+
+    @property
+    def trailer(self) -> str | None:
+        for line in self.message.splitlines():
+            key, sep, value = line.partition(":")
+            if sep and key.strip() == MERGE_TRAILER and value.strip():
+                return value.strip()
+        return None
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Who wrote a line: a decision (proposal merged into main) or a direct commit."""
+
+    commit: CommitMeta  # the commit on main's first-parent line that brought it
+    proposal: lc.Proposal | None
+    name: str | None  # the proposal's name from the merge message
+    error: str | None = None
+
+    @property
+    def when(self) -> datetime:
+        if self.proposal is not None and self.proposal.decided_at is not None:
+            return self.proposal.decided_at
+        return self.commit.time
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    first: int  # 1-based lines, inclusive
+    last: int
+    text: str
+    kind: str  # "en-tête", "titre", "paragraphe", "liste", "citation", "code", "tableau"…
+    origins: list[Origin]  # distinct, oldest first; the last one wrote it last
+
+
+@dataclass(frozen=True)
+class BlameView:
+    path: str
+    trunk: str
+    now: datetime
+    paragraphs: list[Paragraph]
+    rules: Any
+
+
+def resolve_path(assembly: Assembly, target: str) -> str:
+    """`sections/04-droits.md`, `04-droits.md`, `04-droits` or `droits` → a path on main."""
+    from pathlib import Path
+
+    repo = assembly.repo
+    trunk = assembly.trunk
+    text = target.strip().replace("\\", "/")
+    candidates = [text.removeprefix("./").lstrip("/")]
+    absolute = Path(target)
+    if not repo.bare:
+        with contextlib.suppress(ValueError, OSError):
+            candidates.insert(0, str(absolute.resolve().relative_to(repo.root.resolve())))
+    candidates += [f"{SECTIONS_DIR}/{text}", f"{SECTIONS_DIR}/{text}.md"]
+    for candidate in candidates:
+        spec = f"{trunk}:{candidate}"
+        if candidate and repo.resolve(spec) is not None and not repo.tree(spec):
+            return candidate
+    matches = [
+        f"{SECTIONS_DIR}/{e.name}"
+        for e in repo.tree(f"{trunk}:{SECTIONS_DIR}")
+        if e.kind == "blob" and text.lower() in e.name.lower()
+    ]
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise AssembleeError(
+            f"« {target} » désigne plusieurs sections ({', '.join(matches)}) : précisez."
+        )
+    raise AssembleeError(
+        f"« {target} » n'existe pas sur main : donnez le chemin d'une section, par exemple "
+        f"{SECTIONS_DIR}/04-droits.md."
+    )
+
+
+def _blame_lines(assembly: Assembly, path: str) -> list[tuple[str, str]]:
+    """(commit, content) of each line of the file on main."""
+    out = assembly.repo.out("blame", "--line-porcelain", assembly.trunk, "--", path)
+    lines: list[tuple[str, str]] = []
+    current: str | None = None
+    for line in out.split("\n"):
+        if line.startswith("\t"):
+            if current is not None:
+                lines.append((current, line[1:]))
+            current = None
+        elif current is None and len(line) >= 40 and " " in line:
+            current = line.split(" ", 1)[0]
+    return lines
+
+
+def _history(assembly: Assembly) -> dict[str, CommitMeta]:
+    out = assembly.repo.out("log", "-z", "--format=%H%x1f%P%x1f%ct%x1f%an%x1f%B", assembly.trunk)
+    commits: dict[str, CommitMeta] = {}
+    for record in out.split("\0"):
+        fields = record.strip("\n").split("\x1f", 4)
+        if len(fields) < 5 or not fields[0]:
+            continue
+        sha, parents, stamp, author, message = fields
+        commits[sha] = CommitMeta(
+            sha,
+            tuple(parents.split()),
+            datetime.fromtimestamp(int(stamp or 0), UTC),
+            author,
+            message,
+        )
+    return commits
+
+
+def introducing_commits(commits: dict[str, CommitMeta], tip: str) -> dict[str, str]:
+    """Every commit reachable from `tip` → the commit of main's first-parent line that brought
+    it (itself when it is on that line)."""
+    line: list[str] = []
+    sha: str | None = tip
+    while sha is not None and sha in commits:
+        line.append(sha)
+        parents = commits[sha].parents
+        sha = parents[0] if parents else None
+    owner = {sha: sha for sha in line}
+    for merge in reversed(line):  # oldest first
+        queue = deque(commits[merge].parents[1:])
+        while queue:
+            current = queue.popleft()
+            if current in owner or current not in commits:
+                continue
+            owner[current] = merge
+            queue.extend(commits[current].parents)
+    return owner
+
+
+def _blocks(text: str, offset: int) -> list[tuple[int, int, str]]:
+    """Top-level markdown blocks: (first line, last line, kind), 1-based in the file."""
+    from markdown_it import MarkdownIt
+
+    kinds = {
+        "heading_open": "titre",
+        "paragraph_open": "paragraphe",
+        "bullet_list_open": "liste",
+        "ordered_list_open": "liste",
+        "blockquote_open": "citation",
+        "fence": "code",
+        "code_block": "code",
+        "html_block": "HTML",
+        "hr": "séparateur",
+        "table_open": "tableau",
+    }
+    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    blocks = []
+    for token in tokens:
+        if token.level == 0 and token.map is not None and token.type in kinds:
+            first, last = token.map
+            blocks.append((offset + first + 1, offset + last, kinds[token.type]))
+    return blocks
+
+
+def blame(assembly: Assembly, now: datetime, target: str) -> BlameView:
+    assembly.refresh()
+    path = resolve_path(assembly, target)
+    blamed = _blame_lines(assembly, path)
+    commits = _history(assembly)
+    owner = introducing_commits(commits, assembly.trunk)
+    rules = assembly.rules_at(assembly.trunk)
+    contents = [content for _sha, content in blamed]
+    text = "\n".join(contents)
+    header, body, start = split_section(text) if path.endswith(".md") else (None, text, 1)
+    blocks: list[tuple[int, int, str]] = []
+    if header is not None:
+        blocks.append((1, start - 1, "en-tête"))
+    blocks += _blocks(body, start - 1) if path.endswith(".md") else _plain_blocks(contents)
+    origins: dict[str, Origin] = {}
+    loaded: dict[str, tuple[lc.Proposal | None, str | None]] = {}
+
+    def origin_of(sha: str) -> Origin:
+        mainline = owner.get(sha, sha)
+        if mainline in origins:
+            return origins[mainline]
+        meta = commits.get(mainline) or CommitMeta(mainline, (), now, "?", "")
+        name = meta.trailer
+        proposal, error = None, None
+        if name is not None:
+            if name not in loaded:
+                item = assembly.load_decided(name)
+                loaded[name] = (item.proposal, item.error)
+            proposal, error = loaded[name]
+        found = Origin(meta, proposal, name, error)
+        origins[mainline] = found
+        return found
+
+    paragraphs = []
+    for first, last, kind in blocks:
+        shas = [blamed[i - 1][0] for i in range(first, last + 1) if 0 < i <= len(blamed)]
+        distinct: dict[str, Origin] = {}
+        for sha in shas:
+            origin = origin_of(sha)
+            distinct[origin.commit.sha] = origin
+        ordered = sorted(distinct.values(), key=lambda o: o.commit.time)
+        excerpt = one_line(" ".join(contents[first - 1 : last]))
+        paragraphs.append(Paragraph(first, last, excerpt, kind, ordered))
+    return BlameView(path, assembly.trunk, now, paragraphs, rules)
+
+
+def _plain_blocks(contents: list[str]) -> list[tuple[int, int, str]]:
+    blocks = []
+    first: int | None = None
+    for number, line in enumerate(contents, start=1):
+        if line.strip() and first is None:
+            first = number
+        elif not line.strip() and first is not None:
+            blocks.append((first, number - 1, "paragraphe"))
+            first = None
+    if first is not None:
+        blocks.append((first, len(contents), "paragraphe"))
+    return blocks
+
+
+def challenge_state(origin: Origin, now: datetime) -> tuple[bool, datetime | None]:
+    """(whether it can be challenged today, from when if not / since when if it was locked)."""
+    p = origin.proposal
+    if p is None or p.status not in (lc.Status.ADOPTED, lc.Status.REJECTED):
+        return True, None
+    allowed = lc.challenge_allowed_from(p)
+    if allowed is None:
+        return True, None
+    return now >= allowed, allowed

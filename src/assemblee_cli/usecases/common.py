@@ -1,0 +1,162 @@
+"""Steps shared by the use cases: the clock, deadlines, finding an open proposal, noticing an
+amendment, and the read-modify-publish loop that retries when someone else wrote first."""
+
+from __future__ import annotations
+
+import os
+import random
+import time as time_module
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
+
+from assemblee_cli.core import calendar
+from assemblee_cli.core import lifecycle as lc
+from assemblee_cli.core.members import Roster
+from assemblee_cli.core.rules import Rules, tz_of
+from assemblee_cli.errors import AssembleeError, RuleRefusal
+from assemblee_cli.store.assembly import Assembly, BranchTip
+from assemblee_cli.store.publish import PushConflict, RefUpdate
+
+MAX_ATTEMPTS = 100
+T = TypeVar("T")
+TEXT_DIRS = ("sections/", "codesocial/")
+
+
+# -- time and calendar ----------------------------------------------------------------------
+
+
+def current_time() -> datetime:
+    """Now, or ASSEMBLEE_NOW (ISO 8601 with offset) to simulate another moment."""
+    value = os.environ.get("ASSEMBLEE_NOW", "").strip()
+    if not value:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise AssembleeError(
+            f"ASSEMBLEE_NOW vaut « {value} », qui n'est pas un instant ISO 8601 (par exemple "
+            "2026-11-26T10:00:00+01:00)."
+        ) from None
+    if moment.tzinfo is None:
+        raise AssembleeError(
+            f"ASSEMBLEE_NOW vaut « {value} » sans fuseau horaire : ajoutez-le (par exemple "
+            "+01:00 ou Z)."
+        )
+    return moment.astimezone(UTC)
+
+
+def holidays_of(rules: Rules) -> object:
+    from assemblee_cli.core.holiday_calendar import holiday_calendar
+
+    return holiday_calendar(rules.holiday_country, rules.holiday_subdivision)
+
+
+def deadline_from(rules: Rules, opened: datetime) -> datetime:
+    return calendar.compute_deadline(
+        opened,
+        rules.decision.minimum_hours,
+        tz_of(rules),
+        holidays_of(rules),  # type: ignore[arg-type]
+    )
+
+
+def parse_until(text: str, rules: Rules) -> datetime:
+    """`--until`: a date (the end of that day, local time) or a local or offset date-time."""
+    tz = tz_of(rules)
+    value = text.strip()
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise AssembleeError(
+            f"« {text} » n'est pas une date : écrivez par exemple 2026-12-01 ou 2026-12-01T18:00."
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    return moment.astimezone(UTC)
+
+
+# -- small shared steps ---------------------------------------------------------------------
+
+
+def member_or_refuse(roster: Roster, email: str, action: str) -> None:
+    if roster.find(email) is None:
+        if not roster.members:
+            raise RuleRefusal(
+                "La liste des membres (codesocial/membres.yml) est vide : complétez-la sur main "
+                f"avant de pouvoir {action}."
+            )
+        raise RuleRefusal(
+            f"{email} ne figure pas dans la liste des membres (codesocial/membres.yml) : seuls "
+            f"les membres peuvent {action}."
+        )
+
+
+def open_branch(assembly: Assembly, ident: str) -> tuple[BranchTip, lc.Proposal]:
+    name, tip = assembly.find(ident)
+    if tip is None:
+        loaded = assembly.load_decided(name)
+        status = loaded.proposal.status if loaded.proposal else None
+        label = lc.STATUS_LABELS[status] if status else "close"
+        raise RuleRefusal(f"La proposition {name} est déjà {label} : elle n'est plus ouverte.")
+    loaded = assembly.load_branch(tip)
+    if loaded.proposal is None:
+        raise AssembleeError(loaded.error or f"Proposition {name} illisible.")
+    return tip, loaded.proposal
+
+
+def register_amendment(
+    assembly: Assembly, proposal: lc.Proposal, tip: str, now: datetime
+) -> tuple[lc.Proposal, bool]:
+    """Compare the text on the branch with the version the round was opened on. If it
+    changed, the earlier votes stop counting and the window restarts from now."""
+    if proposal.status is not lc.Status.OPEN:
+        return proposal, False
+    fork = assembly.forks([tip])[0]
+    return amendment(proposal, fork.text_paths, fork.text_version, now)
+
+
+def amendment(
+    proposal: lc.Proposal, files: list[str], version: str, now: datetime
+) -> tuple[lc.Proposal, bool]:
+    """The proposal once its text's current files and version are known."""
+    if proposal.status is not lc.Status.OPEN:
+        return proposal, False
+    if version == proposal.round.text_version:
+        if tuple(files) != proposal.files:
+            return replace(proposal, files=tuple(files)), False
+        return proposal, False
+    deadline = deadline_from(proposal.rules, now)
+    return lc.amend_text(proposal, version, now, deadline, files), True
+
+
+def branch_update(tip: BranchTip, new: str | None) -> RefUpdate:
+    return RefUpdate("branch", tip.name, new, tip.local, tip.remote)
+
+
+def trunk_update(assembly: Assembly, new: str) -> RefUpdate:
+    snapshot = assembly.snapshot
+    remote_sha = snapshot.trunk_sha if snapshot.trunk_ref.startswith("refs/remotes/") else None
+    return RefUpdate("trunk", "main", new, snapshot.local_trunk, remote_sha)
+
+
+def retrying(assembly: Assembly, attempt_once: Callable[[], T]) -> T:
+    """Run a read-modify-publish step; when someone else wrote first (the push or the
+    compare-and-swap was refused), read again and redo it, after a short random pause so
+    that many members voting at the same moment spread out."""
+    attempts = int(os.environ.get("ASSEMBLEE_TENTATIVES", MAX_ATTEMPTS))
+    for attempt in range(attempts):
+        assembly.refresh(force=attempt > 0)
+        try:
+            return attempt_once()
+        except PushConflict:
+            if attempt + 1 < attempts:
+                time_module.sleep(random.uniform(0.05, 0.3) * min(attempt + 1, 5))
+    raise AssembleeError(
+        f"Le dépôt partagé a changé {attempts} fois pendant l'opération (beaucoup "
+        "d'écritures simultanées) : relancez la commande dans un instant ; rien n'a été perdu."
+    )

@@ -1,0 +1,196 @@
+"""`assemblee propose`: open a proposal from the changes of the member's clone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from assemblee_cli.core import calendar
+from assemblee_cli.core import lifecycle as lc
+from assemblee_cli.core.rules import tz_of
+from assemblee_cli.errors import AssembleeError, RuleRefusal
+from assemblee_cli.formats.proposalfile import (
+    BRANCH_PREFIX,
+    PROPOSALS_DIR,
+    slugify,
+)
+from assemblee_cli.git.objects import ObjectWriter
+from assemblee_cli.git.repo import Identity
+from assemblee_cli.store.assembly import Assembly
+from assemblee_cli.store.publish import RefUpdate, publish
+from assemblee_cli.usecases.common import (
+    TEXT_DIRS,
+    deadline_from,
+    holidays_of,
+    member_or_refuse,
+    parse_until,
+    retrying,
+)
+
+
+@dataclass(frozen=True)
+class ProposeResult:
+    proposal: lc.Proposal
+    source: str
+    files: tuple[str, ...]
+
+
+def _capture_change(assembly: Assembly, trunk: str, me: Identity) -> tuple[str, str, bool]:
+    """The commit the proposal branch starts from, and a French description of what was taken.
+    Returns (parent commit, description, whether the working tree was taken)."""
+    repo = assembly.repo
+    if repo.bare:
+        return trunk, "aucune modification du texte (dépôt sans copie de travail)", False
+    current = repo.current_branch() or ""
+    if current.startswith(f"refs/heads/{BRANCH_PREFIX}"):
+        raise AssembleeError(
+            f"Vous êtes sur la branche {current.removeprefix('refs/heads/')}, celle d'une "
+            "proposition : pour l'amender, faites un commit sur cette branche et poussez-le ; "
+            "pour une nouvelle proposition, revenez sur main (git switch main)."
+        )
+    head = repo.resolve("HEAD")
+    if head and head != trunk and not repo.is_ancestor(head, trunk):
+        return head, "les commits de la branche courante absents de main", True
+    # Edits in the working tree are edits of HEAD's text: the proposal starts from HEAD, even
+    # when main has moved on since, so that closing merges them (three-way) instead of writing
+    # HEAD's older copy of a file over what main adopted meanwhile.
+    return (head or trunk), "", bool(head)
+
+
+def _worktree_changes(assembly: Assembly) -> dict[str, bytes | None]:
+    repo = assembly.repo
+    changes: dict[str, bytes | None] = {}
+    for status, path in repo.worktree_status():
+        if path.startswith(f"{PROPOSALS_DIR}/"):
+            continue
+        if status == "??" and not path.startswith(TEXT_DIRS):
+            continue
+        file = repo.root / path
+        changes[path] = file.read_bytes() if file.is_file() else None
+    return changes
+
+
+def propose(
+    assembly: Assembly,
+    now: datetime,
+    title: str,
+    description: str = "",
+    until: str | None = None,
+    challenges: str | None = None,
+) -> ProposeResult:
+    title = " ".join(title.split())
+    if not title:
+        raise AssembleeError(
+            "Donnez un titre à la proposition, par exemple « Conditions d'entrée »."
+        )
+    me = assembly.repo.identity()
+    tried: set[int] = set()
+
+    def attempt() -> ProposeResult:
+        trunk = assembly.trunk
+        rules = assembly.rules_at(trunk)
+        roster = assembly.roster_at(trunk)
+        member_or_refuse(roster, me.email, "faire une proposition")
+        challenged = _challenged(assembly, challenges, now)
+        deadline = deadline_from(rules, now)
+        if until is not None:
+            deadline = calendar.check_requested_deadline(
+                now,
+                parse_until(until, rules),
+                rules.decision.minimum_hours,
+                tz_of(rules),
+                holidays_of(rules),  # type: ignore[arg-type]
+            )
+        parent, source, has_worktree = _capture_change(assembly, trunk, me)
+        worktree = _worktree_changes(assembly) if has_worktree else {}
+        if not worktree and not source:
+            parent = trunk  # nothing of HEAD's is taken: start from main as it is now
+        # A number whose claim was refused (someone took it meanwhile) is never tried again.
+        number = max(assembly.all_numbers() | tried, default=0) + 1
+        tried.add(number)
+        slug = slugify(title)
+        draft = lc.open_proposal(
+            number=number,
+            slug=slug,
+            title=title,
+            author=me.email,
+            author_name=roster.name_of(me.email) if roster.find(me.email) else me.name,
+            now=now,
+            deadline=deadline,
+            rules=rules,
+            members=roster.emails,
+            text_version="",
+            description=description,
+            challenges=challenged,
+        )
+        # First the text, then the proposal's record with the version of that text.
+        text_commit = parent
+        if worktree:
+            writer = ObjectWriter(assembly.repo)
+            text_commit = writer.commit(
+                writer.with_files(writer.tree_of(parent), worktree),
+                [parent],
+                f"Texte de la proposition n°{number} : {title}",
+            )
+            writer.flush()
+        fork = assembly.forks([text_commit])[0]
+        files, version = fork.text_paths, fork.text_version
+        _refuse_duplicate(assembly, version, files)
+        proposal = replace(
+            draft,
+            rounds=(replace(draft.round, text_version=version),),
+            files=tuple(files),
+        )
+        commit = assembly.commit_proposal(
+            proposal, text_commit, f"Proposition n°{number} : {title}\n\n{description}".strip()
+        )
+        publish(
+            assembly,
+            [
+                RefUpdate("branch", proposal.name, commit, None, None),
+                RefUpdate("claim", f"{number:04d}", commit, None, None),
+            ],
+        )
+        taken = [
+            s for s in (source, "les modifications de la copie de travail" if worktree else "") if s
+        ]
+        what = (
+            " et ".join(taken)
+            if files
+            else "aucune modification du texte : décision sur un autre sujet"
+        )
+        return ProposeResult(proposal, what, tuple(files))
+
+    return retrying(assembly, attempt)
+
+
+def _refuse_duplicate(assembly: Assembly, version: str, files: list[str]) -> None:
+    if not files:
+        return
+    for loaded in assembly.open_proposals():
+        p = loaded.proposal
+        if (
+            p
+            and p.status in (lc.Status.OPEN, lc.Status.POSTPONED)
+            and p.round.text_version == version
+        ):
+            raise RuleRefusal(
+                f"Ces modifications font déjà l'objet de la proposition n°{p.id} (« {p.title} ») : "
+                "votez sur celle-ci, ou modifiez le texte avant de proposer."
+            )
+
+
+def _challenged(assembly: Assembly, challenges: str | None, now: datetime) -> int | None:
+    if challenges is None:
+        return None
+    name, tip = assembly.find(challenges)
+    if tip is not None:
+        raise RuleRefusal(
+            f"La proposition {name} n'est pas encore décidée : on ne peut remettre en cause "
+            "qu'une décision prise."
+        )
+    loaded = assembly.load_decided(name)
+    if loaded.proposal is None:
+        raise AssembleeError(loaded.error or f"Proposition {name} illisible.")
+    lc.check_challenge(loaded.proposal, now)
+    return loaded.proposal.id

@@ -1,0 +1,79 @@
+"""`assemblee show`: one proposal, its change, rounds and positions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from assemblee_cli.core import lifecycle as lc
+from assemblee_cli.core.members import Roster
+from assemblee_cli.core.tally import Tally, tally_votes
+from assemblee_cli.errors import AssembleeError
+from assemblee_cli.formats.proposalfile import (
+    BRANCH_PREFIX,
+    PROPOSALS_DIR,
+)
+from assemblee_cli.store.assembly import MERGE_TRAILER, Assembly
+from assemblee_cli.usecases.common import (
+    register_amendment,
+)
+
+
+@dataclass(frozen=True)
+class ShowView:
+    proposal: lc.Proposal
+    diff: str
+    where: str
+    amended: bool
+    tally: Tally
+    counted: dict[str, lc.Vote]
+    outdated: list[lc.Vote]
+    roster: Roster
+
+
+def show(assembly: Assembly, now: datetime, ident: str) -> ShowView:
+    assembly.refresh()
+    repo = assembly.repo
+    name, tip = assembly.find(ident)
+    roster = assembly.roster_at(assembly.trunk)
+    if tip is not None:
+        loaded = assembly.load_branch(tip)
+        if loaded.proposal is None:
+            raise AssembleeError(loaded.error or name)
+        proposal, amended = register_amendment(assembly, loaded.proposal, tip.sha, now)
+        base = repo.merge_base(assembly.trunk, tip.sha) or assembly.trunk
+        diff = repo.diff(base, tip.sha, exclude=PROPOSALS_DIR)
+        where = f"branche {BRANCH_PREFIX}{name}"
+    else:
+        loaded = assembly.load_decided(name)
+        if loaded.proposal is None:
+            raise AssembleeError(loaded.error or name)
+        proposal, amended = loaded.proposal, False
+        diff = _decided_diff(assembly, proposal)
+        where = "main"
+    counted = lc.counted_votes(proposal)
+    tally = tally_votes(v.choice for v in counted.values())
+    if proposal.round.tally is not None:
+        tally = proposal.round.tally
+    return ShowView(
+        proposal, diff, where, amended, tally, counted, lc.outdated_votes(proposal), roster
+    )
+
+
+def _decided_diff(assembly: Assembly, proposal: lc.Proposal) -> str:
+    repo = assembly.repo
+    archived = assembly.snapshot.archives.get(proposal.name)
+    if archived:
+        base = repo.merge_base(assembly.trunk, archived) or assembly.trunk
+        return repo.diff(base, archived, exclude=PROPOSALS_DIR)
+    out = repo.out(
+        "log",
+        "-1",
+        "--merges",
+        "--format=%H",
+        f"--grep=^{MERGE_TRAILER}: {proposal.name}$",
+        assembly.trunk,
+    ).strip()
+    if not out:
+        return ""
+    return repo.diff(f"{out}^1", out, exclude=PROPOSALS_DIR)

@@ -1,0 +1,54 @@
+"""`assemblee status`: the open proposals, their tallies, and the latest decisions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from assemblee_cli.core import lifecycle as lc
+from assemblee_cli.core.members import normalise_email
+from assemblee_cli.core.tally import Tally
+from assemblee_cli.errors import AssembleeError
+from assemblee_cli.store.assembly import Assembly
+
+
+@dataclass(frozen=True)
+class OpenView:
+    proposal: lc.Proposal
+    tally: Tally
+    amended: bool
+    my_vote: lc.Vote | None
+
+
+@dataclass(frozen=True)
+class StatusView:
+    me: str | None
+    now: datetime
+    open: list[OpenView]
+    decided: list[lc.Proposal]
+    errors: list[str]
+
+
+def status(assembly: Assembly, now: datetime, recent: int = 5) -> StatusView:
+    assembly.refresh()
+    assembly.rules_at(assembly.trunk)  # refuses a repository that is not a code social
+    try:
+        me: str | None = normalise_email(assembly.repo.identity().email)
+    except AssembleeError:
+        me = None
+    from assemblee_cli.store.reading import open_items
+
+    items, errors = open_items(assembly)
+    views = [
+        OpenView(item.proposal, item.tally, item.amended, item.counted.get(me) if me else None)
+        for item in items
+    ]
+    views.sort(key=lambda v: (v.proposal.status is not lc.Status.OPEN, v.proposal.round.deadline))
+    decided: list[lc.Proposal] = []
+    for loaded in assembly.load_decided_many(assembly.decided_names()[-recent * 2 :]):
+        if loaded.proposal is None:
+            errors.append(loaded.error or loaded.name)
+        elif loaded.proposal.status in lc.DECIDED:
+            decided.append(loaded.proposal)
+    decided.sort(key=lambda p: p.decided_at or p.opened_at, reverse=True)
+    return StatusView(me, now, views, decided[:recent], errors)

@@ -1,0 +1,209 @@
+"""`assemblee sync`: publish what was written with --offline, replayed on what the others
+pushed meanwhile. Offline proposals get a free number (renumbered if someone took theirs) and
+a full window from their publication; offline votes are re-applied one by one on the latest
+record. A vote whose deadline passed before it could be published is refused and kept for the
+record under refs/assemblee/hors-ligne/."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from assemblee_cli.core import lifecycle as lc
+from assemblee_cli.core.members import normalise_email
+from assemblee_cli.errors import AssembleeError, RuleRefusal
+from assemblee_cli.formats.proposalfile import BRANCH_PREFIX, parse_proposal
+from assemblee_cli.store.assembly import Assembly, BranchTip
+from assemblee_cli.store.publish import RefUpdate, publish
+
+KEPT_PREFIX = "refs/assemblee/hors-ligne/"
+
+
+@dataclass(frozen=True)
+class SyncLine:
+    name: str
+    text: str
+    ok: bool
+
+
+def sync(assembly: Assembly, now: datetime) -> list[SyncLine]:
+    from assemblee_cli.usecases.common import retrying
+
+    if assembly.remote is None:
+        raise AssembleeError(
+            "Ce dépôt n'a pas de dépôt partagé (remote) : il n'y a rien à synchroniser."
+        )
+    if not assembly.online:
+        raise AssembleeError("« sync » publie le travail hors ligne : relancez-la sans --offline.")
+    me = normalise_email(assembly.repo.identity().email)
+    assembly.refresh()
+    lines: list[SyncLine] = []
+    pending = [
+        tip
+        for tip in assembly.snapshot.branches.values()
+        if tip.local is not None and tip.local != tip.remote
+    ]
+    for tip in pending:
+        name = tip.name
+        lines.extend(retrying(assembly, lambda name=name: _sync_branch(assembly, name, me, now)))  # type: ignore[misc]
+    if not lines:
+        lines.append(
+            SyncLine("", "Rien à publier : tout votre travail est déjà sur le dépôt partagé.", True)
+        )
+    return lines
+
+
+def _sync_branch(assembly: Assembly, name: str, me: str, now: datetime) -> list[SyncLine]:
+    tip = assembly.snapshot.branches.get(name)
+    if tip is None or tip.local is None or tip.local == tip.remote:
+        return []
+    repo = assembly.repo
+    if tip.remote is None:
+        return [_publish_new(assembly, tip, now)]
+    if repo.is_ancestor(tip.local, tip.remote):
+        repo.update_ref(assembly.local_branch_ref(name), tip.remote, tip.local)
+        return [SyncLine(name, "branche locale mise à jour depuis le dépôt partagé.", True)]
+    return _replay_votes(assembly, tip, me, now)
+
+
+def _read(assembly: Assembly, sha: str, name: str, where: str) -> lc.Proposal:
+    path = f"proposals/{name}.md"
+    text = assembly.repo.read_text(f"{sha}:{path}")
+    if text is None:
+        raise AssembleeError(f"{path} ({where}) : fichier de proposition introuvable.")
+    return parse_proposal(text, path, where)
+
+
+def _replay_votes(assembly: Assembly, tip: BranchTip, me: str, now: datetime) -> list[SyncLine]:
+    assert tip.local is not None and tip.remote is not None
+    local = _read(assembly, tip.local, tip.name, "copie locale")
+    shared = _read(assembly, tip.remote, tip.name, "dépôt partagé")
+    published = {(v.member, v.round): v for v in shared.votes}
+    mine = [
+        v
+        for v in local.votes
+        if (v.member == me or v.recorded_by == me) and published.get((v.member, v.round)) != v
+    ]
+    lines: list[SyncLine] = []
+    refused: list[str] = []
+    updated = shared
+    for vote in mine:
+        label = f"avis de {vote.member} ({lc.choice_label(vote.choice)})"
+        try:
+            updated = _apply_offline_vote(updated, vote, now)
+        except RuleRefusal as exc:
+            refused.append(f"{label} refusé : {exc.message}")
+            continue
+        lines.append(SyncLine(tip.name, f"{label} publié.", True))
+    for text in refused:
+        lines.append(SyncLine(tip.name, text, False))
+    updates = []
+    if refused:
+        _keep_for_the_record(assembly, tip, now)
+    if updated != shared:
+        commit = assembly.commit_proposal(
+            updated, tip.remote, f"Avis donnés hors ligne sur la proposition n°{shared.id}"
+        )
+        updates.append(RefUpdate("branch", tip.name, commit, tip.local, tip.remote))
+    else:
+        updates.append(RefUpdate("branch", tip.name, tip.remote, tip.local, tip.remote))
+    _publish_and_follow(assembly, updates)
+    return lines
+
+
+def _apply_offline_vote(proposal: lc.Proposal, vote: lc.Vote, now: datetime) -> lc.Proposal:
+    current = proposal.round
+    if vote.round != current.number or proposal.status is not lc.Status.OPEN:
+        raise RuleRefusal("le tour sur lequel il portait est clos.")
+    if now >= current.deadline:
+        raise RuleRefusal(
+            "l'échéance est passée avant qu'il puisse être publié ; il est gardé pour mémoire "
+            f"sous {KEPT_PREFIX}."
+        )
+    if vote.text_version != current.text_version:
+        raise RuleRefusal(
+            "le texte a été amendé depuis : positionnez-vous à nouveau sur le texte actuel."
+        )
+    updated = lc.record_vote(proposal, vote, vote.cast_at if vote.cast_at < now else now)
+    return updated
+
+
+def _keep_for_the_record(assembly: Assembly, tip: BranchTip, now: datetime) -> None:
+    assert tip.local is not None
+    stamp = now.strftime("%Y%m%dT%H%M%SZ")
+    ref = f"{KEPT_PREFIX}{tip.name}/{stamp}"
+    if assembly.repo.resolve(ref) is None:
+        assembly.repo.update_ref(ref, tip.local, None)
+
+
+def _publish_and_follow(assembly: Assembly, updates: list[RefUpdate]) -> None:
+    """Push (with leases), then point the local branch at what was published."""
+    repo = assembly.repo
+    pushed = [u for u in updates if u.new != u.old_remote]
+    if pushed:
+        publish(assembly, [replace(u, old_local=u.old_remote) for u in pushed])
+    for update in updates:
+        if update.old_local is not None and update.new is not None:
+            local_ref = assembly.local_branch_ref(update.name)
+            if repo.current_branch() != local_ref:
+                repo.update_ref(local_ref, update.new, update.old_local)
+
+
+def _publish_new(assembly: Assembly, tip: BranchTip, now: datetime) -> SyncLine:
+    """A proposal opened offline: claim its number (or the next free one), give the members a
+    full window from now, and publish it."""
+    assert tip.local is not None
+    repo = assembly.repo
+    proposal = _read(assembly, tip.local, tip.name, "copie locale")
+    taken = assembly.all_numbers() - {proposal.id}
+    remote_names = {n for n, t in assembly.snapshot.branches.items() if t.remote is not None}
+    number = proposal.id
+    if number in taken or any(n.startswith(f"{number:04d}-") for n in remote_names):
+        number = max(taken | {proposal.id}, default=0) + 1
+    from assemblee_cli.usecases.common import deadline_from
+
+    deadline = deadline_from(proposal.rules, now)
+    first = proposal.rounds[0]
+    reopened = replace(
+        proposal,
+        id=number,
+        rounds=(
+            replace(
+                first, opened_at=max(first.opened_at, now), deadline=max(first.deadline, deadline)
+            ),
+            *proposal.rounds[1:],
+        ),
+    )
+    changes: dict[str, bytes | None] = {}
+    if reopened.path != proposal.path:
+        changes[proposal.path] = None
+    commit = assembly.commit_proposal(
+        reopened,
+        tip.local,
+        f"Publication de la proposition n°{number} (ouverte hors ligne) : {proposal.title}",
+        extra=changes,
+    )
+    publish(
+        assembly,
+        [
+            RefUpdate("branch", reopened.name, commit, None, None),
+            RefUpdate("claim", f"{number:04d}", commit, None, None),
+        ],
+    )
+    local_ref = assembly.local_branch_ref(tip.name)
+    if repo.current_branch() != local_ref:
+        if reopened.name == tip.name:
+            repo.update_ref(local_ref, commit, tip.local)
+        else:
+            repo.delete_ref(local_ref, tip.local)
+    moved = f" sous le n°{number} (le n°{proposal.id} était pris)" if number != proposal.id else ""
+    return SyncLine(
+        reopened.name,
+        f"proposition publiée{moved} ; échéance repoussée pour laisser le délai complet."
+        if reopened.round.deadline != proposal.round.deadline
+        else f"proposition publiée{moved}.",
+        True,
+    )
+
+
+__all__ = ["BRANCH_PREFIX", "SyncLine", "sync"]

@@ -1,0 +1,64 @@
+"""`assemblee vote`: record a position on an open proposal (one's own, or a member's for the secretariat)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from assemblee_cli.core import lifecycle as lc
+from assemblee_cli.core.members import normalise_email
+from assemblee_cli.core.tally import parse_choice
+from assemblee_cli.errors import RuleRefusal
+from assemblee_cli.store.assembly import Assembly
+from assemblee_cli.store.publish import publish
+from assemblee_cli.usecases.common import (
+    branch_update,
+    open_branch,
+    register_amendment,
+    retrying,
+)
+
+
+@dataclass(frozen=True)
+class VoteResult:
+    proposal: lc.Proposal
+    vote: lc.Vote
+    replaced: lc.Vote | None
+    amended: bool
+
+
+def vote(
+    assembly: Assembly,
+    now: datetime,
+    ident: str,
+    choice_text: str,
+    reason: str | None = None,
+    member: str | None = None,
+) -> VoteResult:
+    choice = parse_choice(choice_text)
+    me = assembly.repo.identity()
+    voter = normalise_email(member or me.email)
+    recorded_by = normalise_email(me.email) if voter != normalise_email(me.email) else None
+
+    def attempt() -> VoteResult:
+        tip, proposal = open_branch(assembly, ident)
+        if recorded_by is not None:
+            roster = assembly.roster_at(assembly.trunk)
+            if not roster.may_record_for_others(me.email):
+                raise RuleRefusal(
+                    f"{me.email} ne peut pas enregistrer l'avis d'un autre membre : c'est le rôle "
+                    "du secrétariat (rôle « secretariat » dans codesocial/membres.yml)."
+                )
+        proposal, amended = register_amendment(assembly, proposal, tip.sha, now)
+        previous = lc.counted_votes(proposal).get(voter)
+        cast = lc.Vote(voter, choice, proposal.round.number, now, "", reason, recorded_by)
+        updated = lc.record_vote(proposal, cast, now)
+        recorded = lc.counted_votes(updated)[voter]
+        label = lc.choice_label(choice)
+        by = f" (saisi par {recorded_by})" if recorded_by else ""
+        message = f"Vote sur la proposition n°{proposal.id} : {voter} — {label}{by}"
+        commit = assembly.commit_proposal(updated, tip.sha, message)
+        publish(assembly, [branch_update(tip, commit)])
+        return VoteResult(updated, recorded, previous, amended)
+
+    return retrying(assembly, attempt)

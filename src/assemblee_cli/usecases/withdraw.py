@@ -1,0 +1,52 @@
+"""`assemblee withdraw`: the author withdraws an open proposal; only its record lands on main."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from assemblee_cli.core import lifecycle as lc
+from assemblee_cli.formats.proposalfile import (
+    dump_proposal,
+)
+from assemblee_cli.git.objects import ObjectWriter
+from assemblee_cli.store.assembly import MERGE_TRAILER, Assembly
+from assemblee_cli.store.publish import RefUpdate, publish
+from assemblee_cli.usecases.common import (
+    branch_update,
+    open_branch,
+    retrying,
+    trunk_update,
+)
+
+
+def _record_on_trunk(assembly: Assembly, trunk: str, proposal: lc.Proposal, message: str) -> str:
+    """Only the proposal file lands on main: the public record of a rejection or withdrawal."""
+    writer = ObjectWriter(assembly.repo)
+    tree = writer.with_files(
+        writer.tree_of(trunk), {proposal.path: dump_proposal(proposal).encode()}
+    )
+    commit = writer.commit(tree, [trunk], message)
+    writer.flush()
+    return commit
+
+
+def withdraw(assembly: Assembly, now: datetime, ident: str) -> lc.Proposal:
+    me = assembly.repo.identity()
+
+    def attempt() -> lc.Proposal:
+        tip, proposal = open_branch(assembly, ident)
+        updated = lc.withdraw(proposal, me.email, now)
+        message = f"Proposition n°{proposal.id} retirée par son auteur·rice : {proposal.title}\n\n{MERGE_TRAILER}: {proposal.name}"
+        commit = assembly.commit_proposal(updated, tip.sha, message)
+        trunk = _record_on_trunk(assembly, assembly.trunk, updated, message)
+        publish(
+            assembly,
+            [
+                branch_update(tip, None),
+                RefUpdate("archive", proposal.name, commit, None, None),
+                trunk_update(assembly, trunk),
+            ],
+        )
+        return updated
+
+    return retrying(assembly, attempt)
