@@ -64,7 +64,7 @@ from assemblee_cli.formats.codesocial import (
     parse_rules,
 )
 from assemblee_cli.formats.proposalfile import dump_proposal, proposal_to_data, slugify
-from assemblee_cli.formats.yamlio import _Dumper, dump_yaml
+from assemblee_cli.formats.yamlio import StableDumper, dump_yaml
 from assemblee_cli.store.assembly import EMPTY_VERSION, MERGE_TRAILER
 from assemblee_cli.usecases import common as services
 from assemblee_cli.usecases.init import ROSTER_HEADER
@@ -162,7 +162,7 @@ if yaml.__with_libyaml__:
     class _CDumper(yaml.CSafeDumper):
         """yamlio's dumper (same representers and options) on libyaml's emitter."""
 
-    for _type, _representer in _Dumper.yaml_representers.items():
+    for _type, _representer in StableDumper.yaml_representers.items():
         _CDumper.add_representer(_type, _representer)
 
     def fast_dump_yaml(data: Any) -> str:

@@ -8,13 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from .tools import NOW, cli, git
+from tests.helpers import NOW, git, run_cli
 
 
 @pytest.fixture()
 def repo(sealed_env: Path, tmp_path: Path) -> Path:
-    assert cli(tmp_path, "init", "a").returncode == 0
+    assert run_cli(tmp_path, "init", "a", now=NOW).returncode == 0
     return tmp_path / "a"
 
 
@@ -31,18 +30,18 @@ def test_unreachable_remote_is_one_sentence_and_nothing_changes(repo: Path) -> N
     (repo / "sections" / "04-droits.md").write_text("# Droits\n\nnouveau\n", encoding="utf-8")
     before = snapshot(repo)
     for args in (("status",), ("propose", "Titre"), ("vote", "1", "d-accord"), ("close",)):
-        proc = cli(repo, *args)
+        proc = run_cli(repo, *args, now=NOW)
         assert proc.returncode == 1, args
         assert "injoignable" in proc.stderr and "--offline" in proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1
     assert snapshot(repo) == before
-    assert cli(repo, "propose", "Titre", "--offline").returncode == 0
+    assert run_cli(repo, "propose", "Titre", "--offline", now=NOW).returncode == 0
 
 
 def test_a_rebase_in_progress_is_refused_before_anything(repo: Path) -> None:
     (repo / ".git" / "rebase-merge").mkdir()
     before = snapshot(repo)
-    proc = cli(repo, "propose", "Titre", "--offline")
+    proc = run_cli(repo, "propose", "Titre", "--offline", now=NOW)
     assert proc.returncode == 1
     assert "rebase" in proc.stderr
     assert snapshot(repo) == before
@@ -76,9 +75,9 @@ def test_a_repository_without_code_social_is_named(repo: Path, tmp_path: Path) -
     (other / "x").write_text("x")
     git(other, "add", "x")
     git(other, "commit", "-qm", "x")
-    proc = cli(other, "status")
+    proc = run_cli(other, "status", now=NOW)
     assert proc.returncode == 1
     assert "codesocial/regles.yml" in proc.stderr or "code social" in proc.stderr
-    proc = cli(other, "propose", "Titre")
+    proc = run_cli(other, "propose", "Titre", now=NOW)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr

@@ -9,8 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from .tools import cli, git
+from tests.helpers import NOW, git, run_cli
 
 pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen absent")
 
@@ -28,7 +27,7 @@ def keygen(folder: Path, name: str) -> tuple[Path, str]:
 def signed_assembly(sealed_env: Path, tmp_path: Path) -> tuple[Path, Path, Path]:
     alice_key, alice_pub = keygen(tmp_path, "alice")
     bob_key, bob_pub = keygen(tmp_path, "bob")
-    assert cli(tmp_path, "init", "a").returncode == 0
+    assert run_cli(tmp_path, "init", "a", now=NOW).returncode == 0
     repo = tmp_path / "a"
     rules = repo / "codesocial" / "regles.yml"
     rules.write_text(rules.read_text().replace("votes_signes: false", "votes_signes: true"))
@@ -41,17 +40,17 @@ def signed_assembly(sealed_env: Path, tmp_path: Path) -> tuple[Path, Path, Path]
     git(repo, "config", "gpg.format", "ssh")
     git(repo, "config", "commit.gpgsign", "true")
     git(repo, "config", "user.signingkey", str(alice_key))
-    assert cli(repo, "propose", "Sujet", "--offline").returncode == 0
+    assert run_cli(repo, "propose", "Sujet", "--offline", now=NOW).returncode == 0
     return repo, alice_key, bob_key
 
 
 def test_votes_signed_by_their_member_pass(signed_assembly: tuple[Path, Path, Path]) -> None:
     repo, _alice_key, bob_key = signed_assembly
-    assert cli(repo, "vote", "1", "d-accord", "--offline").returncode == 0
+    assert run_cli(repo, "vote", "1", "d-accord", "--offline", now=NOW).returncode == 0
     git(repo, "config", "user.email", "bob@exemple.org")
     git(repo, "config", "user.signingkey", str(bob_key))
-    assert cli(repo, "vote", "1", "pas-d-accord", "--offline").returncode == 0
-    proc = cli(repo, "verify", "--offline")
+    assert run_cli(repo, "vote", "1", "pas-d-accord", "--offline", now=NOW).returncode == 0
+    proc = run_cli(repo, "verify", "--offline", now=NOW)
     assert proc.returncode == 0, proc.stdout
     assert "aucune anomalie" in proc.stdout
 
@@ -61,8 +60,8 @@ def test_vote_signed_with_another_members_key_is_found(
 ) -> None:
     repo, _alice_key, _bob_key = signed_assembly
     git(repo, "config", "user.email", "bob@exemple.org")  # Bob votes with Alice's key
-    assert cli(repo, "vote", "1", "d-accord", "--offline").returncode == 0
-    proc = cli(repo, "verify", "--offline", "--json")
+    assert run_cli(repo, "vote", "1", "d-accord", "--offline", now=NOW).returncode == 0
+    proc = run_cli(repo, "verify", "--offline", "--json", now=NOW)
     assert proc.returncode == 1
     messages = [f["message"] for f in json.loads(proc.stdout)["anomalies"]]
     assert any("signé par la clé de alice@exemple.org" in m for m in messages), messages
@@ -71,7 +70,7 @@ def test_vote_signed_with_another_members_key_is_found(
 def test_unsigned_vote_is_found(signed_assembly: tuple[Path, Path, Path]) -> None:
     repo, _alice_key, _bob_key = signed_assembly
     git(repo, "config", "commit.gpgsign", "false")
-    assert cli(repo, "vote", "1", "d-accord", "--offline").returncode == 0
-    proc = cli(repo, "verify", "--offline")
+    assert run_cli(repo, "vote", "1", "d-accord", "--offline", now=NOW).returncode == 0
+    proc = run_cli(repo, "verify", "--offline", now=NOW)
     assert proc.returncode == 1
     assert "non signé" in proc.stdout

@@ -14,6 +14,7 @@ from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 import pytest
+from tests.helpers import T0, cast, open_sample
 
 from assemblee_cli.core.calendar import compute_deadline
 from assemblee_cli.core.holiday_calendar import holiday_calendar
@@ -21,7 +22,6 @@ from assemblee_cli.core.lifecycle import (
     Mode,
     Proposal,
     Status,
-    Vote,
     amend_text,
     challenge_allowed_from,
     check_challenge,
@@ -31,7 +31,6 @@ from assemblee_cli.core.lifecycle import (
     decide_round,
     open_proposal,
     outdated_votes,
-    record_vote,
     relaunch,
     relaunch_allowed_from,
     withdraw,
@@ -58,7 +57,6 @@ EMMA = "emma@exemple.org"
 MEMBERS = (ALICE, BOB, CLAIRE, DAVID, EMMA)
 
 # Round 1: Monday 2 March 2026, 10:00 in Paris → Thursday 5 March 2026, 10:00.
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 D0 = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
 # Round 2, one week later: Monday 9 March → Thursday 12 March.
 T1 = T0 + timedelta(days=7)
@@ -71,30 +69,14 @@ MEETINGS = (MARCH_MEETING, APRIL_MEETING)
 
 
 def make(rules: Rules | None = None, **changes: object) -> Proposal:
-    proposal = open_proposal(
-        number=7,
-        slug="conditions-d-entree",
-        title="Ajouter les conditions d'entrée",
-        author=ALICE,
-        author_name="Alice Martin",
-        now=T0,
-        deadline=D0,
-        rules=rules or Rules(),
-        members=MEMBERS,
-        text_version="v1",
-        description="Préciser qui peut rejoindre l'assemblée.",
-    )
+    proposal = open_sample(deadline=D0, rules=rules, members=MEMBERS)
     return replace(proposal, **changes) if changes else proposal
 
 
 def vote(
-    proposal: Proposal,
-    member: str,
-    choice: Choice,
-    at: datetime,
-    reason: str | None = None,
+    proposal: Proposal, member: str, choice: Choice, at: datetime, reason: str | None = None
 ) -> Proposal:
-    return record_vote(proposal, Vote(member, choice, 0, at, "", reason), at)
+    return cast(proposal, member, choice, at, reason)
 
 
 def close(proposal: Proposal, at: datetime) -> Proposal:

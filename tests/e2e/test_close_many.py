@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from tests.e2e.test_cycle import DEADLINE, OPEN, record
+from tests.helpers import DEADLINE, OPEN, record
 
 SECTIONS = {
     "qualites": "sections/02-qualites.md",

@@ -4,36 +4,26 @@ repository became (refs on the remote, commits on main, proposal files, archived
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import yaml
+from tests.helpers import (
+    AFTER,
+    DEADLINE,
+    JUST_BEFORE,
+    MONDAY,
+    NEXT_DAY,
+    OPEN,
+    VALEURS,
+    record,
+    same_instant,
+)
 
-OPEN = "2026-11-26T10:00:00+01:00"  # a Thursday
-NEXT_DAY = "2026-11-27T10:00:00+01:00"
-MONDAY = "2026-11-30T10:00:00+01:00"
-JUST_BEFORE = "2026-12-01T09:59:59+01:00"
-DEADLINE = "2026-12-01T10:00:00+01:00"  # 72 h of working days after OPEN
-AFTER = "2026-12-02T10:00:00+01:00"
-
-VALEURS = "sections/03-valeurs.md"
 OLD = "## Valeurs clés\n\n[à compléter]"
 NEW = "## Valeurs clés\n\nConfiance, ouverture et soin des communs."
 EDIT = (VALEURS, OLD, NEW)
 
 
-def record(text: str | None) -> dict:
-    """The YAML frontmatter of a proposal file."""
-    assert text is not None, "fichier de proposition absent"
-    _, front, _body = text.split("---\n", 2)
-    return yaml.safe_load(front)
-
-
-def name_of(proposal: dict) -> str:
+def proposal_name(proposal: dict) -> str:
     return proposal["branche"].removeprefix("proposition/")
-
-
-def same_instant(value: str, expected: str) -> bool:
-    return datetime.fromisoformat(value) == datetime.fromisoformat(expected)
 
 
 def test_tacit_adoption_with_zero_votes_merges_the_branch_into_main(assembly):
@@ -42,7 +32,7 @@ def test_tacit_adoption_with_zero_votes_merges_the_branch_into_main(assembly):
     )
     assert p["id"] == 1 and p["statut"] == "ouverte" and p["fichiers"] == [VALEURS]
     assert same_instant(p["echeance"], DEADLINE)
-    branch, name = p["branche"], name_of(p)
+    branch, name = p["branche"], proposal_name(p)
     assert assembly.remote_branch(branch) is not None
     assert assembly.git("alice", "status", "--porcelain") == ""
     old_main = assembly.remote_branch("main")
@@ -117,7 +107,7 @@ def test_a_vote_may_change_before_the_deadline_and_is_refused_after(assembly):
     # The history keeps both positions.
     subjects = assembly.remote_git("log", "--format=%s", "-2", branch).splitlines()
     assert all("bob@exemple.org" in s for s in subjects)
-    earlier = record(assembly.remote_file(f"{branch}~1", f"proposals/{name_of(p)}.md"))
+    earlier = record(assembly.remote_file(f"{branch}~1", f"proposals/{proposal_name(p)}.md"))
     assert [v["choix"] for v in earlier["votes"]] == ["d-accord"]
 
     tip = assembly.remote_branch(branch)
@@ -129,9 +119,9 @@ def test_a_vote_may_change_before_the_deadline_and_is_refused_after(assembly):
     [item] = assembly.json("carol", "close", now=DEADLINE)
     assert item["statut"] == "reportee"
     assert assembly.remote_branch(branch) not in (None, tip)
-    on_branch = record(assembly.remote_file(branch, f"proposals/{name_of(p)}.md"))
+    on_branch = record(assembly.remote_file(branch, f"proposals/{proposal_name(p)}.md"))
     assert on_branch["statut"] == "reportee"
-    assert assembly.remote_file("main", f"proposals/{name_of(p)}.md") is None
+    assert assembly.remote_file("main", f"proposals/{proposal_name(p)}.md") is None
 
 
 def test_a_non_member_may_neither_vote_nor_propose(assembly):
@@ -159,7 +149,7 @@ def test_a_non_member_may_neither_vote_nor_propose(assembly):
 
 def test_only_the_author_may_withdraw_and_the_text_stays_archived(assembly):
     p = assembly.propose_edit("alice", "Valeurs", EDIT, now=OPEN)
-    branch, name = p["branche"], name_of(p)
+    branch, name = p["branche"], proposal_name(p)
     tip = assembly.remote_branch(branch)
 
     message = assembly.refused("bob", "withdraw", "1", now=NEXT_DAY)
@@ -248,10 +238,10 @@ def test_a_proposal_without_change_is_a_decision_recorded_on_main(assembly):
     out = assembly.ok("dave", "close", now=DEADLINE).stdout
     assert f"« {title} »" in out and "adopt" in out
     changed = assembly.remote_git("diff", "--name-only", old_main, "main").split()
-    assert changed == [f"proposals/{name_of(p)}.md"]
-    decided = record(assembly.remote_file("main", f"proposals/{name_of(p)}.md"))
+    assert changed == [f"proposals/{proposal_name(p)}.md"]
+    decided = record(assembly.remote_file("main", f"proposals/{proposal_name(p)}.md"))
     assert decided["statut"] == "adoptee" and decided["titre"] == title
-    assert "Budget : 0 €." in assembly.remote_file("main", f"proposals/{name_of(p)}.md")
+    assert "Budget : 0 €." in assembly.remote_file("main", f"proposals/{proposal_name(p)}.md")
     assert assembly.remote_branch(p["branche"]) is None
     assert f"« {title} »" in assembly.ok("bob", "status", now=DEADLINE).stdout
 
@@ -270,8 +260,8 @@ def test_two_adopted_proposals_in_conflict_the_first_merges_the_second_waits(ass
     assert OLD + " A" in text and OLD + " B" not in text and "<<<<<<<" not in text
     assert assembly.remote_branch(first["branche"]) is None
     assert assembly.remote_branch(second["branche"]) == second_tip
-    assert assembly.remote_file("main", f"proposals/{name_of(second)}.md") is None
-    assert f"Assemblee-Proposition: {name_of(first)}" in assembly.remote_git(
+    assert assembly.remote_file("main", f"proposals/{proposal_name(second)}.md") is None
+    assert f"Assemblee-Proposition: {proposal_name(first)}" in assembly.remote_git(
         "log", "-1", "--format=%B", "main"
     )
 

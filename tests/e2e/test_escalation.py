@@ -7,10 +7,8 @@ Meetings are on the last Thursday of the month at 19:00 (Paris): 26 November 202
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pytest
-import yaml
+from tests.helpers import VALEURS, record, same_instant
 
 R1_OPEN = "2026-11-26T10:00:00+01:00"  # Thursday
 R1_VOTE = "2026-11-27T10:00:00+01:00"
@@ -27,22 +25,12 @@ R3_CLOSE = "2027-02-02T19:00:00+01:00"  # 72 working hours later
 LOCKED_UNTIL = "2027-05-02T19:00:00+02:00"  # 3 calendar months after R3_CLOSE, Paris time
 STILL_LOCKED = "2027-05-02T18:59:00+02:00"
 
-VALEURS = "sections/03-valeurs.md"
 OLD = "## Valeurs clés\n\n[à compléter]"
 NEW = "## Valeurs clés\n\nLa gratuité avant tout."
 EDIT = (VALEURS, OLD, NEW)
 NAME = "0001-la-gratuite"
 BRANCH = f"proposition/{NAME}"
 RECORD = f"proposals/{NAME}.md"
-
-
-def record(text: str | None) -> dict:
-    assert text is not None, "fichier de proposition absent"
-    return yaml.safe_load(text.split("---\n", 2)[1])
-
-
-def same_instant(value: str, expected: str) -> bool:
-    return datetime.fromisoformat(value) == datetime.fromisoformat(expected)
 
 
 def block(a, now: str) -> None:

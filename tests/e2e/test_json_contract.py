@@ -7,9 +7,8 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-OPEN = "2026-11-26T10:00:00+01:00"
-NEXT_DAY = "2026-11-27T10:00:00+01:00"
-DEADLINE = "2026-12-01T10:00:00+01:00"
+from tests.helpers import DEADLINE, NEXT_DAY, OPEN
+
 EDIT = ("sections/03-valeurs.md", "## Valeurs clés\n\n[à compléter]", "## Valeurs clés\n\nSoin.")
 
 STATUSES = {"ouverte", "adoptee", "reportee", "rejetee", "retiree"}

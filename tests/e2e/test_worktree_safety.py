@@ -3,9 +3,8 @@ leave the user's working tree, index and current branch exactly as they were."""
 
 from __future__ import annotations
 
-OPEN = "2026-11-26T10:00:00+01:00"
-DEADLINE = "2026-12-01T10:00:00+01:00"
-VALEURS = "sections/03-valeurs.md"
+from tests.helpers import DEADLINE, OPEN, VALEURS
+
 EDIT = (VALEURS, "## Valeurs clés\n\n[à compléter]", "## Valeurs clés\n\nConfiance.")
 TRACKED = ("sections/02-qualites.md", "sections/04-droits.md", "sections/05-richesses.md", VALEURS)
 

@@ -1,16 +1,14 @@
-"""Fixtures of the integrity tests. The shared ones (sealed_env, assembly, copy_of…) come from
-tests/conftest.py."""
+"""Fixtures of the integrity tests. The shared ones (sealed_env, assembly, story_template,
+copy_template…) come from tests/conftest.py."""
 
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
-from .helpers import TIMEOUT
+from tests.helpers import TIMEOUT
 
 
 @pytest.fixture(scope="package", autouse=True)
@@ -26,14 +24,3 @@ def bounded_subprocesses() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(subprocess, "run", run)
         yield
-
-
-@pytest.fixture()
-def copy_template(sealed_env: Path, tmp_path: Path, copy_of: Any) -> Callable[[Path, str], Any]:
-    """`copy_template(template, label)`: a fresh Assembly copied from a module's template
-    folder, run in the sealed environment of the test."""
-
-    def make(template: Path, label: str = "assembly") -> Any:
-        return copy_of(template, tmp_path / label)
-
-    return make

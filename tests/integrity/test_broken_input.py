@@ -23,11 +23,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-
-from assemblee_cli.errors import AssembleeError
-from assemblee_cli.formats.proposalfile import parse_proposal
-
-from .helpers import (
+from tests.helpers import (
     AFTER,
     EDIT_DROITS,
     EDIT_VALEURS,
@@ -35,10 +31,13 @@ from .helpers import (
     OPEN,
     TIMEOUT,
     dump_record,
-    git_ok,
+    git,
     no_traceback,
     split_record,
 )
+
+from assemblee_cli.errors import AssembleeError
+from assemblee_cli.formats.proposalfile import parse_proposal
 
 BRANCH = "proposition/0002-droits"
 PATH = "proposals/0002-droits.md"
@@ -81,10 +80,10 @@ class Repo:
 
     def publish(self, text: str) -> None:
         bob = self.a.path("bob")
-        git_ok(bob, "switch", "-q", "-C", "mutation", self.original)
+        git(bob, "switch", "-q", "-C", "mutation", self.original)
         (bob / PATH).write_text(text, encoding="utf-8", newline="")
-        git_ok(bob, "commit", "-q", "--allow-empty", "-am", "Modification à la main")
-        git_ok(bob, "push", "-q", "-f", "origin", f"HEAD:refs/heads/{BRANCH}")
+        git(bob, "commit", "-q", "--allow-empty", "-am", "Modification à la main")
+        git(bob, "push", "-q", "-f", "origin", f"HEAD:refs/heads/{BRANCH}")
 
     def run_all(self) -> dict[str, subprocess.CompletedProcess[str]]:
         """status, show 1 and close --dry-run at once, each in its own clone (each fetches)."""
@@ -113,16 +112,15 @@ class Repo:
 
 
 @pytest.fixture(scope="module")
-def template(
-    tmp_path_factory: pytest.TempPathFactory, assembly_template: Path, session_env: Any, copy_of
-) -> Path:
+def template(story_template: Any) -> Path:
     """n°1 (values) with bob's agreement and n°2 (rights, to be mutated), both open."""
-    folder = tmp_path_factory.mktemp("broken") / "assembly"
-    a = copy_of(assembly_template, folder, env=session_env)
-    a.propose_edit("alice", "Valeurs", EDIT_VALEURS, now=OPEN)
-    a.propose_edit("alice", "Droits", EDIT_DROITS, now=OPEN)
-    a.ok("bob", "vote", "1", "d-accord", now=NEXT_DAY)
-    return folder
+
+    def story(a: Any) -> None:
+        a.propose_edit("alice", "Valeurs", EDIT_VALEURS, now=OPEN)
+        a.propose_edit("alice", "Droits", EDIT_DROITS, now=OPEN)
+        a.ok("bob", "vote", "1", "d-accord", now=NEXT_DAY)
+
+    return story_template("broken", story)
 
 
 @pytest.fixture()

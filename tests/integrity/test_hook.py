@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from .helpers import (
+from tests.helpers import (
     AFTER,
     EDIT_VALEURS,
     MONDAY,
@@ -35,15 +34,14 @@ def install_hook(remote: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def template(
-    tmp_path_factory: pytest.TempPathFactory, assembly_template: Path, session_env: Any, copy_of
-) -> Path:
+def template(story_template: Any) -> Path:
     """Proposal n°1 (alice, the values) open until DEADLINE, with the guard installed."""
-    folder = tmp_path_factory.mktemp("hook") / "assembly"
-    a = copy_of(assembly_template, folder, env=session_env)
-    install_hook(a.remote)
-    a.propose_edit("alice", "Valeurs", EDIT_VALEURS, now=OPEN)
-    return folder
+
+    def story(a: Any) -> None:
+        install_hook(a.remote)
+        a.propose_edit("alice", "Valeurs", EDIT_VALEURS, now=OPEN)
+
+    return story_template("hook", story)
 
 
 def file_of(a: Any, branch: str) -> dict[str, Any]:

@@ -15,15 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from .helpers import (
+from tests.helpers import (
     EDIT_DROITS,
     EDIT_QUALITES,
     EDIT_VALEURS,
     assert_sound,
-    cli,
-    git_ok,
+    git,
     record,
+    run_cli,
 )
 
 R1_OPEN = "2026-11-26T10:00:00+01:00"
@@ -42,33 +41,32 @@ OFFLINE_POINTS = ["publish:before", "publish:local-refs-moved"]
 
 
 @pytest.fixture(scope="module")
-def template(
-    tmp_path_factory: pytest.TempPathFactory, assembly_template: Path, session_env: Any, copy_of
-) -> Path:
-    folder = tmp_path_factory.mktemp("interruptions") / "assembly"
-    a = copy_of(assembly_template, folder, env=session_env)
-    a.propose_edit("alice", "La gratuité", EDIT_VALEURS, now=R1_OPEN)
-    a.ok("bob", "vote", "1", "blocage", "-r", "Pas tenable.", now=R1_VOTE)
-    assert a.json("carol", "close", now=R1_CLOSE)[0]["statut"] == "reportee"
-    a.ok("carol", "relaunch", "1", now=R2_OPEN)
-    a.ok("bob", "vote", "1", "blocage", "-r", "Toujours pas.", now=R2_VOTE)
-    assert a.json("carol", "close", now=R2_CLOSE)[0]["statut"] == "reportee"
-    a.ok("dave", "relaunch", "1", "--two-thirds", now=R3_OPEN)
-    a.ok("alice", "vote", "1", "d-accord", now=R3_VOTE)
-    a.ok("bob", "vote", "1", "pas-d-accord", now=R3_VOTE)
-    a.ok("dave", "vote", "1", "pas-d-accord", now=R3_VOTE)
-    a.propose_edit("alice", "Droits ouverts", EDIT_DROITS, now=R3_VOTE)
-    a.propose_edit("bob", "Patience", EDIT_QUALITES, now=R3_VOTE)
-    a.ok("carol", "vote", "3", "blocage", "-r", "Parlons-en en réunion.", now=R3_VOTE)
-    dry = a.json("carol", "close", "--dry-run", now=CLOSE_AT)
-    assert {i["id"]: i["statut"] for i in dry} == EXPECTED
-    return folder
+def template(story_template: Any) -> Path:
+
+    def story(a: Any) -> None:
+        a.propose_edit("alice", "La gratuité", EDIT_VALEURS, now=R1_OPEN)
+        a.ok("bob", "vote", "1", "blocage", "-r", "Pas tenable.", now=R1_VOTE)
+        assert a.json("carol", "close", now=R1_CLOSE)[0]["statut"] == "reportee"
+        a.ok("carol", "relaunch", "1", now=R2_OPEN)
+        a.ok("bob", "vote", "1", "blocage", "-r", "Toujours pas.", now=R2_VOTE)
+        assert a.json("carol", "close", now=R2_CLOSE)[0]["statut"] == "reportee"
+        a.ok("dave", "relaunch", "1", "--two-thirds", now=R3_OPEN)
+        a.ok("alice", "vote", "1", "d-accord", now=R3_VOTE)
+        a.ok("bob", "vote", "1", "pas-d-accord", now=R3_VOTE)
+        a.ok("dave", "vote", "1", "pas-d-accord", now=R3_VOTE)
+        a.propose_edit("alice", "Droits ouverts", EDIT_DROITS, now=R3_VOTE)
+        a.propose_edit("bob", "Patience", EDIT_QUALITES, now=R3_VOTE)
+        a.ok("carol", "vote", "3", "blocage", "-r", "Parlons-en en réunion.", now=R3_VOTE)
+        dry = a.json("carol", "close", "--dry-run", now=CLOSE_AT)
+        assert {i["id"]: i["statut"] for i in dry} == EXPECTED
+
+    return story_template("interruptions", story)
 
 
 def state(repo: Path) -> dict[str, Any]:
     """What a close decides, independent of commit dates: each ref's tree, and each
     proposal's status (on its branch, or on main once decided)."""
-    out = git_ok(
+    out = git(
         repo,
         "for-each-ref",
         "--format=%(refname) %(tree)",
@@ -81,13 +79,13 @@ def state(repo: Path) -> dict[str, Any]:
     for ref in sorted(trees):
         if ref.startswith("refs/heads/proposition/"):
             name = ref.removeprefix("refs/heads/proposition/")
-            text = git_ok(repo, "show", f"{ref}:proposals/{name}.md")
+            text = git(repo, "show", f"{ref}:proposals/{name}.md")
             statuses[name] = record(text)["statut"]
-    listed = git_ok(repo, "ls-tree", "--name-only", "main", "proposals/").split()
+    listed = git(repo, "ls-tree", "--name-only", "main", "proposals/").split()
     for path in listed:
         if path.endswith(".md") and path[len("proposals/") :][:4].isdigit():
             statuses.setdefault(
-                path[len("proposals/") : -3], record(git_ok(repo, "show", f"main:{path}"))["statut"]
+                path[len("proposals/") : -3], record(git(repo, "show", f"main:{path}"))["statut"]
             )
     return {"trees": trees, "statuts": statuses}
 
@@ -99,13 +97,13 @@ def statuses_by_id(st: dict[str, Any]) -> dict[int, str]:
 def close(repo: Path, kill_at: str | None = None) -> Any:
     """`close --json` at CLOSE_AT, killed with SIGKILL at `kill_at` when given."""
     extra = {"ASSEMBLEE_TEST_KILL_AT": kill_at} if kill_at else None
-    return cli(repo, "close", "--json", now=CLOSE_AT, extra=extra)
+    return run_cli(repo, "close", "--json", now=CLOSE_AT, extra=extra)
 
 
 def assert_status_works(repo: Path) -> None:
     """`status` works on what the repository holds now (--offline) and after a fetch."""
     for options in (["--offline"], []):
-        proc = cli(repo, "status", *options, now=CLOSE_AT)
+        proc = run_cli(repo, "status", *options, now=CLOSE_AT)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         assert "illisible" not in proc.stdout, proc.stdout
 
@@ -119,7 +117,7 @@ def reference_online(
 ):
     """The state an uninterrupted close reaches on the shared remote."""
     a = copy_of(template, tmp_path_factory.mktemp("reference-online") / "assembly", env=session_env)
-    proc = cli(a.path("carol"), "close", "--json", now=CLOSE_AT, env=session_env)
+    proc = run_cli(a.path("carol"), "close", "--json", now=CLOSE_AT, env=session_env)
     assert proc.returncode == 0, proc.stderr
     final = state(a.remote)
     assert statuses_by_id(final) == EXPECTED
@@ -176,8 +174,8 @@ def test_a_second_close_after_a_completed_close_does_nothing(
 def make_offline(a: Any, folder: Path) -> Path:
     """A repository without remote that holds every ref of the shared one as its own, with a
     working branch `travail` checked out (so main is moved by compare-and-swap only)."""
-    git_ok(folder.parent, "clone", "-q", str(a.remote), folder.name)
-    git_ok(
+    git(folder.parent, "clone", "-q", str(a.remote), folder.name)
+    git(
         folder,
         "fetch",
         "-q",
@@ -187,10 +185,10 @@ def make_offline(a: Any, folder: Path) -> Path:
         "+refs/archives/*:refs/archives/*",
         "+refs/assemblee/*:refs/assemblee/*",
     )
-    git_ok(folder, "remote", "remove", "origin")
-    git_ok(folder, "switch", "-q", "-c", "travail")
-    git_ok(folder, "config", "user.name", "Carol Petit")
-    git_ok(folder, "config", "user.email", "carol@exemple.org")
+    git(folder, "remote", "remove", "origin")
+    git(folder, "switch", "-q", "-c", "travail")
+    git(folder, "config", "user.name", "Carol Petit")
+    git(folder, "config", "user.email", "carol@exemple.org")
     return folder
 
 
@@ -201,7 +199,7 @@ def reference_offline(
     base = tmp_path_factory.mktemp("reference-offline")
     a = copy_of(template, base / "assembly", env=session_env)
     offline = make_offline(a, base / "hors-ligne")
-    proc = cli(offline, "close", "--json", now=CLOSE_AT, env=session_env)
+    proc = run_cli(offline, "close", "--json", now=CLOSE_AT, env=session_env)
     assert proc.returncode == 0, proc.stderr
     final = state(offline)
     assert statuses_by_id(final) == EXPECTED
@@ -214,7 +212,7 @@ def test_offline_close_killed_then_rerun_reaches_the_same_state(
 ):
     a = copy_template(template)
     repo = make_offline(a, tmp_path / "hors-ligne")
-    head = git_ok(repo, "rev-parse", "HEAD")
+    head = git(repo, "rev-parse", "HEAD")
     before = state(repo)
     killed = close(repo, point)
     assert killed.returncode == -9, killed.stdout + killed.stderr
@@ -232,7 +230,7 @@ def test_offline_close_killed_then_rerun_reaches_the_same_state(
     assert state(repo) == reference_offline
     assert_sound(repo)
     # The working branch and the working tree were never touched.
-    assert git_ok(repo, "symbolic-ref", "HEAD").strip() == "refs/heads/travail"
-    assert git_ok(repo, "rev-parse", "HEAD") == head
-    assert git_ok(repo, "status", "--porcelain") == ""
-    assert cli(repo, "close", "--json", now=CLOSE_AT).stdout.strip() == "[]"
+    assert git(repo, "symbolic-ref", "HEAD").strip() == "refs/heads/travail"
+    assert git(repo, "rev-parse", "HEAD") == head
+    assert git(repo, "status", "--porcelain") == ""
+    assert run_cli(repo, "close", "--json", now=CLOSE_AT).stdout.strip() == "[]"

@@ -22,14 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from .helpers import (
+from tests.helpers import (
     EDIT_DROITS,
     EDIT_VALEURS,
     NEXT_DAY,
     OPEN,
     TIMEOUT,
-    git_ok,
+    git,
     git_run,
     no_traceback,
     record,
@@ -58,21 +57,21 @@ def crowd_template(
         for index in range(1, CROWD + 1):
             name, email = member(index)
             roster.write(f"- nom: {name}\n  email: {email}\n")
-    git_ok(alice, "commit", "-q", "-am", "Trente membres de plus", env=session_env)
-    git_ok(alice, "push", "-q", "origin", "main", env=session_env)
+    git(alice, "commit", "-q", "-am", "Trente membres de plus", env=session_env)
+    git(alice, "push", "-q", "origin", "main", env=session_env)
     a.propose_edit("alice", "Valeurs", EDIT_VALEURS, now=OPEN)
     a.propose_edit("alice", "Droits", EDIT_DROITS, now=OPEN)
     crowd = folder / "crowd"
     crowd.mkdir()
     first = crowd / "m01"
-    git_ok(crowd, "clone", "-q", str(a.remote), first.name, env=session_env)
+    git(crowd, "clone", "-q", str(a.remote), first.name, env=session_env)
     for index in range(1, CROWD + 1):
         clone = crowd / f"m{index:02d}"
         if index > 1:
             shutil.copytree(first, clone, symlinks=True)
         name, email = member(index)
-        git_ok(clone, "config", "user.name", name, env=session_env)
-        git_ok(clone, "config", "user.email", email, env=session_env)
+        git(clone, "config", "user.name", name, env=session_env)
+        git(clone, "config", "user.email", email, env=session_env)
     return folder
 
 
@@ -95,7 +94,7 @@ def copy_crowd(template: Path, target: Path, url: str) -> None:
     shutil.copytree(template, target, symlinks=True)
     clones = [target / "alice", *sorted((target / "crowd").iterdir())]
     for clone in clones:
-        git_ok(clone, "remote", "set-url", "origin", url)
+        git(clone, "remote", "set-url", "origin", url)
 
 
 def free_port() -> int:
@@ -159,7 +158,7 @@ def over_daemon(
     shutil.copytree(crowd_template, folder, symlinks=True)
     url, log = start_daemon(folder, request)
     for clone in [folder / "alice", *sorted((folder / "crowd").iterdir())]:
-        git_ok(clone, "remote", "set-url", "origin", url)
+        git(clone, "remote", "set-url", "origin", url)
 
     def count() -> int:
         return log.read_text(errors="replace").count("Request receive-pack")
@@ -179,8 +178,8 @@ def over_file(sealed_env: Path, crowd_template: Path, tmp_path: Path) -> Iterato
     counter.chmod(0o755)
     url = remote.as_uri()
     for clone in [folder / "alice", *sorted((folder / "crowd").iterdir())]:
-        git_ok(clone, "remote", "set-url", "origin", url)
-        git_ok(clone, "config", "remote.origin.receivepack", str(counter))
+        git(clone, "remote", "set-url", "origin", url)
+        git(clone, "config", "remote.origin.receivepack", str(counter))
 
     def count() -> int:
         return len(log.read_text().splitlines())
@@ -225,10 +224,10 @@ def at_once(commands: list[tuple[Path, list[str]]]) -> list[subprocess.Completed
 
 def remote_record(remote: Path, number: int) -> dict[str, Any]:
     pattern = f"refs/heads/proposition/{number:04d}-*"
-    refs = git_ok(remote, "for-each-ref", "--format=%(refname)", pattern).split()
+    refs = git(remote, "for-each-ref", "--format=%(refname)", pattern).split()
     assert len(refs) == 1, refs
     name = refs[0].removeprefix("refs/heads/proposition/")
-    return record(git_ok(remote, "show", f"{refs[0]}:proposals/{name}.md"))
+    return record(git(remote, "show", f"{refs[0]}:proposals/{name}.md"))
 
 
 def vote_wave(crowd: Crowd, number: int, voters: int, shift: int, label: str) -> None:
@@ -267,7 +266,7 @@ def propose_wave(crowd: Crowd, first_free: int, label: str) -> None:
     retries = crowd.count_pushes() - pushes - PROPOSERS
     ids = [json.loads(r.stdout)["id"] for r in results]
     assert sorted(ids) == list(range(first_free, first_free + PROPOSERS)), ids
-    refs = git_ok(crowd.remote, "for-each-ref", "--format=%(refname)").split()
+    refs = git(crowd.remote, "for-each-ref", "--format=%(refname)").split()
     for index, number in zip(range(1, PROPOSERS + 1), ids, strict=True):
         branch = f"refs/heads/proposition/{number:04d}-sujet-{index}-en-meme-temps"
         assert branch in refs, (branch, refs)

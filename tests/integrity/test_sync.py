@@ -8,23 +8,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from .helpers import AFTER, EDIT_VALEURS, MONDAY, NEXT_DAY, OPEN, branch_of, name_of, record
+from tests.helpers import AFTER, EDIT_VALEURS, MONDAY, NEXT_DAY, OPEN, branch_of, name_of, record
 
 KEPT = "refs/assemblee/hors-ligne/"
 
 
 @pytest.fixture(scope="module")
-def template(
-    tmp_path_factory: pytest.TempPathFactory, assembly_template: Path, session_env: Any, copy_of
-) -> Path:
+def template(story_template: Any) -> Path:
     """Proposal n°1 (alice, the values) open until DEADLINE; every clone has fetched it."""
-    folder = tmp_path_factory.mktemp("sync") / "assembly"
-    a = copy_of(assembly_template, folder, env=session_env)
-    a.propose_edit("alice", "Valeurs", EDIT_VALEURS, now=OPEN)
-    for who in ("bob", "carol", "dave"):
-        a.ok(who, "status", now=OPEN)
-    return folder
+
+    def story(a: Any) -> None:
+        a.propose_edit("alice", "Valeurs", EDIT_VALEURS, now=OPEN)
+        for who in ("bob", "carol", "dave"):
+            a.ok(who, "status", now=OPEN)
+
+    return story_template("sync", story)
 
 
 def votes_on(a: Any, branch: str) -> dict[str, str]:

@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from .helpers import (
+from tests.helpers import (
     AFTER,
     EDIT_DROITS,
     EDIT_VALEURS,
@@ -21,7 +20,7 @@ from .helpers import (
     NEXT_DAY,
     OPEN,
     branch_of,
-    git_ok,
+    git,
     record,
     tamper,
     vote_entry,
@@ -29,18 +28,17 @@ from .helpers import (
 
 
 @pytest.fixture(scope="module")
-def template(
-    tmp_path_factory: pytest.TempPathFactory, assembly_template: Path, session_env: Any, copy_of
-) -> Path:
-    folder = tmp_path_factory.mktemp("verify") / "assembly"
-    a = copy_of(assembly_template, folder, env=session_env)
-    a.propose_edit("alice", "Valeurs", EDIT_VALEURS, now=OPEN)
-    a.propose_edit("alice", "Droits", EDIT_DROITS, now=OPEN)
-    a.json("dave", "propose", "Atelier de printemps", now=OPEN)
-    a.ok("carol", "vote", "1", "d-accord", now=NEXT_DAY)
-    a.ok("bob", "vote", "2", "blocage", "-r", "Trop vague.", now=NEXT_DAY)
-    a.ok("dave", "withdraw", "3", now=NEXT_DAY)
-    return folder
+def template(story_template: Any) -> Path:
+
+    def story(a: Any) -> None:
+        a.propose_edit("alice", "Valeurs", EDIT_VALEURS, now=OPEN)
+        a.propose_edit("alice", "Droits", EDIT_DROITS, now=OPEN)
+        a.json("dave", "propose", "Atelier de printemps", now=OPEN)
+        a.ok("carol", "vote", "1", "d-accord", now=NEXT_DAY)
+        a.ok("bob", "vote", "2", "blocage", "-r", "Trop vague.", now=NEXT_DAY)
+        a.ok("dave", "withdraw", "3", now=NEXT_DAY)
+
+    return story_template("verify", story)
 
 
 def verify_json(a: Any, who: str = "dave") -> tuple[int, list[dict[str, Any]]]:
@@ -137,8 +135,8 @@ def test_a_merge_into_main_without_an_adopting_tally_is_caught(copy_template, te
 
     tamper(a, "alice", branch, overrule, push=False)
     alice = a.path("alice")
-    git_ok(alice, "merge", "-q", "--ff-only", "origin/main")
-    git_ok(
+    git(alice, "merge", "-q", "--ff-only", "origin/main")
+    git(
         alice,
         "merge",
         "-q",
@@ -147,7 +145,7 @@ def test_a_merge_into_main_without_an_adopting_tally_is_caught(copy_template, te
         "-m",
         f"Proposition n°2 adoptée (consentement) : Droits\n\nAssemblee-Proposition: {name}",
     )
-    git_ok(alice, "push", "-q", "origin", "main")
+    git(alice, "push", "-q", "origin", "main")
     assert "Ouverts." in a.remote_file("main", "sections/04-droits.md")
     out = assert_caught(a, "fusionnée dans main sans un décompte qui permette l'adoption")
     assert f"{name} (commit" in out

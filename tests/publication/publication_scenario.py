@@ -23,15 +23,18 @@ The story, in November 2026 (meetings on the last Thursday at 19 h: 29 October, 
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
 import subprocess
-import sys
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from tests.helpers import (
+    Assembly,
+    clone_member,
+    copy_assembly,
+    git,
+    init_assembly,
+    sealed_environ,
+    write_global_gitconfig,
+)
 
 MEMBERS = {
     "alice": ("Alice Martin", "alice@exemple.org"),
@@ -63,111 +66,7 @@ SECOND_BLOCK = "Toujours pas : relisons « Les partenaires » ensemble."
 DISAGREE_REASON = "Trop tôt, parlons-en en réunion."
 
 
-def sealed_environ(home: Path) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("GIT_", "ASSEMBLEE_"))
-    }
-    env["HOME"] = str(home)
-    env["XDG_CONFIG_HOME"] = str(home / ".config")
-    env["GIT_CONFIG_NOSYSTEM"] = "1"
-    env["GIT_TERMINAL_PROMPT"] = "0"
-    env["LC_ALL"] = env["LANG"] = "C.UTF-8"
-    return env
-
-
-def write_gitconfig(home: Path, extra: str = "") -> None:
-    home.mkdir(parents=True, exist_ok=True)
-    name, email = MEMBERS["alice"]
-    (home / ".gitconfig").write_text(
-        f"[user]\n\tname = {name}\n\temail = {email}\n[init]\n\tdefaultBranch = main\n{extra}",
-        encoding="utf-8",
-    )
-
-
-def git(cwd: Path, env: Mapping[str, str], *args: str) -> str:
-    proc = subprocess.run(
-        ["git", *args], cwd=cwd, env=dict(env), capture_output=True, text=True, check=False
-    )
-    assert proc.returncode == 0, f"git {' '.join(args)} :\n{proc.stderr}"
-    return proc.stdout
-
-
-@dataclass
-class Scene:
-    root: Path
-    env: dict[str, str]
-
-    @property
-    def remote(self) -> Path:
-        return self.root / "remote.git"
-
-    def path(self, who: str) -> Path:
-        return self.root / who
-
-    def run(
-        self,
-        who: str,
-        *args: str,
-        now: str | None = NOW,
-        env: Mapping[str, str] | None = None,
-    ) -> subprocess.CompletedProcess[str]:
-        environment = dict(self.env)
-        environment.pop("ASSEMBLEE_NOW", None)
-        if now is not None:
-            environment["ASSEMBLEE_NOW"] = now
-        environment.update(env or {})
-        proc = subprocess.run(
-            [sys.executable, "-m", "assemblee_cli", *args],
-            cwd=self.path(who),
-            env=environment,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            check=False,
-        )
-        assert "Traceback" not in proc.stderr, proc.stderr
-        assert "Traceback" not in proc.stdout, proc.stdout
-        assert "Erreur interne" not in proc.stderr, proc.stderr
-        return proc
-
-    def ok(self, who: str, *args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
-        proc = self.run(who, *args, **kwargs)
-        assert proc.returncode == 0, f"{who}: assemblee {' '.join(args)}\n{proc.stderr}"
-        return proc
-
-    def refused(self, who: str, *args: str, **kwargs: Any) -> str:
-        proc = self.run(who, *args, **kwargs)
-        assert proc.returncode == 1, f"{who}: {' '.join(args)}\n{proc.stdout}{proc.stderr}"
-        message = proc.stderr.strip()
-        assert message and len(message.splitlines()) == 1, message
-        return message
-
-    def json(self, who: str, *args: str, **kwargs: Any) -> Any:
-        return json.loads(self.ok(who, *args, "--json", **kwargs).stdout)
-
-    def git(self, who: str, *args: str) -> str:
-        return git(self.path(who), self.env, *args)
-
-    def remote_git(self, *args: str) -> str:
-        return git(self.remote, self.env, *args)
-
-    def edit(self, who: str, path: str, old: str, new: str) -> None:
-        file = self.path(who) / path
-        text = file.read_text(encoding="utf-8")
-        assert old in text, f"{old!r} absent de {path}"
-        file.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-    def propose(
-        self, who: str, title: str, edit: tuple[str, str, str] | None, *options: str, now: str
-    ) -> dict[str, Any]:
-        if edit is not None:
-            self.edit(who, *edit)
-        data: dict[str, Any] = self.json(who, "propose", title, *options, now=now)
-        if edit is not None:
-            self.git(who, "checkout", "-q", "--", edit[0])
-        return data
+Scene = Assembly  # the publication tests' assembly: commands run at NOW unless told otherwise
 
 
 def build(root: Path) -> Scene:
@@ -175,23 +74,12 @@ def build(root: Path) -> Scene:
     by GIT_AUTHOR_*/GIT_COMMITTER_*: fewer processes than a fetch and a push per command),
     then published to a bare shared remote that bob and carol clone."""
     home = root / "home"
-    write_gitconfig(home)
+    write_global_gitconfig(home)
     env = sealed_environ(home)
     root.mkdir(parents=True, exist_ok=True)
-    scene = Scene(root, env)
-    init = subprocess.run(
-        [sys.executable, "-m", "assemblee_cli", "init", "alice", "--nom", "Assemblée de test"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert init.returncode == 0, init.stderr
-    alice = root / "alice"
-    with (alice / "codesocial" / "membres.yml").open("a", encoding="utf-8") as handle:
-        handle.write(ROSTER_ADDITIONS)
-    git(alice, env, "commit", "-q", "-am", "Membres de l'assemblée de test")
+    alice = init_assembly(root, env, ROSTER_ADDITIONS)
+    remote = root / "remote.git"
+    scene = Scene(root, remote, {"alice": alice}, env, NOW)
 
     def act(who: str, *args: str, now: str) -> subprocess.CompletedProcess[str]:
         name, email = MEMBERS[who]
@@ -201,7 +89,7 @@ def build(root: Path) -> Scene:
             "GIT_COMMITTER_NAME": name,
             "GIT_COMMITTER_EMAIL": email,
         }
-        return scene.ok("alice", *args, now=now, env=identity)
+        return scene.ok("alice", *args, now=now, extra=identity)
 
     def propose(
         who: str, title: str, edit: tuple[str, str, str] | None, *options: str, now: str
@@ -274,24 +162,15 @@ def build(root: Path) -> Scene:
         now="2026-11-25T10:00:00+01:00",
     )
     # Publish everything (branches and archive refs) to the shared remote.
-    remote = root / "remote.git"
-    git(root, env, "clone", "-q", "--mirror", str(alice), str(remote))
-    git(alice, env, "remote", "add", "origin", str(remote))
-    git(alice, env, "fetch", "-q", "origin")
-    git(alice, env, "branch", "-q", "--set-upstream-to=origin/main", "main")
+    git(root, "clone", "-q", "--mirror", str(alice), str(remote), env=env)
+    git(alice, "remote", "add", "origin", str(remote), env=env)
+    git(alice, "fetch", "-q", "origin", env=env)
+    git(alice, "branch", "-q", "--set-upstream-to=origin/main", "main", env=env)
     for who in ("bob", "carol"):
-        name, email = MEMBERS[who]
-        git(root, env, "clone", "-q", str(remote), who)
-        git(root / who, env, "config", "user.name", name)
-        git(root / who, env, "config", "user.email", email)
+        scene.clones[who] = clone_member(root, remote, who, MEMBERS[who], env)
     return scene
 
 
 def copy(template: Scene, target: Path) -> Scene:
     """A copy of a built scene (remote and clones), each clone pointed at the copied remote."""
-    shutil.copytree(template.root, target, symlinks=True)
-    home = target / "home"
-    scene = Scene(target, sealed_environ(home))
-    for who in MEMBERS:
-        git(target / who, scene.env, "remote", "set-url", "origin", str(target / "remote.git"))
-    return scene
+    return copy_assembly(template.root, target, sealed_environ(target / "home"), NOW)

@@ -13,8 +13,8 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
-import yaml
 from publication_scenario import NOW, Scene
+from tests.helpers import record
 
 pytest.importorskip("aiosmtpd")
 
@@ -69,15 +69,13 @@ def smtp_env(inbox: Inbox, **extra: str) -> dict[str, str]:
     }
 
 
-def record(scene: Scene, rev: str) -> dict[str, Any]:
-    text = scene.remote_git("show", f"{rev}:{MISSIONS_FILE}")
-    _, front, _ = text.split("---\n", 2)
-    return yaml.safe_load(front)
+def record_at(scene: Scene, rev: str) -> dict[str, Any]:
+    return record(scene.remote_git("show", f"{rev}:{MISSIONS_FILE}"))
 
 
 def test_announce_email_is_delivered_in_french_and_recorded(fresh: Scene, smtp: Inbox) -> None:
     tip = fresh.remote_git("rev-parse", MISSIONS)
-    proc = fresh.ok("carol", "announce", "5", "--email", env=smtp_env(smtp))
+    proc = fresh.ok("carol", "announce", "5", "--email", extra=smtp_env(smtp))
     assert f"envoyée à {LIST}" in proc.stdout
 
     [envelope] = smtp.envelopes
@@ -112,7 +110,7 @@ def test_announce_email_is_delivered_in_french_and_recorded(fresh: Scene, smtp: 
 
     # Recorded on the proposal's branch, on the shared remote: when and where.
     assert fresh.remote_git("rev-parse", f"{MISSIONS}~1").strip() == tip.strip()
-    data = record(fresh, MISSIONS)
+    data = record_at(fresh, MISSIONS)
     assert data["annonces"] == [{"date": "2026-11-25T11:00:00Z", "lieu": LIST}]
     # Nothing of the settings lands in the repository.
     log = fresh.remote_git("log", "-p", "-1", MISSIONS)
@@ -123,7 +121,7 @@ def test_remind_email_lists_proposals_closing_by_the_next_working_day(
     scene: Scene, smtp: Inbox
 ) -> None:
     env = smtp_env(smtp, ASSEMBLEE_SMTP_UTILISATEUR="", ASSEMBLEE_SMTP_MOT_DE_PASSE="")
-    proc = scene.ok("alice", "remind", "--email", env=env)
+    proc = scene.ok("alice", "remind", "--email", extra=env)
     assert f"Rappel envoyé à {LIST} (1 proposition)." in proc.stdout
     [message] = smtp.messages()
     assert message["Subject"] == (
@@ -143,7 +141,7 @@ def test_remind_on_friday_reaches_monday_and_sends_nothing_when_nothing_closes(
     text = scene.ok("alice", "remind", now=friday).stdout
     assert "d'ici lundi 30 novembre 2026" in text and "n°5 « Missions »" in text
     quiet = scene.ok(
-        "alice", "remind", "--email", now="2026-12-02T09:00:00+01:00", env=smtp_env(smtp)
+        "alice", "remind", "--email", now="2026-12-02T09:00:00+01:00", extra=smtp_env(smtp)
     )
     assert "Aucune proposition ne se termine d'ici la fin du jeudi 3 décembre 2026" in quiet.stdout
     assert smtp.envelopes == []
@@ -158,7 +156,7 @@ def test_unreachable_server_is_one_sentence_and_nothing_is_recorded(fresh: Scene
         "ASSEMBLEE_EXPEDITEUR": "carol@exemple.org",
         "ASSEMBLEE_LISTE": LIST,
     }
-    message = fresh.refused("carol", "announce", "5", "--email", env=env)
+    message = fresh.refused("carol", "announce", "5", "--email", extra=env)
     assert "injoignable" in message and "rien n'a été envoyé" in message
     assert fresh.remote_git("rev-parse", MISSIONS) == tip
 
@@ -177,7 +175,7 @@ def test_settings_come_from_the_global_git_config_never_from_the_repository(
     gitconfig.write_text(
         original + '[assemblee "smtp"]\n\tmot-de-passe = secret\n', encoding="utf-8"
     )
-    message = fresh.refused("carol", "announce", "5", "--email", env=smtp_env(smtp))
+    message = fresh.refused("carol", "announce", "5", "--email", extra=smtp_env(smtp))
     assert "ASSEMBLEE_SMTP_MOT_DE_PASSE" in message and "secret" not in message
     # In the person's global configuration: used.
     gitconfig.write_text(
@@ -190,7 +188,7 @@ def test_settings_come_from_the_global_git_config_never_from_the_repository(
     [message_sent] = smtp.messages()
     # Without ASSEMBLEE_EXPEDITEUR, the sender is the global git identity.
     assert message_sent["From"].addresses[0].addr_spec == "alice@exemple.org"
-    assert record(fresh, MISSIONS)["annonces"][0]["lieu"] == LIST
+    assert record_at(fresh, MISSIONS)["annonces"][0]["lieu"] == LIST
 
 
 def test_announce_without_email_prints_and_records_only_on_request(fresh: Scene) -> None:
@@ -200,7 +198,7 @@ def test_announce_without_email_prints_and_records_only_on_request(fresh: Scene)
     assert fresh.remote_git("rev-parse", MISSIONS) == tip
     proc = fresh.ok("bob", "announce", "5", "--enregistrer", "groupe Facebook", now=NOW)
     assert "groupe Facebook" in proc.stdout
-    assert record(fresh, MISSIONS)["annonces"] == [
+    assert record_at(fresh, MISSIONS)["annonces"] == [
         {"date": "2026-11-25T11:00:00Z", "lieu": "groupe Facebook"}
     ]
 

@@ -155,8 +155,9 @@ def load_yaml(text: str, source: str, line_offset: int = 0) -> Document:
     return Document(data, find_lines)
 
 
-class _Dumper(yaml.SafeDumper):
-    """Block style, readable unicode, multi-line strings as literal blocks."""
+class StableDumper(yaml.SafeDumper):
+    """Block style, readable unicode, multi-line strings as literal blocks (public: the benchmark
+    generator puts its representers on libyaml's emitter)."""
 
 
 def _read_as_other_type(value: str) -> bool:
@@ -174,14 +175,14 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     return dumper.represent_scalar("tag:yaml.org,2002:str", value)
 
 
-_Dumper.add_representer(str, _represent_str)
+StableDumper.add_representer(str, _represent_str)
 
 
 def dump_yaml(data: Any) -> str:
     """Dump with stable (insertion) key order; strings that look like other types are quoted."""
     return yaml.dump(
         data,
-        Dumper=_Dumper,
+        Dumper=StableDumper,
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=False,

@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from tests.helpers import git
 
 from assemblee_cli.errors import GitError
 from assemblee_cli.git.objects import ObjectWriter, PathConflict
@@ -30,14 +31,6 @@ PATHS = (
     "proposals/0001-x.md",
     "proposals/0002-y.md",
 )
-
-
-def git(repo: Path, *args: str, input: str | None = None) -> str:
-    proc = subprocess.run(
-        ["git", *args], cwd=repo, input=input, capture_output=True, text=True, check=False
-    )
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout
 
 
 @pytest.fixture()

@@ -21,7 +21,7 @@ from assemblee_cli.formats.codesocial import (
 )
 from assemblee_cli.formats.yamlio import dump_yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RULES_FILE = ROOT / "codesocial" / "regles.yml"
 TEMPLATE_RULES_FILE = (
     ROOT / "src" / "assemblee_cli" / "data" / "template" / "codesocial" / "regles.yml"

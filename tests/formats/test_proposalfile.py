@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,17 +13,16 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.helpers import T0, cast, open_sample
 
 from assemblee_cli.core.lifecycle import (
     Announcement,
     Mode,
     Proposal,
     Status,
-    Vote,
     close_round,
     decide_round,
     open_proposal,
-    record_vote,
     relaunch,
     withdraw,
 )
@@ -39,32 +38,16 @@ ALICE = "alice@exemple.org"
 BOB = "bob@exemple.org"
 CLAIRE = "claire@exemple.org"
 SECRETARY = "sec@exemple.org"
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PATH = "proposals/0007-conditions-d-entree.md"
 
 
-def vote(
-    proposal: Proposal,
-    member: str,
-    choice: Choice,
-    at: datetime,
-    reason: str | None = None,
-    recorded_by: str | None = None,
-) -> Proposal:
-    return record_vote(proposal, Vote(member, choice, 0, at, "", reason, recorded_by), at)
+vote = cast
 
 
 def sample(rules: Rules | None = None) -> Proposal:
     """Two rounds: the first blocked and closed, the second open with a vote."""
-    proposal = open_proposal(
-        number=7,
-        slug="conditions-d-entree",
-        title="Ajouter les conditions d'entrée",
-        author=ALICE,
-        author_name="Alice Martin",
-        now=T0,
-        deadline=T0 + timedelta(days=3),
-        rules=rules or Rules(),
+    proposal = open_sample(
+        rules=rules,
         members=[ALICE, BOB, CLAIRE, SECRETARY],
         text_version="0a1b2c3d4e5f",
         description="Préciser qui peut rejoindre l'assemblée.\n\n## Pourquoi\n\n---\n\nFin.",

@@ -8,10 +8,10 @@ import os
 import shutil
 from pathlib import Path
 
+from tests.helpers import NEXT_DAY, OPEN
+
 from assemblee_cli.store.cache import HeaderCache
 
-OPEN = "2026-11-26T10:00:00+01:00"
-NEXT_DAY = "2026-11-27T10:00:00+01:00"
 VALEURS = ("sections/03-valeurs.md", "[à compléter]", "Confiance.")
 
 

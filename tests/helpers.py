@@ -1,0 +1,476 @@
+"""The one place for what the tests share: the dates of the stories they play, the members, the
+sealed environment, plain git, the tool in a subprocess, an assembly of real repositories (a bare
+shared remote and one clone per member), and reading or tampering with proposal records.
+
+Fixtures live in tests/conftest.py; they build on these helpers."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+# -- the dates of the stories --------------------------------------------------------------
+
+OPEN = "2026-11-26T10:00:00+01:00"  # a Thursday (the day of the November meeting)
+NOW = OPEN
+NEXT_DAY = "2026-11-27T10:00:00+01:00"
+MONDAY = "2026-11-30T10:00:00+01:00"
+JUST_BEFORE = "2026-12-01T09:59:59+01:00"
+DEADLINE = "2026-12-01T10:00:00+01:00"  # 72 h of working days after OPEN
+AFTER = "2026-12-02T10:00:00+01:00"
+
+# -- the text they edit ----------------------------------------------------------------------
+
+VALEURS = "sections/03-valeurs.md"
+DROITS = "sections/04-droits.md"
+QUALITES = "sections/02-qualites.md"
+EDIT_VALEURS = (VALEURS, "## Valeurs clés\n\n[à compléter]", "## Valeurs clés\n\nLe soin.")
+EDIT_DROITS = (DROITS, "# Droits d'accès\n\n[à compléter]", "# Droits d'accès\n\nOuverts.")
+EDIT_QUALITES = (
+    QUALITES,
+    "# Qualités de l'assemblée\n\n[à compléter]",
+    "# Qualités de l'assemblée\n\nLa patience.",
+)
+
+# -- the members -------------------------------------------------------------------------------
+
+ALICE = ("Alice Martin", "alice@exemple.org")
+MEMBERS: dict[str, tuple[str, str]] = {
+    "alice": ALICE,
+    "bob": ("Bob Leroy", "bob@exemple.org"),
+    "carol": ("Carol Petit", "carol@exemple.org"),
+    "dave": ("Dave Moreau", "dave@exemple.org"),
+}
+# A clone whose identity is not in the roster.
+OUTSIDERS: dict[str, tuple[str, str]] = {"eve": ("Eve Intruse", "eve@exemple.org")}
+
+ROSTER_ADDITIONS = """\
+- nom: Bob Leroy
+  email: bob@exemple.org
+- nom: Carol Petit
+  email: carol@exemple.org
+  roles: [secretariat]
+- nom: Dave Moreau
+  email: dave@exemple.org
+"""
+
+TIMEOUT = 180  # seconds a git or tool process may take before the test fails
+_LEAKY_PREFIXES = ("GIT_", "ASSEMBLEE_")
+
+
+# -- a sealed environment ------------------------------------------------------------------
+
+
+def sealed_environ(home: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A copy of the environment that sees nothing of the developer's git setup or clock."""
+    env = {
+        key: value
+        for key, value in (base if base is not None else os.environ).items()
+        if not key.startswith(_LEAKY_PREFIXES)
+    }
+    env["HOME"] = str(home)
+    env["XDG_CONFIG_HOME"] = str(home / ".config")
+    env["GIT_CONFIG_NOSYSTEM"] = "1"
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    env["LC_ALL"] = env["LANG"] = "C.UTF-8"
+    env["GIT_TEMPLATE_DIR"] = str(home / "git-templates")  # no hooks or excludes of the machine
+    env["COLUMNS"] = "200"  # rich's tables: wide enough not to cut titles
+    return env
+
+
+def write_global_gitconfig(home: Path, identity: tuple[str, str] = ALICE, extra: str = "") -> None:
+    # An empty template: no sample hooks or excludes of the machine, but the hooks/ folder the
+    # guard tests install into.
+    (home / "git-templates" / "hooks").mkdir(parents=True, exist_ok=True)
+    (home / ".gitconfig").write_text(
+        "[user]\n"
+        f"\tname = {identity[0]}\n"
+        f"\temail = {identity[1]}\n"
+        "[init]\n"
+        "\tdefaultBranch = main\n"
+        "[advice]\n"
+        f"\tdetachedHead = false\n{extra}",
+        encoding="utf-8",
+    )
+
+
+def leaky_variables() -> list[str]:
+    return [key for key in os.environ if key.startswith(_LEAKY_PREFIXES)]
+
+
+# -- running things ------------------------------------------------------------------------
+
+
+def git_run(
+    cwd: Path,
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    input: str | None = None,
+    timeout: float = TIMEOUT,
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        env=None if env is None else dict(env),
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def git(
+    cwd: Path, *args: str, env: Mapping[str, str] | None = None, input: str | None = None
+) -> str:
+    """Plain git, required to succeed; its output."""
+    proc = git_run(cwd, *args, env=env, input=input)
+    assert proc.returncode == 0, f"git {' '.join(args)} a échoué :\n{proc.stderr}"
+    return proc.stdout
+
+
+def no_traceback(proc: subprocess.CompletedProcess[str]) -> None:
+    for stream in (proc.stdout or "", proc.stderr or ""):
+        assert "Traceback" not in stream, stream
+        assert "Erreur interne" not in stream, stream
+
+
+def run_cli(
+    cwd: Path,
+    *args: str,
+    now: str | None = None,
+    env: Mapping[str, str] | None = None,
+    extra: Mapping[str, str] | None = None,
+    timeout: float = TIMEOUT,
+) -> subprocess.CompletedProcess[str]:
+    """`python -m assemblee_cli ARGS` in a subprocess, with ASSEMBLEE_NOW=`now` when given (and
+    none otherwise) and the variables of `extra`. Never a traceback, whatever the outcome."""
+    environment = dict(os.environ if env is None else env)
+    environment.pop("ASSEMBLEE_NOW", None)
+    if now is not None:
+        environment["ASSEMBLEE_NOW"] = now
+    environment.update(extra or {})
+    proc = subprocess.run(
+        [sys.executable, "-m", "assemblee_cli", *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=timeout,
+        check=False,
+    )
+    no_traceback(proc)
+    return proc
+
+
+def same_instant(value: str, expected: str) -> bool:
+    return datetime.fromisoformat(value) == datetime.fromisoformat(expected)
+
+
+# -- proposal records ----------------------------------------------------------------------
+
+
+def split_record(text: str | None) -> tuple[dict[str, Any], str]:
+    """(frontmatter, body) of a proposal file."""
+    assert text is not None, "fichier de proposition absent"
+    _, front, body = text.split("---\n", 2)
+    return yaml.safe_load(front), body
+
+
+def record(text: str | None) -> dict[str, Any]:
+    """The YAML frontmatter of a proposal file."""
+    return split_record(text)[0]
+
+
+def dump_record(data: Mapping[str, Any], body: str) -> str:
+    header = yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True)
+    return f"---\n{header}---\n{body}"
+
+
+def name_of(branch: str) -> str:
+    return branch.removeprefix("proposition/")
+
+
+# -- the assembly --------------------------------------------------------------------------
+
+
+@dataclass
+class Assembly:
+    """A shared bare remote and one clone per person (`alice` is the repository `init` made).
+    `env`: the environment commands run in (None: the sealed process environment); `now`: the
+    clock of commands that give none."""
+
+    root: Path
+    remote: Path
+    clones: dict[str, Path]
+    env: dict[str, str] | None = None
+    now: str | None = None
+
+    def path(self, who: str) -> Path:
+        return self.clones[who]
+
+    def email(self, who: str) -> str:
+        return {**MEMBERS, **OUTSIDERS}[who][1]
+
+    def run(
+        self,
+        who: str,
+        *args: str,
+        now: str | None = None,
+        extra: Mapping[str, str] | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        return run_cli(self.clones[who], *args, now=now or self.now, env=self.env, extra=extra)
+
+    def ok(self, who: str, *args: str, **options: Any) -> subprocess.CompletedProcess[str]:
+        """Run and require success."""
+        proc = self.run(who, *args, **options)
+        assert proc.returncode == 0, f"{who}: assemblee {' '.join(args)}\n{proc.stderr}"
+        return proc
+
+    def refused(self, who: str, *args: str, **options: Any) -> str:
+        """Run and require a refusal: exit 1, one French sentence on stderr, nothing on stdout
+        for --json. Returns the sentence."""
+        proc = self.run(who, *args, **options)
+        assert proc.returncode == 1, (
+            f"{who}: assemblee {' '.join(args)} aurait dû être refusé\n{proc.stdout}{proc.stderr}"
+        )
+        message = proc.stderr.strip()
+        assert message, "un refus doit s'expliquer sur stderr"
+        assert len(message.splitlines()) == 1, message
+        if "--json" in args:
+            assert proc.stdout == ""
+        return message
+
+    def json(self, who: str, *args: str, **options: Any) -> Any:
+        proc = self.ok(who, *args, "--json", **options)
+        return json.loads(proc.stdout)
+
+    def git(self, who: str, *args: str) -> str:
+        return git(self.clones[who], *args, env=self.env)
+
+    def git_in(self, folder: Path, *args: str) -> str:
+        return git(folder, *args, env=self.env)
+
+    def remote_git(self, *args: str) -> str:
+        return git(self.remote, *args, env=self.env)
+
+    def remote_refs(self) -> dict[str, str]:
+        """Every ref of the shared remote, name → sha."""
+        out = self.remote_git("for-each-ref", "--format=%(refname) %(objectname)")
+        refs = {}
+        for line in out.splitlines():
+            name, _, sha = line.partition(" ")
+            refs[name] = sha
+        return refs
+
+    def remote_ref(self, ref: str) -> str | None:
+        return self.remote_refs().get(ref)
+
+    def remote_branch(self, name: str) -> str | None:
+        return self.remote_ref(f"refs/heads/{name}")
+
+    def remote_show(self, rev_path: str) -> str:
+        return self.remote_git("show", rev_path)
+
+    def remote_file(self, rev: str, path: str) -> str | None:
+        proc = git_run(self.remote, "show", f"{rev}:{path}", env=self.env)
+        return proc.stdout if proc.returncode == 0 else None
+
+    def edit(self, who: str, path: str, old: str, new: str, count: int = 1) -> None:
+        file = self.clones[who] / path
+        text = file.read_text(encoding="utf-8")
+        assert old in text, f"{old!r} absent de {path}"
+        file.write_text(text.replace(old, new, count), encoding="utf-8")
+
+    def propose_edit(
+        self,
+        who: str,
+        title: str,
+        edit: tuple[str, str, str] | None,
+        *options: str,
+        now: str | None = None,
+        extra: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Edit (path, old, new) in `who`'s working tree, `propose --json` it, then put the
+        working tree back as it was. Returns the proposal's JSON."""
+        if edit is not None:
+            self.edit(who, *edit)
+        data: dict[str, Any] = self.json(who, "propose", title, *options, now=now, extra=extra)
+        if edit is not None:
+            self.git(who, "checkout", "-q", "--", edit[0])
+        return data
+
+
+def init_assembly(
+    folder: Path,
+    env: dict[str, str],
+    roster_additions: str = ROSTER_ADDITIONS,
+    name: str = "Assemblée de test",
+) -> Path:
+    """`assemblee init alice` in `folder`, the roster completed and committed; alice's clone."""
+    proc = run_cli(folder, "init", "alice", "--nom", name, env=env)
+    assert proc.returncode == 0, proc.stderr
+    alice = folder / "alice"
+    with (alice / "codesocial" / "membres.yml").open("a", encoding="utf-8") as handle:
+        handle.write(roster_additions)
+    git(alice, "config", "user.name", ALICE[0], env=env)
+    git(alice, "config", "user.email", ALICE[1], env=env)
+    git(alice, "commit", "-q", "-am", "Membres de l'assemblée de test", env=env)
+    return alice
+
+
+def clone_member(
+    folder: Path, remote: Path, who: str, identity: tuple[str, str], env: dict[str, str]
+) -> Path:
+    git(folder, "clone", "-q", str(remote), who, env=env)
+    git(folder / who, "config", "user.name", identity[0], env=env)
+    git(folder / who, "config", "user.email", identity[1], env=env)
+    return folder / who
+
+
+def build_assembly(folder: Path, env: dict[str, str]) -> None:
+    """The base assembly: alice's `init`, a bare remote, a clone per member and one outsider."""
+    alice = init_assembly(folder, env)
+    remote = folder / "remote.git"
+    git(folder, "clone", "-q", "--bare", str(alice), str(remote), env=env)
+    git(alice, "remote", "add", "origin", str(remote), env=env)
+    git(alice, "push", "-q", "-u", "origin", "main", env=env)
+    for who, identity in {**MEMBERS, **OUTSIDERS}.items():
+        if who != "alice":
+            clone_member(folder, remote, who, identity, env)
+
+
+def copy_assembly(
+    template: Path,
+    target: Path,
+    env: dict[str, str] | None = None,
+    now: str | None = None,
+) -> Assembly:
+    """Copy an assembly folder (remote and clones) and re-point every clone at the copy."""
+    shutil.copytree(template, target, symlinks=True)
+    remote = target / "remote.git"
+    clones = {
+        path.name: path
+        for path in sorted(target.iterdir())
+        if path.is_dir() and (path / ".git").is_dir()
+    }
+    for clone in clones.values():
+        git(clone, "remote", "set-url", "origin", str(remote), env=env)
+    return Assembly(target, remote, clones, env, now)
+
+
+# -- what a member can do with plain git ---------------------------------------------------
+
+
+def branch_of(assembly: Assembly, number: int) -> str:
+    """The remote branch `proposition/NNNN-…` of proposal `number`."""
+    prefix = f"refs/heads/proposition/{number:04d}-"
+    [ref] = [r for r in assembly.remote_refs() if r.startswith(prefix)]
+    return ref.removeprefix("refs/heads/")
+
+
+def tamper(
+    assembly: Assembly,
+    who: str,
+    branch: str,
+    change: Callable[[dict[str, Any]], None],
+    message: str = "Modification à la main",
+    *,
+    push: bool = True,
+    env: Mapping[str, str] | None = None,
+) -> subprocess.CompletedProcess[str] | None:
+    """What a member can do with plain git: check out the proposal branch, edit the record
+    (`change` mutates the frontmatter), commit as themselves and push. Returns the push."""
+    clone = assembly.path(who)
+    git(clone, "fetch", "-q", "origin")
+    git(clone, "switch", "-q", "-C", branch, f"origin/{branch}")
+    path = clone / "proposals" / f"{name_of(branch)}.md"
+    data, body = split_record(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(dump_record(data, body), encoding="utf-8")
+    git(clone, "commit", "-q", "-am", message)
+    result = None
+    if push:
+        result = git_run(clone, "push", "origin", f"{branch}:{branch}", env=env)
+    git(clone, "switch", "-q", "main")
+    return result
+
+
+def vote_entry(
+    member: str, choice: str, when: str, version: str, reason: str | None = None
+) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "membre": member,
+        "choix": choice,
+        "tour": 1,
+        "date": when,
+        "version_texte": version,
+    }
+    if reason:
+        entry["raison"] = reason
+    return entry
+
+
+def assert_sound(repo: Path, env: Mapping[str, str] | None = None) -> None:
+    """`git fsck` finds nothing and every ref resolves to an object."""
+    fsck = git_run(repo, "fsck", "--no-dangling", "--no-progress", env=env)
+    assert fsck.returncode == 0, fsck.stdout + fsck.stderr
+    refs = git(repo, "for-each-ref", "--format=%(refname)", env=env).split()
+    for ref in refs:
+        proc = git_run(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", env=env)
+        assert proc.returncode == 0, f"{ref} ne désigne pas un commit dans {repo}"
+
+
+# -- plain data for the core's tests ---------------------------------------------------------
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # Monday 2 March 2026, 10:00 in Paris
+
+
+def open_sample(**options: Any) -> Any:
+    """Proposal n°7 « Ajouter les conditions d'entrée » by alice, opened at T0 (72 h later is
+    its deadline), with Lille's rules; any argument of `open_proposal` may be given."""
+    from assemblee_cli.core.lifecycle import open_proposal
+    from assemblee_cli.core.rules import Rules
+
+    arguments: dict[str, Any] = {
+        "number": 7,
+        "slug": "conditions-d-entree",
+        "title": "Ajouter les conditions d'entrée",
+        "author": ALICE[1],
+        "author_name": ALICE[0],
+        "now": T0,
+        "deadline": T0 + timedelta(days=3),
+        "rules": Rules(),
+        "members": [ALICE[1], "bob@exemple.org"],
+        "text_version": "v1",
+        "description": "Préciser qui peut rejoindre l'assemblée.",
+    }
+    arguments.update(options)
+    if arguments["rules"] is None:
+        arguments["rules"] = Rules()
+    return open_proposal(**arguments)
+
+
+def cast(
+    proposal: Any,
+    member: str,
+    choice: Any,
+    at: datetime,
+    reason: str | None = None,
+    recorded_by: str | None = None,
+) -> Any:
+    """The proposal once `member`'s position is recorded at `at` (on the current round)."""
+    from assemblee_cli.core.lifecycle import Vote, record_vote
+
+    return record_vote(proposal, Vote(member, choice, 0, at, "", reason, recorded_by), at)
