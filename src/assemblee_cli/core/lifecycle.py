@@ -64,6 +64,7 @@ class Vote:
     text_version: str
     reason: str | None = None
     recorded_by: str | None = None
+    source: str | None = None  # "web": recorded by the web page's server for the member
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,7 @@ def record_vote(proposal: Proposal, vote: Vote, now: datetime) -> Proposal:
     ):
         raise RuleRefusal(
             "Un blocage doit être argumenté (« pour être valable, tout blocage doit être "
-            "argumenté ») : ajoutez la raison avec -r « … »."
+            "argumenté ») : ajoutez la raison (en ligne de commande : -r « … »)."
         )
     if vote.recorded_by is not None and normalise_email(vote.recorded_by) == member:
         vote = replace(vote, recorded_by=None)

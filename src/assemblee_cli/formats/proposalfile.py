@@ -27,7 +27,7 @@ _TOP_OPTIONAL = ("conteste", "fichiers", "retiree_le", "votes", "annonces")
 _ROUND_REQUIRED = ("numero", "mode", "ouvert_le", "echeance", "version_texte")
 _ROUND_OPTIONAL = ("resultat", "clos_le", "decompte")
 _VOTE_REQUIRED = ("membre", "choix", "tour", "date", "version_texte")
-_VOTE_OPTIONAL = ("raison", "saisi_par")
+_VOTE_OPTIONAL = ("raison", "saisi_par", "origine")
 
 
 def instant_text(moment: datetime) -> str:
@@ -64,6 +64,8 @@ def _vote_data(vote: Vote) -> dict[str, Any]:
         data["raison"] = vote.reason
     if vote.recorded_by:
         data["saisi_par"] = vote.recorded_by
+    if vote.source:
+        data["origine"] = vote.source
     return data
 
 
@@ -273,6 +275,9 @@ class _ProposalReader:
         if number > rounds:
             r.fail((*path, "tour"), f"le tour n°{number} n'existe pas.")
         recorded = item.get("saisi_par")
+        source = item.get("origine")
+        if source is not None and source != "web":
+            r.fail((*path, "origine"), f"origine « {source} » inconnue (seule « web » existe).")
         return Vote(
             member=normalise_email(r.text(item["membre"], (*path, "membre"))),
             choice=Choice(r.choice(item["choix"], (*path, "choix"), [c.value for c in Choice])),
@@ -281,6 +286,7 @@ class _ProposalReader:
             text_version=r.text(item["version_texte"], (*path, "version_texte")),
             reason=r.optional_text(item.get("raison"), (*path, "raison")),
             recorded_by=None if recorded is None else r.text(recorded, (*path, "saisi_par")),
+            source=source,
         )
 
     def announcement(self, data: Any, path: Path) -> Announcement:

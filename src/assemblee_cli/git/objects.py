@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from assemblee_cli.errors import AssembleeError, GitError
-from assemblee_cli.git.repo import ZERO, Change, GitRepo
+from assemblee_cli.git.repo import ZERO, Change, GitRepo, Identity
 
 TREE_MODE = "40000"
 FILE_MODE = "100644"
@@ -165,15 +165,19 @@ class ObjectWriter:
                 f"Impossible d'écrire {exc} : un fichier et un dossier portent ce nom."
             ) from None
 
-    def commit(self, tree: str, parents: Sequence[str], message: str) -> str:
-        """A commit by the current git identity, now (as `git commit-tree` makes it)."""
+    def commit(
+        self, tree: str, parents: Sequence[str], message: str, author: Identity | None = None
+    ) -> str:
+        """A commit by the current git identity, now (as `git commit-tree` makes it); `author`
+        names someone else as its author (the current identity stays its committer)."""
         if self.repo.signs:
             self.flush()
-            sha = self.repo.commit_tree(tree, parents, message)
+            sha = self.repo.commit_tree(tree, parents, message, author=author)
         else:
-            author, committer = self.repo.commit_idents()
+            mine, committer = self.repo.commit_idents()
+            line = mine if author is None else _with_person(mine, author)
             head = f"tree {tree}\n" + "".join(f"parent {p}\n" for p in parents)
-            data = f"{head}author {author}\ncommitter {committer}\n\n{message}".encode()
+            data = f"{head}author {line}\ncommitter {committer}\n\n{message}".encode()
             sha = self._add("commit", data)
         self._commit_trees[sha] = tree
         return sha
@@ -227,3 +231,11 @@ def _parse_tree(data: bytes) -> dict[bytes, _Raw]:
         entries[name] = _Raw(data[index:space].decode(), name, data[nul + 1 : nul + 21].hex())
         index = nul + 21
     return entries
+
+
+def _with_person(ident: str, person: Identity) -> str:
+    """A `Name <email> time zone` line with another person's name and email."""
+    when = ident.rpartition(">")[2]
+    name = " ".join(person.name.replace("<", "").replace(">", "").split()) or person.email
+    email = person.email.replace("<", "").replace(">", "").strip()
+    return f"{name} <{email}>{when}"

@@ -10,7 +10,7 @@ from assemblee_cli.usecases.announce import AnnounceView
 from assemblee_cli.usecases.remind import ReminderView
 
 
-def _silence_lines(proposal: lc.Proposal) -> list[str]:
+def silence_lines(proposal: lc.Proposal) -> list[str]:
     d = proposal.rules.decision
     lines = []
     if proposal.round.mode is lc.Mode.CONSENT:
@@ -96,7 +96,7 @@ def announcement_text(view: AnnounceView) -> tuple[str, str]:
     )
     lines.append("")
     lines += _heading("Et si vous ne dites rien ?")
-    lines += _silence_lines(proposal)
+    lines += silence_lines(proposal)
     lines.append("")
     lines.append("-- ")
     lines.append(f"Annonce préparée par l'outil assemblee pour « {proposal.rules.name} ».")

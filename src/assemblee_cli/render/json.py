@@ -34,6 +34,7 @@ def vote_json(vote: lc.Vote, counted: bool = True) -> dict[str, Any]:
         "date": instant_text(vote.cast_at),
         "tour": vote.round,
         "saisi_par": vote.recorded_by,
+        "origine": vote.source,
         "compte": counted,
     }
 

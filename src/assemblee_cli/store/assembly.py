@@ -34,7 +34,7 @@ from assemblee_cli.formats.proposalfile import (
     parse_proposal_with_data,
 )
 from assemblee_cli.git.objects import ObjectWriter
-from assemblee_cli.git.repo import ZERO, Change, GitRepo, short_ref
+from assemblee_cli.git.repo import ZERO, Change, GitRepo, Identity, short_ref
 from assemblee_cli.store.cache import HeaderCache
 
 TRUNK = "main"
@@ -374,6 +374,7 @@ class Assembly:
         message: str,
         extra: Mapping[str, bytes | None] | None = None,
         writer: ObjectWriter | None = None,
+        author: Identity | None = None,
     ) -> str:
         """A commit on top of `parent` whose only changes are the proposal file (and `extra`),
         authored by the current git identity. Stored at once, unless made with the `writer` of
@@ -381,7 +382,9 @@ class Assembly:
         own = writer or ObjectWriter(self.repo)
         changes: dict[str, bytes | None] = dict(extra or {})
         changes[proposal.path] = dump_proposal(proposal).encode()
-        commit = own.commit(own.with_files(own.tree_of(parent), changes), [parent], message)
+        commit = own.commit(
+            own.with_files(own.tree_of(parent), changes), [parent], message, author=author
+        )
         if writer is None:
             own.flush()
         return commit

@@ -25,9 +25,11 @@ def pre_receive(repo: GitRepo, lines: Iterable[str], now: datetime) -> list[str]
         range_args = [new, f"^{old}"] if old != ZERO else [new, "--not", "--all"]
         shas = repo.out("rev-list", "--reverse", "--no-merges", *range_args).split()
         for sha in shas:
-            info = repo.out("log", "-1", "--no-renames", "--format=%P%x1f%ae", "--name-only", sha)
+            info = repo.out(
+                "log", "-1", "--no-renames", "--format=%P%x1f%ae%x1f%ce", "--name-only", sha
+            )
             header, _, body = info.partition("\n")
-            parents, author = header.split("\x1f")
+            parents, author, committer = header.split("\x1f")
             files = [f for f in body.splitlines() if f.strip()]
             parent = parents.split()[0] if parents.split() else None
             for path in files:
@@ -41,6 +43,6 @@ def pre_receive(repo: GitRepo, lines: Iterable[str], now: datetime) -> list[str]
                     continue
                 old_p = load_proposal_at(repo, parent, path) if parent else None
                 old_p = old_p if isinstance(old_p, lc.Proposal) else None
-                for problem in check_transition(old_p, new_p, author, files, now):
+                for problem in check_transition(old_p, new_p, author, files, now, committer):
                     problems.append(f"{ref.removeprefix('refs/heads/')} ({sha[:10]}) : {problem}")
     return problems

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -77,13 +78,19 @@ def propose(
     description: str = "",
     until: str | None = None,
     challenges: str | None = None,
+    author: Identity | None = None,
+    files: Mapping[str, bytes | None] | None = None,
 ) -> ProposeResult:
+    """Open a proposal. From the command line the change is taken from the current branch or
+    the working tree and the author is the git identity; the web page gives the member as
+    `author` (the current identity stays the committer) and the text's new `files` (path ->
+    content, None to remove; an empty mapping for a decision without text)."""
     title = " ".join(title.split())
     if not title:
         raise AssembleeError(
             "Donnez un titre à la proposition, par exemple « Conditions d'entrée »."
         )
-    me = assembly.repo.identity()
+    me = author or assembly.repo.identity()
     tried: set[int] = set()
 
     def attempt() -> ProposeResult:
@@ -101,8 +108,11 @@ def propose(
                 tz_of(rules),
                 holidays_of(rules),  # type: ignore[arg-type]
             )
-        parent, source, has_worktree = _capture_change(assembly, trunk, me)
-        worktree = _worktree_changes(assembly) if has_worktree else {}
+        if files is None:
+            parent, source, has_worktree = _capture_change(assembly, trunk, me)
+            worktree = _worktree_changes(assembly) if has_worktree else {}
+        else:
+            parent, source, worktree = trunk, "", _given_changes(assembly, trunk, files)
         if not worktree and not source:
             parent = trunk  # nothing of HEAD's is taken: start from main as it is now
         # A number whose claim was refused (someone took it meanwhile) is never tried again.
@@ -131,18 +141,22 @@ def propose(
                 writer.with_files(writer.tree_of(parent), worktree),
                 [parent],
                 f"Texte de la proposition n°{number} : {title}",
+                author=author,
             )
             writer.flush()
         fork = assembly.forks([text_commit])[0]
-        files, version = fork.text_paths, fork.text_version
-        _refuse_duplicate(assembly, version, files)
+        paths, version = fork.text_paths, fork.text_version
+        _refuse_duplicate(assembly, version, paths)
         proposal = replace(
             draft,
             rounds=(replace(draft.round, text_version=version),),
-            files=tuple(files),
+            files=tuple(paths),
         )
         commit = assembly.commit_proposal(
-            proposal, text_commit, f"Proposition n°{number} : {title}\n\n{description}".strip()
+            proposal,
+            text_commit,
+            f"Proposition n°{number} : {title}\n\n{description}".strip(),
+            author=author,
         )
         publish(
             assembly,
@@ -151,17 +165,33 @@ def propose(
                 RefUpdate("claim", f"{number:04d}", commit, None, None),
             ],
         )
-        taken = [
-            s for s in (source, "les modifications de la copie de travail" if worktree else "") if s
-        ]
+        edited = (
+            "le texte modifié" if files is not None else "les modifications de la copie de travail"
+        )
+        taken = [s for s in (source, edited if worktree else "") if s]
         what = (
             " et ".join(taken)
-            if files
+            if paths
             else "aucune modification du texte : décision sur un autre sujet"
         )
-        return ProposeResult(proposal, what, tuple(files))
+        return ProposeResult(proposal, what, tuple(paths))
 
     return retrying(assembly, attempt)
+
+
+def _given_changes(
+    assembly: Assembly, trunk: str, files: Mapping[str, bytes | None]
+) -> dict[str, bytes | None]:
+    """The given text files that differ from main (only the text's folders may be changed)."""
+    changes: dict[str, bytes | None] = {}
+    for path, content in files.items():
+        if not path.startswith(TEXT_DIRS) or ".." in path.split("/"):
+            raise AssembleeError(
+                f"« {path} » n'est pas un fichier du texte (sections/ ou codesocial/)."
+            )
+        if assembly.repo.read(f"{trunk}:{path}") != content:
+            changes[path] = content
+    return changes
 
 
 def _refuse_duplicate(assembly: Assembly, version: str, files: list[str]) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from assemblee_cli.core import lifecycle as lc
-from assemblee_cli.core.members import normalise_email
+from assemblee_cli.core.members import Roster, normalise_email
 from assemblee_cli.core.tally import Tally, consent_outcome, tally_votes, two_thirds_outcome
 from assemblee_cli.errors import AssembleeError
 from assemblee_cli.formats.codesocial import (
@@ -49,6 +49,7 @@ class CommitInfo:
     parents: tuple[str, ...]
     author: str
     files: tuple[str, ...]
+    committer: str = ""
 
 
 def expected_tally(proposal: lc.Proposal, item: lc.Round) -> tuple[Tally, lc.Status]:
@@ -71,10 +72,14 @@ def check_transition(
     author: str,
     files: Iterable[str],
     now: datetime | None = None,
+    committer: str | None = None,
 ) -> list[str]:
     """What is wrong with one commit's change of one proposal file (French sentences).
-    `now` (the server's clock, for the pre-receive guard) refuses late votes and early closings."""
+    `now` (the server's clock, for the pre-receive guard) refuses late votes and early closings.
+    A vote from the web page is authored as its member and committed by the server that
+    recorded it (whether that server may record votes is checked against the roster apart)."""
     author = normalise_email(author)
+    committer = normalise_email(committer) if committer else author
     problems: list[str] = []
     if old is None:
         if new.status is lc.Status.OPEN and new.author != author:
@@ -97,7 +102,14 @@ def check_transition(
     rounds_before = {r.number: r for r in old.rounds}
     for vote in changed:
         writer = normalise_email(vote.recorded_by or vote.member)
-        if writer != author:
+        if vote.source == "web":
+            if author != vote.member or committer != writer:
+                problems.append(
+                    f"l'avis de {vote.member} (tour {vote.round}) se dit donné sur la page web "
+                    f"et enregistré par {vote.recorded_by}, mais le commit est de {author} "
+                    f"(enregistré par {committer})."
+                )
+        elif writer != author:
             problems.append(
                 f"l'avis de {vote.member} (tour {vote.round}) a été écrit par {author}"
                 + (
@@ -206,7 +218,7 @@ def _log(repo: GitRepo, refs: list[str]) -> list[CommitInfo]:
         "log",
         "--full-history",
         "--no-renames",
-        "--format=%x1e%H%x1f%P%x1f%ae",
+        "--format=%x1e%H%x1f%P%x1f%ae%x1f%ce",
         "--name-only",
         *refs,
         "--",
@@ -217,9 +229,9 @@ def _log(repo: GitRepo, refs: list[str]) -> list[CommitInfo]:
         if not record.strip():
             continue
         header, _, body = record.partition("\n")
-        sha, parents, author = header.split("\x1f")
+        sha, parents, author, committer = header.split("\x1f")
         files = tuple(line for line in body.splitlines() if line.strip())
-        commits.append(CommitInfo(sha, tuple(parents.split()), author, files))
+        commits.append(CommitInfo(sha, tuple(parents.split()), author, files, committer))
     return commits
 
 
@@ -245,6 +257,7 @@ def verify(assembly: Assembly) -> Report:
     report = Report()
     all_changes = _log(repo, sorted(set(refs)))
     signatures: dict[str, tuple[str, str]] | None = None
+    roster: Roster | None = None  # who may record others' votes: the roster on main
     for commit in all_changes:
         if len(commit.parents) > 1:
             continue
@@ -271,7 +284,23 @@ def verify(assembly: Assembly) -> Report:
                 continue
             if old is None and parent is not None:
                 _check_opening(repo, name, new, parent, commit, report)
-            problems = check_transition(old, new, commit.author, commit.files)
+            problems = check_transition(
+                old, new, commit.author, commit.files, committer=commit.committer
+            )
+            recorders = {
+                normalise_email(v.recorded_by)
+                for v in new.votes
+                if v.recorded_by and v not in (old.votes if old else ())
+            }
+            if recorders:
+                if roster is None:
+                    roster = assembly.roster_at(assembly.trunk)
+                problems += [
+                    f"{who} a enregistré l'avis d'autres membres sans en avoir le rôle "
+                    "(« secretariat » dans codesocial/membres.yml)."
+                    for who in sorted(recorders)
+                    if not roster.may_record_for_others(who)
+                ]
             if new.rules.decision.signed_votes:
                 if signatures is None:
                     signatures = _signatures(assembly, sorted(set(refs)))

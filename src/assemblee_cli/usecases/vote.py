@@ -9,6 +9,7 @@ from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.core.members import normalise_email
 from assemblee_cli.core.tally import parse_choice
 from assemblee_cli.errors import RuleRefusal
+from assemblee_cli.git.repo import Identity
 from assemblee_cli.store.assembly import Assembly
 from assemblee_cli.store.publish import publish
 from assemblee_cli.usecases.common import (
@@ -34,11 +35,20 @@ def vote(
     choice_text: str,
     reason: str | None = None,
     member: str | None = None,
+    via: str | None = None,
+    by: Identity | None = None,
 ) -> VoteResult:
+    """Record a position. `member` records someone else's: a secretary at a meeting (the
+    current git identity, or `by` when the web page's server records it for a secretary), or
+    the web page's server for the member (`via="web"`: the commit is authored as the member,
+    committed by the server, and the vote says it was recorded by the server)."""
     choice = parse_choice(choice_text)
-    me = assembly.repo.identity()
+    me = by or assembly.repo.identity()
+    if via == "web":
+        me = assembly.repo.identity()
     voter = normalise_email(member or me.email)
     recorded_by = normalise_email(me.email) if voter != normalise_email(me.email) else None
+    web = via == "web" and recorded_by is not None
 
     def attempt() -> VoteResult:
         tip, proposal = open_branch(assembly, ident)
@@ -51,13 +61,20 @@ def vote(
                 )
         proposal, amended = register_amendment(assembly, proposal, tip.sha, now)
         previous = lc.counted_votes(proposal).get(voter)
-        cast = lc.Vote(voter, choice, proposal.round.number, now, "", reason, recorded_by)
+        source = via if recorded_by else None
+        cast = lc.Vote(voter, choice, proposal.round.number, now, "", reason, recorded_by, source)
         updated = lc.record_vote(proposal, cast, now)
         recorded = lc.counted_votes(updated)[voter]
         label = lc.choice_label(choice)
-        by = f" (saisi par {recorded_by})" if recorded_by else ""
-        message = f"Vote sur la proposition n°{proposal.id} : {voter} — {label}{by}"
-        commit = assembly.commit_proposal(updated, tip.sha, message)
+        note = f" (saisi par {recorded_by})" if recorded_by else ""
+        if source == "web":
+            note = f" (par la page web, enregistré par {recorded_by})"
+        message = f"Vote sur la proposition n°{proposal.id} : {voter} — {label}{note}"
+        written_by = by
+        if web:
+            entry = assembly.roster_at(assembly.trunk).find(voter)
+            written_by = Identity(entry.name if entry else voter, voter)
+        commit = assembly.commit_proposal(updated, tip.sha, message, author=written_by)
         publish(assembly, [branch_update(tip, commit)])
         return VoteResult(updated, recorded, previous, amended)
 
