@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 
 def main() -> None:
@@ -14,7 +15,9 @@ def main() -> None:
 
     try:
         from assemblee_cli.cli.main import run
+        from assemblee_cli.cli.web import plug_web
 
+        plug_web(_web_skin)
         code = run(sys.argv[1:])
     except AssembleeError as exc:
         sys.stderr.write(exc.message.rstrip() + "\n")
@@ -32,6 +35,14 @@ def main() -> None:
         code = 3
     sys.stdout.flush()
     sys.exit(code)
+
+
+def _web_skin() -> Any:
+    """The web skin, loaded only by `serve` and `site`. The entry point is the one layer that
+    sees both skins: cli/ and web/ never import each other."""
+    from assemblee_cli.web import server
+
+    return server
 
 
 if __name__ == "__main__":

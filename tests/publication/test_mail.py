@@ -32,10 +32,13 @@ class Inbox:
         self.envelopes.append(envelope)
         return "250 Message accepted for delivery"
 
-    def messages(self) -> list[EmailMessage]:
+    def messages(self, to: str = LIST) -> list[EmailMessage]:
+        """The messages sent to `to` (the list by default; "*": all of them, personal
+        messages with each member's link included)."""
         return [
             email.message_from_bytes(e.original_content or e.content, policy=email.policy.default)
             for e in self.envelopes
+            if to == "*" or e.rcpt_tos == [to]
         ]
 
 
@@ -73,12 +76,16 @@ def record_at(scene: Scene, rev: str) -> dict[str, Any]:
     return record(scene.remote_git("show", f"{rev}:{MISSIONS_FILE}"))
 
 
+def data_members(scene: Scene) -> list[str]:
+    return list(record_at(scene, MISSIONS)["membres"])
+
+
 def test_announce_email_is_delivered_in_french_and_recorded(fresh: Scene, smtp: Inbox) -> None:
     tip = fresh.remote_git("rev-parse", MISSIONS)
     proc = fresh.ok("carol", "announce", "5", "--email", extra=smtp_env(smtp))
     assert f"envoyée à {LIST}" in proc.stdout
 
-    [envelope] = smtp.envelopes
+    [envelope] = [e for e in smtp.envelopes if e.rcpt_tos == [LIST]]
     assert envelope.mail_from == "carol@exemple.org"
     assert envelope.rcpt_tos == [LIST]
     raw = envelope.original_content or envelope.content
@@ -107,6 +114,13 @@ def test_announce_email_is_delivered_in_french_and_recorded(fresh: Scene, smtp: 
     assert 'assemblee vote 5 blocage -r "la raison du blocage"' in body
     assert "Le silence vaut consentement" in body
     assert "le secrétariat (Carol Pétillon)" in body
+
+    # And each member of the roster frozen at the opening gets a personal link.
+    personal = {m["To"]: m.get_content() for m in smtp.messages("*") if m["To"] != LIST}
+    assert set(personal) == set(data_members(fresh))
+    for member, text in personal.items():
+        assert "/m/v1." in text and "/proposition/5" in text and "Missions" in text
+        assert all(other not in text for other in personal if other != member)
 
     # Recorded on the proposal's branch, on the shared remote: when and where.
     assert fresh.remote_git("rev-parse", f"{MISSIONS}~1").strip() == tip.strip()

@@ -13,7 +13,7 @@ import typer
 from assemblee_cli.cli.app import app
 
 # Each command module registers its commands on `app`, in the order the help lists them.
-for _module in ("proposals", "integrity", "publication"):
+for _module in ("proposals", "integrity", "publication", "web"):
     importlib.import_module(f"assemblee_cli.cli.{_module}")
 
 

@@ -153,9 +153,12 @@ def announce(
             f"dans la proposition ({exc.message.rstrip('.')}) : enregistrez-la avec « assemblee "
             f"announce {view.proposal.id} --enregistrer {settings.recipient} »."
         ) from None
+    from assemblee_cli.cli.web import send_personal_messages
+
+    sent = send_personal_messages(settings, assembly, now, [str(p.id)], only_silent=False)
     _say(
         f"Annonce de la proposition n°{p.id} envoyée à {settings.recipient} et enregistrée "
-        "dans la proposition."
+        f"dans la proposition ; {sent} message(s) personnel(s) avec le lien de chaque membre."
     )
 
 
@@ -191,11 +194,17 @@ def remind(
     if settings is None:
         write_output(f"Objet : {subject}\n\n{body}", None)
         return
+    from assemblee_cli.cli.web import send_personal_messages
     from assemblee_cli.mail import smtp as mailer
 
     mailer.send(settings, mailer.build_message(settings, subject, body, now))
     count = len(view.items)
-    _say(f"Rappel envoyé à {settings.recipient} ({count} proposition{'s' if count > 1 else ''}).")
+    numbers = [str(item.proposal.id) for item in view.items]
+    sent = send_personal_messages(settings, assembly, now, numbers, only_silent=True)
+    _say(
+        f"Rappel envoyé à {settings.recipient} ({count} proposition{'s' if count > 1 else ''}). "
+        f"{sent} rappel(s) personnel(s) à qui ne s'est pas encore positionné."
+    )
 
 
 # -- export and blame ----------------------------------------------------------------------

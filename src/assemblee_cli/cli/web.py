@@ -1,0 +1,116 @@
+"""Commands of the web page: `serve`, `links`, `site`.
+
+The web skin (web/: starlette, jinja2, uvicorn) is plugged in by the entry point
+(`assemblee_cli.__main__`, the one layer above both skins: cli/ and web/ never import each
+other) and loaded only when `serve` or `site` run, so every other command stays as fast."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from assemblee_cli.cli.app import Ident, Json, Offline, app, clock, open_here
+from assemblee_cli.cli.french_help import FrenchCommand
+from assemblee_cli.errors import AssembleeError
+
+Url = Annotated[
+    str | None,
+    typer.Option(
+        "--url",
+        metavar="URL",
+        help="Adresse publique de la page, celle que les membres atteignent (par défaut : "
+        "ASSEMBLEE_URL, puis git config assemblee.url, puis http://127.0.0.1:8000).",
+    ),
+]
+
+_skin: dict[str, Callable[[], Any]] = {}
+
+
+def plug_web(loader: Callable[[], Any]) -> None:
+    """Called by the entry point: `loader()` returns the web skin (assemblee_cli.web.server)."""
+    _skin["web"] = loader
+
+
+def _web() -> Any:
+    if "web" not in _skin:
+        raise AssembleeError("La page web n'est pas disponible dans cette installation.")
+    return _skin["web"]()
+
+
+@app.command(cls=FrenchCommand)
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Adresse d'écoute.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port d'écoute.")] = 8000,
+    url: Url = None,
+) -> None:
+    """La page web de l'assemblée : propositions ouvertes, changement mot à mot, positions,
+    code social, décisions, calendrier et flux ; chaque membre vote par son lien personnel."""
+    from assemblee_cli.usecases.links import signer_and_url
+
+    assembly = open_here(False)
+    assembly.rules_at(assembly.trunk)  # refuses a repository that is not a code social
+    signer, base = signer_and_url(assembly, url or f"http://{host}:{port}")
+    identity = assembly.repo.identity()
+    sys.stderr.write(
+        f"Page de l'assemblée sur {base} (écoute {host}:{port}) ; les votes sont enregistrés "
+        f"par {identity.email}. Ctrl+C pour arrêter.\n"
+    )
+    _web().serve(assembly.repo.root, host, port, base, signer.secret)
+
+
+@app.command(cls=FrenchCommand)
+def links(ident: Ident, url: Url = None, as_json: Json = False, offline: Offline = False) -> None:
+    """Le lien personnel de chaque membre pour une proposition (les membres de la liste
+    figée à son ouverture) : à envoyer à chacun·e, jamais à une liste."""
+    from assemblee_cli.usecases.links import links as member_links
+
+    [found] = member_links(open_here(offline), clock(), [ident], url)
+    if as_json:
+        data = [{"membre": m, "lien": link} for m, link in found.links]
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return
+    for member, link in found.links:
+        sys.stdout.write(f"{member}\t{link}\n")
+
+
+@app.command(cls=FrenchCommand)
+def site(
+    directory: Annotated[Path, typer.Argument(metavar="DOSSIER", help="Dossier à remplir.")],
+    url: Url = None,
+    offline: Offline = False,
+) -> None:
+    """Les pages publiques (sans formulaires) en site statique, pour tout hébergeur de pages
+    (GitLab ou Framagit Pages…)."""
+    count = _web().build_site(open_here(offline), clock(), directory, (url or "").rstrip("/"))
+    sys.stderr.write(f"{count} fichiers écrits dans {directory}.\n")
+
+
+def send_personal_messages(
+    settings: Any, assembly: Any, now: Any, idents: list[str], only_silent: bool
+) -> int:
+    """Each member their own message with their personal link: for every proposal in
+    `idents` (announce), or only the proposals they have not taken part in (remind).
+    Returns the number of messages sent."""
+    from dataclasses import replace
+
+    from assemblee_cli.mail import smtp as mailer
+    from assemblee_cli.render.personal import personal_message
+    from assemblee_cli.usecases.links import links as member_links
+
+    roster = assembly.roster_at(assembly.trunk)
+    name = assembly.rules_at(assembly.trunk).name
+    per_member: dict[str, list[tuple[Any, str]]] = {}
+    for found in member_links(assembly, now, idents):
+        for member, link in found.links:
+            if not only_silent or member in found.silent:
+                per_member.setdefault(member, []).append((found.proposal, link))
+    for member, entries in per_member.items():
+        subject, body = personal_message(roster.name_of(member), name, entries, only_silent)
+        personal = replace(settings, recipient=member)
+        mailer.send(personal, mailer.build_message(personal, subject, body, now))
+    return len(per_member)

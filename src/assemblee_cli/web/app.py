@@ -1,0 +1,486 @@
+"""The web application: public pages, and a member's pages behind their personal link.
+
+Every page reads through the use cases of the command line; every write (a vote, a
+proposal, a position recorded by the secretariat) is a POST with a CSRF token that calls the
+same use case as `assemblee vote` or `assemblee propose`, under one lock per server (the
+compare-and-swap push orders the server with the command-line voters)."""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from assemblee_cli.core import lifecycle as lc
+from assemblee_cli.errors import AssembleeError
+from assemblee_cli.git.repo import Identity
+from assemblee_cli.store.assembly import Assembly, open_assembly
+from assemblee_cli.usecases import propose as propose_case
+from assemblee_cli.usecases import vote as vote_case
+from assemblee_cli.usecases.common import current_time
+from assemblee_cli.usecases.links import BadToken, Signer, Throttle, UsedNonces
+from assemblee_cli.web import pages, worddiff
+from assemblee_cli.web.render import Links, environment, render
+
+log = logging.getLogger("assemblee.web")
+T = TypeVar("T")
+FETCH_SECONDS = 2.0
+TOKEN_IN_PATH = re.compile(r"/m/[^/]+")
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+MAX_FORM = 200_000  # bytes: a section's text with room to spare
+
+
+@dataclass
+class Server:
+    """What the application keeps between requests."""
+
+    root: Path
+    public_url: str
+    signer: Signer
+    used: UsedNonces = field(default_factory=UsedNonces)
+    throttle: Throttle = field(default_factory=Throttle)
+    write_lock: threading.Lock = field(default_factory=threading.Lock)
+    fetch_lock: threading.Lock = field(default_factory=threading.Lock)
+    fetched_at: float = 0.0
+
+    def reading(self) -> Assembly:
+        """The repository as last fetched; fetched again when older than a few seconds, so that
+        what members push from the command line shows within seconds."""
+        assembly = open_assembly(self.root, offline=True)
+        if assembly.remote is not None and time.monotonic() - self.fetched_at > FETCH_SECONDS:
+            with self.fetch_lock:
+                if time.monotonic() - self.fetched_at > FETCH_SECONDS:
+                    try:
+                        assembly.repo.fetch(assembly.remote)
+                    except AssembleeError as exc:
+                        log.warning("fetch impossible : %s", exc.message)
+                    self.fetched_at = time.monotonic()
+        return assembly
+
+    def writing(self, action: Callable[[Assembly], T]) -> T:
+        with self.write_lock:
+            result = action(open_assembly(self.root, offline=False))
+            self.fetched_at = time.monotonic()  # the write fetched and pushed
+            return result
+
+
+class Refused(Exception):
+    def __init__(self, status: int, title: str, text: str) -> None:
+        super().__init__(text)
+        self.status, self.title, self.text = status, title, text
+
+
+def create_app(root: Path, public_url: str, secret: bytes) -> Any:
+    server = Server(root, public_url.rstrip("/"), Signer(secret))
+    links = Links(prefix=urlsplit(public_url).path.rstrip("/"))
+    env = environment()
+
+    def page(template: str, status: int = 200, **data: Any) -> HTMLResponse:
+        return HTMLResponse(render(env, template, links, **data), status_code=status)
+
+    def refusal(status: int, title: str, text: str) -> HTMLResponse:
+        return page("error.html", status, title=title, text=text, name=None, token=None)
+
+    async def member_of(request: Request) -> str:
+        """The member whose personal link this is, or a 403 page (after a delay that grows
+        with the bad links this client sent)."""
+        client = request.client.host if request.client else "?"
+        wait = server.throttle.delay(client)
+        if wait:
+            await asyncio.sleep(wait)
+        try:
+            return server.signer.member_of(request.path_params["token"], current_time().timestamp())
+        except BadToken:
+            server.throttle.failed(client)
+            raise Refused(
+                403,
+                "Ce lien n'est pas valable",
+                "Ce lien personnel a expiré, a été révoqué ou n'a pas été fait pour vous. "
+                "Demandez-en un nouveau au secrétariat de l'assemblée ; rien n'a été enregistré.",
+            ) from None
+
+    async def form_of(request: Request, member: str, form: str) -> dict[str, str]:
+        if int(request.headers.get("content-length") or 0) > MAX_FORM:
+            raise Refused(
+                413,
+                "Formulaire trop long",
+                "Ce formulaire est trop long ; rien n'a été enregistré.",
+            )
+        async with request.form(max_files=0, max_fields=20) as data:
+            fields = {k: v for k, v in data.items() if isinstance(v, str)}
+        try:
+            server.signer.check_form(
+                fields.get("csrf", ""),
+                member,
+                form,
+                server.used,
+                current_time().timestamp(),
+            )
+        except BadToken:
+            raise Refused(
+                403,
+                "Formulaire périmé",
+                "Ce formulaire a expiré ou a déjà été envoyé : rechargez la page et recommencez ; "
+                "rien n'a été enregistré.",
+            ) from None
+        return fields
+
+    def csrf(member: str, form: str) -> str:
+        return server.signer.form_token(member, form, current_time().timestamp())
+
+    # -- public pages ------------------------------------------------------------------------
+
+    async def home(request: Request) -> Response:
+        data = await run_in_threadpool(lambda: pages.home(server.reading(), current_time()))
+        return page("home.html", **data, token=None)
+
+    async def proposal(request: Request) -> Response:
+        number = request.path_params["number"]
+        data = await run_in_threadpool(
+            lambda: pages.proposal(server.reading(), current_time(), str(number))
+        )
+        return page("proposal.html", **data, token=None, form=None)
+
+    async def code_social(request: Request) -> Response:
+        data = await run_in_threadpool(lambda: pages.code_social(server.reading(), current_time()))
+        return page("codesocial.html", **data, token=None)
+
+    async def register(request: Request) -> Response:
+        data = await run_in_threadpool(lambda: pages.register(server.reading(), current_time()))
+        return page("decisions.html", **data, token=None)
+
+    async def ics(request: Request) -> Response:
+        from assemblee_cli.render.ics import render_ics
+        from assemblee_cli.usecases.calendar import coming_events
+
+        result = await run_in_threadpool(
+            lambda: render_ics(coming_events(server.reading(), current_time()))
+        )
+        return Response(result.data, media_type="text/calendar; charset=utf-8")
+
+    async def atom(request: Request) -> Response:
+        text = await run_in_threadpool(
+            lambda: pages.atom(server.reading(), current_time(), server.public_url)
+        )
+        return Response(text, media_type="application/atom+xml; charset=utf-8")
+
+    # -- a member's pages ----------------------------------------------------------------------
+
+    async def personal(request: Request) -> Response:
+        member = await member_of(request)
+        token = request.path_params["token"]
+
+        def read() -> dict[str, Any]:
+            assembly = server.reading()
+            data = pages.home(assembly, current_time())
+            roster = assembly.roster_at(assembly.trunk)
+            mine = {}
+            for item in data["open"]:
+                vote = lc.counted_votes(item["p"]).get(member)
+                mine[item["p"].id] = vote
+            found = roster.find(member)
+            return data | {
+                "member": member,
+                "member_name": found.name if found else member,
+                "mine": mine,
+                "secretary": roster.may_record_for_others(member)
+                and any("secretariat" in m.roles for m in roster.members),
+            }
+
+        data = await run_in_threadpool(read)
+        return page("personal.html", **data, token=token)
+
+    async def member_proposal(request: Request) -> Response:
+        member = await member_of(request)
+        token = request.path_params["token"]
+        number = str(request.path_params["number"])
+        message = error = None
+        status = 200
+        if request.method == "POST":
+            fields = await form_of(request, member, f"vote-{number}")
+            try:
+                result = await run_in_threadpool(
+                    lambda: server.writing(
+                        lambda assembly: vote_case.vote(
+                            assembly,
+                            current_time(),
+                            number,
+                            fields.get("choix", ""),
+                            fields.get("raison") or None,
+                            member=member,
+                            via="web",
+                        )
+                    )
+                )
+                return RedirectResponse(
+                    f"{links.proposal(result.proposal.id, token)}?enregistre=1", status_code=303
+                )
+            except AssembleeError as exc:
+                error, status = exc.message, 400
+        saved = request.query_params.get("enregistre")
+        if saved:
+            message = "Votre position est enregistrée : vous pouvez la changer jusqu'à l'échéance."
+        created = request.query_params.get("cree")
+        if created:
+            message = "Votre proposition est ouverte : elle est publiée sur la page de l'assemblée."
+
+        def read() -> dict[str, Any]:
+            data = pages.proposal(server.reading(), current_time(), number)
+            p = data["p"]
+            mine = lc.counted_votes(p).get(member)
+            return data | {
+                "member": member,
+                "mine": mine,
+                "may_vote": member in p.members,
+            }
+
+        data = await run_in_threadpool(read)
+        form = {"csrf": csrf(member, f"vote-{number}"), "message": message, "error": error}
+        return page("proposal.html", status, **data, token=token, form=form)
+
+    async def propose(request: Request) -> Response:
+        member = await member_of(request)
+        token = request.path_params["token"]
+        fields: dict[str, str] = {}
+        preview = None
+        error = None
+        status = 200
+
+        def sections() -> tuple[list[Any], dict[str, str]]:
+            assembly = server.reading()
+            found = pages.sections(assembly)
+            texts = {
+                s.path: assembly.repo.read_text(f"{assembly.trunk}:{s.path}") or "" for s in found
+            }
+            return found, texts
+
+        found, texts = await run_in_threadpool(sections)
+        if request.method == "POST":
+            fields = await form_of(request, member, "proposer")
+        else:
+            fields = {"section": request.query_params.get("section", "")}
+        section = fields.get("section", "")
+        if section and section not in texts:
+            raise Refused(404, "Section inconnue", "Cette section n'existe pas sur main.")
+        original = texts.get(section, "")
+        text = fields.get("texte", original).replace("\r\n", "\n").replace("\r", "\n")
+        if section and original.endswith("\n") and not text.endswith("\n"):
+            text += "\n"
+        if request.method == "POST":
+            step = fields.get("etape", "apercu")
+            diff = "".join(
+                difflib.unified_diff(
+                    original.splitlines(keepends=True),
+                    text.splitlines(keepends=True),
+                    "a/" + section,
+                    "b/" + section,
+                )
+            )
+            preview = (
+                worddiff.parse(f"diff --git a/{section} b/{section}\n{diff}")
+                if section and diff
+                else []
+            )
+            if step == "confirmer":
+                files = {section: text.encode()} if section and text != original else {}
+                name = await run_in_threadpool(lambda: _name_of(server, member))
+                try:
+                    result = await run_in_threadpool(
+                        lambda: server.writing(
+                            lambda assembly: propose_case.propose(
+                                assembly,
+                                current_time(),
+                                fields.get("titre", ""),
+                                (fields.get("description") or "").replace("\r\n", "\n").strip(),
+                                author=Identity(name, member),
+                                files=files,
+                            )
+                        )
+                    )
+                    return RedirectResponse(
+                        links.proposal(result.proposal.id, token) + "?cree=1", status_code=303
+                    )
+                except AssembleeError as exc:
+                    error, status = exc.message, 400
+        return page(
+            "propose.html",
+            status,
+            name=None,
+            token=token,
+            member=member,
+            sections=found,
+            section=section,
+            text=text,
+            title=fields.get("titre", ""),
+            description=fields.get("description", ""),
+            preview=preview,
+            error=error,
+            csrf=csrf(member, "proposer"),
+        )
+
+    async def secretariat(request: Request) -> Response:
+        member = await member_of(request)
+        token = request.path_params["token"]
+        number = str(request.path_params["number"])
+        error = message = None
+        status = 200
+        name = await run_in_threadpool(lambda: _name_of(server, member))
+        if request.method == "POST":
+            fields = await form_of(request, member, f"secretariat-{number}")
+            try:
+                result = await run_in_threadpool(
+                    lambda: server.writing(
+                        lambda assembly: vote_case.vote(
+                            assembly,
+                            current_time(),
+                            number,
+                            fields.get("choix", ""),
+                            fields.get("raison") or None,
+                            member=fields.get("membre", ""),
+                            by=Identity(name, member),
+                        )
+                    )
+                )
+                message = (
+                    f"Position de {result.vote.member} enregistrée : "
+                    f"{lc.choice_label(result.vote.choice)}."
+                )
+            except AssembleeError as exc:
+                error, status = exc.message, 400
+
+        def read() -> dict[str, Any]:
+            assembly = server.reading()
+            roster = assembly.roster_at(assembly.trunk)
+            if not roster.may_record_for_others(member):
+                raise Refused(
+                    403,
+                    "Réservé au secrétariat",
+                    "Cette page sert au secrétariat à enregistrer les positions données en "
+                    "réunion : votre lien ne donne pas ce rôle.",
+                )
+            return pages.proposal(assembly, current_time(), number)
+
+        data = await run_in_threadpool(read)
+        form = {
+            "csrf": csrf(member, f"secretariat-{number}"),
+            "message": message,
+            "error": error,
+        }
+        return page("secretariat.html", status, **data, token=token, form=form, member=member)
+
+    routes = [
+        Route("/", home),
+        Route("/proposition/{number:int}", proposal),
+        Route("/code-social", code_social),
+        Route("/decisions", register),
+        Route("/calendrier.ics", ics),
+        Route("/flux.atom", atom),
+        Route("/m/{token}", personal),
+        Route("/m/{token}/proposition/{number:int}", member_proposal, methods=["GET", "POST"]),
+        Route("/m/{token}/proposer", propose, methods=["GET", "POST"]),
+        Route("/m/{token}/secretariat/{number:int}", secretariat, methods=["GET", "POST"]),
+        Mount("/static", StaticFiles(packages=[("assemblee_cli.web", "static")]), name="static"),
+    ]
+
+    async def refused(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, Refused)
+        return refusal(exc.status, exc.title, exc.text)
+
+    async def failed(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, AssembleeError):
+            missing = exc.message.startswith("Aucune proposition")
+            return refusal(404 if missing else 400, "Impossible d'afficher cette page", exc.message)
+        log.error("erreur interne sur %s : %r", _redacted(request.url.path), exc)
+        return refusal(
+            500,
+            "Erreur interne",
+            "Une erreur inattendue s'est produite ; rien n'a été enregistré. Réessayez dans un "
+            "instant, et prévenez le secrétariat si elle se répète.",
+        )
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        status = getattr(exc, "status_code", 404)
+        if status == 405:
+            return refusal(405, "Action impossible", "Cette adresse ne s'utilise pas ainsi.")
+        return refusal(404, "Page introuvable", "Cette page n'existe pas.")
+
+    app = Starlette(
+        routes=routes,
+        exception_handlers={
+            Refused: refused,
+            AssembleeError: failed,
+            Exception: failed,
+            404: not_found,
+            405: not_found,
+        },
+    )
+
+    return SecurityHeaders(app, links.prefix)
+
+
+class SecurityHeaders:
+    """Every answer carries the Content-Security-Policy (no inline script, nothing from
+    elsewhere) and friends; a member's pages are never cached; each request is logged with
+    its path stripped of any personal link."""
+
+    def __init__(self, app: Any, prefix: str) -> None:
+        self.app = app
+        self.private = f"{prefix}/m/"
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.monotonic()
+        path = scope.get("path", "")
+
+        async def sending(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"content-security-policy", CSP.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"no-referrer"),
+                    (b"x-frame-options", b"DENY"),
+                ]
+                if path.startswith(self.private):
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+                log.info(
+                    "%s %s %s %.0f ms",
+                    scope.get("method"),
+                    _redacted(path),
+                    message["status"],
+                    (time.monotonic() - started) * 1000,
+                )
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+
+def _redacted(path: str) -> str:
+    """A path fit for the logs: a personal link's token is never written."""
+    return TOKEN_IN_PATH.sub("/m/…", path)
+
+
+def _name_of(server: Server, member: str) -> str:
+    assembly = server.reading()
+    return assembly.roster_at(assembly.trunk).name_of(member)

@@ -1,0 +1,198 @@
+"""What each page shows, read through the same use cases as the command line (status, show,
+the decision register, blame, the calendar). Plain data for the templates; no HTML here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from assemblee_cli.core import calendar
+from assemblee_cli.core import lifecycle as lc
+from assemblee_cli.core.french import format_duration, format_instant
+from assemblee_cli.core.tally import CHOICE_LABELS, Choice
+from assemblee_cli.store.assembly import Assembly
+from assemblee_cli.usecases.show import show
+from assemblee_cli.usecases.status import status
+from assemblee_cli.web import worddiff
+
+CHOICES = [(c.value, CHOICE_LABELS[c]) for c in Choice]
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Instants in the assembly's words and time zone."""
+
+    now: datetime
+    tz: ZoneInfo
+
+    def at(self, moment: datetime | None) -> str:
+        return format_instant(moment, self.tz) if moment else ""
+
+    def left(self, moment: datetime) -> str:
+        return format_duration(moment - self.now)
+
+
+def clock(assembly: Assembly, now: datetime) -> Clock:
+    rules = assembly.rules_at(assembly.trunk)
+    return Clock(now, ZoneInfo(rules.timezone))
+
+
+def home(assembly: Assembly, now: datetime) -> dict[str, Any]:
+    from assemblee_cli.render.announce import silence_lines
+
+    view = status(assembly, now, recent=8)
+    rules = assembly.rules_at(assembly.trunk)
+    tz = ZoneInfo(rules.timezone)
+    meetings = calendar.next_meetings(now, 1, rules.meetings, tz)
+    return {
+        "name": rules.name,
+        "clock": Clock(now, tz),
+        "open": [
+            {
+                "p": v.proposal,
+                "tally": v.tally,
+                "amended": v.amended,
+                "silence": silence_lines(v.proposal),
+            }
+            for v in view.open
+        ],
+        "decided": view.decided,
+        "meeting": meetings[0] if meetings else None,
+        "errors": view.errors,
+        "labels": lc.STATUS_LABELS,
+    }
+
+
+def proposal(assembly: Assembly, now: datetime, ident: str) -> dict[str, Any]:
+    from assemblee_cli.render.announce import silence_lines
+
+    shown = show(assembly, now, ident)
+    p = shown.proposal
+    roster = shown.roster
+    silent = [m for m in p.members if m not in shown.counted]
+    return {
+        "name": assembly.rules_at(assembly.trunk).name,
+        "clock": Clock(now, ZoneInfo(p.rules.timezone)),
+        "p": p,
+        "open": p.status is lc.Status.OPEN and now < p.round.deadline,
+        "changes": worddiff.parse(shown.diff),
+        "tally": shown.tally,
+        "counted": sorted(shown.counted.values(), key=lambda v: v.cast_at),
+        "outdated": shown.outdated,
+        "amended": shown.amended,
+        "silent": silent if p.status is lc.Status.OPEN else [],
+        "who": roster.name_of,
+        "labels": lc.STATUS_LABELS,
+        "choices": dict(CHOICES),
+        "mode": lc.MODE_LABELS[p.round.mode],
+        "silence": silence_lines(p) if p.status is lc.Status.OPEN else [],
+    }
+
+
+def register(assembly: Assembly, now: datetime) -> dict[str, Any]:
+    from assemblee_cli.store.reading import decided_proposals
+
+    assembly.refresh()
+    decided, errors = decided_proposals(assembly)
+    return {
+        "name": assembly.rules_at(assembly.trunk).name,
+        "clock": clock(assembly, now),
+        "decided": list(reversed(decided)),
+        "errors": errors,
+        "labels": lc.STATUS_LABELS,
+    }
+
+
+def code_social(assembly: Assembly, now: datetime) -> dict[str, Any]:
+    """Every section in reading order, each paragraph with the decision that wrote it last."""
+    from assemblee_cli.store.reading import read_sections
+    from assemblee_cli.usecases.blame import blame
+
+    assembly.refresh()
+    sections, warnings = read_sections(assembly)
+    parts = []
+    for section in sections:
+        view = blame(assembly, now, section.path)
+        text = (assembly.repo.read_text(f"{view.trunk}:{section.path}") or "").splitlines()
+        paragraphs = []
+        for para in view.paragraphs:
+            if para.kind == "en-tête":
+                continue
+            origin = para.origins[-1] if para.origins else None
+            paragraphs.append(
+                {
+                    "text": "\n".join(text[para.first - 1 : para.last]),
+                    "kind": para.kind,
+                    "proposal": origin.proposal if origin else None,
+                    "when": origin.when if origin else None,
+                }
+            )
+        parts.append({"section": section, "paragraphs": paragraphs})
+    return {
+        "name": assembly.rules_at(assembly.trunk).name,
+        "clock": clock(assembly, now),
+        "parts": parts,
+        "warnings": warnings,
+    }
+
+
+def sections(assembly: Assembly) -> list[Any]:
+    from assemblee_cli.store.reading import read_sections
+
+    found, _warnings = read_sections(assembly)
+    return found
+
+
+def atom(assembly: Assembly, now: datetime, base: str) -> str:
+    """The open proposals and the decisions as an Atom feed."""
+    from xml.sax.saxutils import escape
+
+    from assemblee_cli.formats.proposalfile import instant_text
+    from assemblee_cli.store.reading import decided_proposals, open_items
+
+    assembly.refresh()
+    rules = assembly.rules_at(assembly.trunk)
+    tz = ZoneInfo(rules.timezone)
+    items, _errors = open_items(assembly)
+    decided, _errors = decided_proposals(assembly)
+    entries: list[tuple[datetime, str]] = []
+    for item in items:
+        p = item.proposal
+        summary = (
+            f"Proposition ouverte jusqu'au {format_instant(p.round.deadline, tz)}. {p.description}"
+        )
+        entries.append(
+            (p.round.opened_at, _entry(base, p, f"Ouverte : {p.title}", p.round.opened_at, summary))
+        )
+    for p in decided[-50:]:
+        moment = p.decided_at or p.opened_at
+        title = f"{lc.STATUS_LABELS[p.status].capitalize()} : {p.title}"
+        entries.append((moment, _entry(base, p, title, moment, p.description)))
+    entries.sort(key=lambda e: e[0], reverse=True)
+    updated = entries[0][0] if entries else now
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="fr">\n'
+        f"<title>{escape(rules.name)} — propositions et décisions</title>\n"
+        f"<id>{escape(base)}/flux.atom</id>\n<updated>{instant_text(updated)}</updated>\n"
+        f'<link rel="self" href="{escape(base)}/flux.atom"/>\n'
+        f'<link href="{escape(base)}/"/>\n' + "".join(entry for _m, entry in entries) + "</feed>\n"
+    )
+
+
+def _entry(base: str, p: lc.Proposal, title: str, moment: datetime, summary: str) -> str:
+    from xml.sax.saxutils import escape, quoteattr
+
+    from assemblee_cli.formats.proposalfile import instant_text
+
+    link = f"{base}/proposition/{p.id}"
+    return (
+        "<entry>\n"
+        f"<title>{escape(title)}</title>\n<link href={quoteattr(link)}/>\n"
+        f"<id>{escape(link)}#{p.status.value}-{p.round.number}</id>\n"
+        f"<updated>{instant_text(moment)}</updated>\n"
+        f"<author><name>{escape(p.author_name)}</name></author>\n"
+        f"<summary>{escape(summary)}</summary>\n</entry>\n"
+    )

@@ -1,0 +1,175 @@
+"""Members without git, in a real browser: read the change word by word, block without a
+reason (refused), block with one, change to d'accord; open a proposal from the page; the
+secretariat records a position given at a meeting. Each time: the commit on the shared
+remote, `show --json` and a clean `verify`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import Assembly
+from tests.web.conftest import NOW, SERVER, Web
+
+SECTION = "sections/02-qualites.md"
+
+
+def verified(assembly: Assembly, who: str = "bob") -> None:
+    proc = assembly.run(who, "verify", now=NOW)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "aucune anomalie" in proc.stdout
+
+
+def last_commit(assembly: Assembly, branch: str) -> tuple[str, str, str]:
+    """(author email, committer email, subject) of a branch's tip on the shared remote."""
+    out = assembly.remote_git("log", "-1", "--format=%ae%x1f%ce%x1f%s", branch).strip()
+    author, committer, subject = out.split("\x1f")
+    return author, committer, subject
+
+
+def votes(assembly: Assembly, ident: str) -> dict[str, Any]:
+    shown = assembly.json("dave", "show", ident, now=NOW)
+    return {v["membre"]: v for v in shown["votes"]}
+
+
+def test_a_member_votes_from_their_link(web: Web, browser: Any, shots: Path) -> None:
+    a = web.assembly
+    opened = a.propose_edit(
+        "alice",
+        "Missions <script>alert('x')</script>",
+        (SECTION, "## Missions\n\n[à compléter]", "## Missions\n\nS'éduquer ensemble aux communs."),
+        "-m",
+        "Décrire nos missions.",
+        now=NOW,
+    )
+    branch = opened["branche"]
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(web.link("1", "bob"))
+    assert page.title().startswith("Proposition n°1")
+    # The change word by word, the title escaped (no script ran, it reads as text).
+    assert page.locator("ins", has_text="S'éduquer ensemble aux communs.").count() == 1
+    assert page.locator("del", has_text="[à compléter]").count() == 1
+    assert "<script>alert('x')</script>" in page.locator("h1").inner_text()
+    assert "Vous ne vous êtes pas encore positionné" in page.content()
+    page.screenshot(path=str(shots / "1-lien-personnel.png"), full_page=True)
+
+    # A block without a reason: refused, the sentence shown, nothing recorded.
+    before = a.remote_branch(branch)
+    page.get_by_role("radio", name="blocage").check()
+    page.get_by_role("button", name="Enregistrer ma position").click()
+    alert = page.get_by_role("alert")
+    assert "Un blocage doit être argumenté" in alert.inner_text()
+    assert a.remote_branch(branch) == before
+    page.screenshot(path=str(shots / "2-blocage-sans-raison.png"), full_page=True)
+
+    # With its reason: recorded, authored as Bob, committed by the server, marked as web.
+    page.get_by_role("radio", name="blocage").check()
+    page.get_by_label("Raison").fill("Il manque <b>l'éducation populaire</b>.")
+    page.get_by_role("button", name="Enregistrer ma position").click()
+    assert "Votre position est enregistrée" in page.get_by_role("status").inner_text()
+    assert page.locator("li", has_text="Il manque <b>l'éducation populaire</b>.").count() == 1
+    author, committer, subject = last_commit(a, branch)
+    assert (author, committer) == ("bob@exemple.org", SERVER[1])
+    assert "bob@exemple.org — blocage (par la page web" in subject
+    vote = votes(a, "1")["bob@exemple.org"]
+    assert (
+        vote["choix"] == "blocage" and vote["raison"] == "Il manque <b>l'éducation populaire</b>."
+    )
+    assert vote["origine"] == "web" and vote["saisi_par"] == SERVER[1]
+    verified(a)
+    page.screenshot(path=str(shots / "3-blocage-argumente.png"), full_page=True)
+
+    # Changed to d'accord: the last position counts.
+    assert page.get_by_role("radio", name="blocage").is_checked()
+    page.get_by_role("radio", name="d'accord", exact=True).check()
+    page.get_by_role("button", name="Enregistrer ma position").click()
+    assert "Vous avez choisi : d'accord" in page.locator("section.vote").inner_text()
+    assert votes(a, "1")["bob@exemple.org"]["choix"] == "d-accord"
+    [listed] = a.json("carol", "status", now=NOW)["ouvertes"]
+    assert listed["decompte"] == {"d-accord": 1, "abstention": 0, "pas-d-accord": 0, "blocage": 0}
+    verified(a)
+    # The command line sees the web vote after a pull, and the member's clone is untouched.
+    a.git("bob", "pull", "-q")
+    assert "bob@exemple.org" in votes(a, "1")
+    assert errors == []
+
+
+def test_a_member_opens_a_proposal_from_the_page(web: Web, browser: Any, shots: Path) -> None:
+    a = web.assembly
+    a.propose_edit(
+        "alice",
+        "Histoire",
+        (SECTION, "## Histoire\n\n[à compléter]", "## Histoire\n\nNée en 2020."),
+        now=NOW,
+    )
+    page = browser.new_page()
+    page.goto(web.home_link("1", "dave"))
+    assert "Bonjour Dave Moreau" in page.content()
+    page.get_by_role("link", name="Proposer une modification du code social").click()
+    page.get_by_label("Quelle section").select_option(SECTION)
+    page.get_by_role("button", name="Continuer").click()
+    text = page.get_by_label("Le texte de la section")
+    assert "## Nos outils" in text.input_value()
+    text.fill(
+        text.input_value().replace(
+            "## Nos outils\n\n[à compléter]", "## Nos outils\n\nUn dépôt git et une page web."
+        )
+    )
+    page.get_by_label("Titre de la proposition").fill("Nos outils <img src=x>")
+    page.get_by_label("Description").fill("Dire quels outils nous utilisons.")
+    page.get_by_role("button", name="Voir la modification").click()
+    assert page.locator("ins", has_text="Un dépôt git et une page web.").count() == 1
+    page.screenshot(path=str(shots / "4-proposer-apercu.png"), full_page=True)
+    page.get_by_role("button", name="Confirmer et ouvrir la proposition").click()
+    assert "Votre proposition est ouverte" in page.get_by_role("status").inner_text()
+    assert page.locator("h1").inner_text() == "Proposition n°2 : Nos outils <img src=x>"
+    page.screenshot(path=str(shots / "5-proposition-ouverte.png"), full_page=True)
+
+    shown = a.json("bob", "show", "2", now=NOW)
+    assert shown["titre"] == "Nos outils <img src=x>" and shown["statut"] == "ouverte"
+    assert shown["auteur"]["email"] == "dave@exemple.org"
+    branch = shown["branche"]
+    author, committer, _subject = last_commit(a, branch)
+    assert (author, committer) == ("dave@exemple.org", SERVER[1])
+    # The same branch and file as `assemblee propose`: the text change and the proposal file.
+    changed = a.remote_git("diff", "--name-only", "main", branch).split()
+    assert sorted(changed) == ["proposals/0002-nos-outils-img-src-x.md", SECTION]
+    assert "Un dépôt git et une page web." in (a.remote_file(branch, SECTION) or "")
+    verified(a)
+
+
+def test_the_secretariat_records_a_position_given_at_a_meeting(
+    web: Web,
+    browser: Any,
+    shots: Path,
+) -> None:
+    a = web.assembly
+    opened = a.propose_edit(
+        "alice",
+        "Histoire",
+        (SECTION, "## Histoire\n\n[à compléter]", "## Histoire\n\nNée en 2020."),
+        now=NOW,
+    )
+    page = browser.new_page()
+    page.goto(web.home_link("1", "carol"))
+    page.get_by_role("link", name="Secrétariat — proposition n°1").click()
+    page.get_by_label("Membre").select_option("dave@exemple.org")
+    page.get_by_role("radio", name="pas d'accord").check()
+    page.get_by_label("Raison").fill("Dit en réunion.")
+    page.get_by_role("button", name="Enregistrer cette position").click()
+    assert "Position de dave@exemple.org enregistrée" in page.get_by_role("status").inner_text()
+    page.screenshot(path=str(shots / "6-secretariat.png"), full_page=True)
+    vote = votes(a, "1")["dave@exemple.org"]
+    assert vote["choix"] == "pas-d-accord" and vote["saisi_par"] == "carol@exemple.org"
+    assert vote["origine"] is None
+    author, committer, _subject = last_commit(a, opened["branche"])
+    assert (author, committer) == ("carol@exemple.org", SERVER[1])
+    verified(a)
+
+    # A member without the role gets a French 403 page for the secretariat's page.
+    bob_page = web.home_link("1", "bob") + "/secretariat/1"
+    response = page.goto(bob_page)
+    assert response is not None and response.status == 403
+    assert "Réservé au secrétariat" in page.content()
