@@ -128,6 +128,11 @@ class Assembly:
 
     # -- reading -----------------------------------------------------------------------------
 
+    def fetched_already(self) -> None:
+        """Read the remote's refs as last fetched, without fetching again (a long-running
+        reader, the web page, fetches every few seconds rather than on every page)."""
+        self._fetched = True
+
     def refresh(self, force: bool = False) -> None:
         """Fetch once (online; again when `force`), then read the refs."""
         if self.online and (force or not self._fetched):

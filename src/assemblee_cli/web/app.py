@@ -58,21 +58,23 @@ class Server:
     used: UsedNonces = field(default_factory=UsedNonces)
     throttle: Throttle = field(default_factory=Throttle)
     write_lock: threading.Lock = field(default_factory=threading.Lock)
-    fetch_lock: threading.Lock = field(default_factory=threading.Lock)
     fetched_at: float = 0.0
 
     def reading(self) -> Assembly:
         """The repository as last fetched; fetched again when older than a few seconds, so that
         what members push from the command line shows within seconds."""
-        assembly = open_assembly(self.root, offline=True)
-        if assembly.remote is not None and time.monotonic() - self.fetched_at > FETCH_SECONDS:
-            with self.fetch_lock:
-                if time.monotonic() - self.fetched_at > FETCH_SECONDS:
-                    try:
-                        assembly.repo.fetch(assembly.remote)
-                    except AssembleeError as exc:
-                        log.warning("fetch impossible : %s", exc.message)
-                    self.fetched_at = time.monotonic()
+        assembly = open_assembly(self.root, offline=False)
+        assembly.fetched_already()
+        stale = time.monotonic() - self.fetched_at > FETCH_SECONDS
+        # One git process at a time writes the clone's refs: a write under way fetches anyway.
+        if assembly.remote is not None and stale and self.write_lock.acquire(blocking=False):
+            try:
+                assembly.repo.fetch(assembly.remote)
+            except AssembleeError as exc:
+                log.warning("fetch impossible : %s", exc.message)
+            finally:
+                self.fetched_at = time.monotonic()
+                self.write_lock.release()
         return assembly
 
     def writing(self, action: Callable[[Assembly], T]) -> T:
