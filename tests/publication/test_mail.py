@@ -147,6 +147,17 @@ def test_remind_email_lists_proposals_closing_by_the_next_working_day(
     assert "n°5" not in body  # closes on Monday 30 November, after the next working day
     assert "n°2" not in body  # postponed: no running vote
 
+    # A personal reminder, with their link, only to each member who has not taken part.
+    personal = {m["To"]: m for m in smtp.messages("*") if m["To"] != LIST}
+    assert set(personal) == {"bob@exemple.org", "carol@exemple.org", "dave@exemple.org"}
+    assert "3 rappel(s) personnel(s)" in proc.stdout
+    for message in personal.values():
+        text = message.get_content()
+        assert "votre lien pour vous positionner" in message["Subject"]
+        assert "Vous ne vous êtes pas encore positionné·e" in text
+        assert "Proposition n°4 : Conditions d'entrée" in text and "/proposition/4" in text
+        assert "n°5" not in text
+
 
 def test_remind_on_friday_reaches_monday_and_sends_nothing_when_nothing_closes(
     scene: Scene, smtp: Inbox

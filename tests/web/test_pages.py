@@ -1,0 +1,110 @@
+"""The public pages and what goes with them: `links --json`, the static site, the calendar
+and the feed, what members push from the command line shown within seconds, clear French
+pages for what does not exist."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import httpx
+from tests.conftest import run_cli
+from tests.web.conftest import NOW, SERVER, Web
+
+SECTION = "sections/02-qualites.md"
+
+
+def open_two(web: Web) -> None:
+    a = web.assembly
+    a.propose_edit(
+        "alice",
+        "Missions",
+        (SECTION, "## Missions\n\n[à compléter]", "## Missions\n\nApprendre."),
+        now=NOW,
+    )
+    a.propose_edit("bob", "Réunions <b>gras</b>", None, "-m", "Se réunir le mardi.", now=NOW)
+
+
+def test_links_give_each_member_of_the_frozen_roster_their_own_link(web: Web) -> None:
+    open_two(web)
+    proc = web.run("links", "2", "--url", "https://assemblee.exemple.org/vote/", "--json")
+    data = json.loads(proc.stdout)
+    assert [item["membre"] for item in data] == [
+        "alice@exemple.org",
+        "bob@exemple.org",
+        "carol@exemple.org",
+        "dave@exemple.org",
+        SERVER[1],
+    ]
+    links = [item["lien"] for item in data]
+    assert len(set(links)) == len(links)
+    assert all(link.startswith("https://assemblee.exemple.org/vote/m/v1.") for link in links)
+    assert all(link.endswith("/proposition/2") for link in links)
+    # Without --json: one line per member; the same links (signed with the same secret).
+    text = web.run("links", "0002", "--url", "https://assemblee.exemple.org/vote").stdout
+    assert text.splitlines() == [f"{i['membre']}\t{i['lien']}" for i in data]
+    # An unknown proposal: one French sentence, exit 1.
+    proc = run_cli(web.clone, "links", "9", env=web.assembly.env)
+    assert proc.returncode == 1 and "Aucune proposition n°9" in proc.stderr
+
+
+def test_pages_show_what_members_push_within_seconds(web: Web) -> None:
+    open_two(web)
+    a = web.assembly
+    with httpx.Client() as client:
+        home = client.get(web.url + "/")
+        assert home.status_code == 200
+        assert (
+            "Proposition n°1 : Missions" in home.text
+            and "Réunions &lt;b&gt;gras&lt;/b&gt;" in home.text
+        )
+        assert "Prochaine réunion" in home.text and "Le silence vaut consentement" in home.text
+        assert "il reste" in home.text
+        page = client.get(web.url + "/proposition/1").text
+        assert "<del>[à compléter]</del><ins>Apprendre.</ins>" in page
+        assert "Pas encore positionné·es" in page and "Dave Moreau" in page
+        a.ok("dave", "vote", "1", "pas-d-accord", "-r", "Trop vague.", now=NOW)
+        deadline = time.monotonic() + 10
+        while "Trop vague." not in client.get(web.url + "/proposition/1").text:
+            assert time.monotonic() < deadline, "le vote poussé n'apparaît pas sur la page"
+            time.sleep(0.3)
+        ics = client.get(web.url + "/calendrier.ics")
+        assert ics.headers["content-type"].startswith("text/calendar")
+        assert "BEGIN:VCALENDAR" in ics.text and "Missions" in ics.text
+        feed = client.get(web.url + "/flux.atom")
+        assert feed.headers["content-type"].startswith("application/atom+xml")
+        assert "<feed" in feed.text and "Ouverte : Missions" in feed.text
+        missing = client.get(web.url + "/proposition/42")
+        assert missing.status_code == 404 and "Aucune proposition n°42" in missing.text
+        assert client.get(web.url + "/nulle-part").status_code == 404
+        assert client.post(web.url + "/proposition/1").status_code == 405
+
+
+def test_site_writes_the_public_pages_without_forms(web: Web, tmp_path: Path) -> None:
+    open_two(web)
+    web.assembly.ok("carol", "vote", "1", "blocage", "-r", "Il manque <i>tout</i>.", now=NOW)
+    out = tmp_path / "public"
+    proc = run_cli(web.assembly.path("bob"), "site", str(out), env=web.assembly.env, now=NOW)
+    assert proc.returncode == 0, proc.stderr
+    names = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert names == [
+        "calendrier.ics",
+        "code-social.html",
+        "decisions.html",
+        "flux.atom",
+        "index.html",
+        "proposition-1.html",
+        "proposition-2.html",
+        "static/style.css",
+    ]
+    for name in names:
+        if name.endswith(".html"):
+            html = (out / name).read_text(encoding="utf-8")
+            assert "<form" not in html and "<script" not in html and "/m/" not in html
+            assert 'href="static/style.css"' in html
+    page = (out / "proposition-1.html").read_text(encoding="utf-8")
+    assert "Il manque &lt;i&gt;tout&lt;/i&gt;." in page
+    assert 'href="proposition-2.html"' in (out / "index.html").read_text(encoding="utf-8")
+    # The member's clone is untouched.
+    assert web.assembly.git("bob", "status", "--porcelain") == ""
