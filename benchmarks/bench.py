@@ -3,6 +3,7 @@
     python benchmarks/bench.py                      # three sizes, up to the target one
     python benchmarks/bench.py --size 200:20:5:5 --runs 3
     python benchmarks/bench.py --size 2000:200:20:50 --markdown > table.md
+    python benchmarks/bench.py --web                # the web page, at the target size
 
 For each size (`DECIDED:OPEN:VOTES:DUE`), benchmarks/generate.py builds a repository, and each
 command is run `--runs` times in a sealed environment (its own HOME and git identity, the
@@ -19,6 +20,11 @@ The table gives, for each command, the median wall time, the median CPU time (th
 the git processes it waited for: less sensitive to a busy machine), the ratio of the median
 to the baseline's, and the number of git processes started. A command that does not exist
 (exit 2, usage error) is shown with « — ».
+
+`--web` measures the web page instead (`assemblee serve` on loopback over the generated
+repository): the assembly's page, an open proposal's page and a vote round trip through a
+personal link (the page with its form, then the POST that records the vote), one request at a
+time, then with 20 readers at once: median and 95th percentile of the latency.
 
 Only the standard library is imported here (the generator imports the package); the timings
 belong here, never in the test suite.
@@ -378,6 +384,147 @@ def targets(size: Size, all_results: list[tuple[Size, list[Result]]]) -> str:
     return "\n".join(lines)
 
 
+WEB_READERS = 20
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _fetch(url: str, data: dict[str, str] | None = None) -> tuple[int, str]:
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    body = urllib.parse.urlencode(data).encode() if data is not None else None
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: object, **kwargs: object) -> None:
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(url, data=body, timeout=120) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def bench_web(size: Size, runs: int, scratch: Path) -> str:
+    """The web page at `size`: latencies of its pages and of a vote round trip."""
+    import json
+    from concurrent.futures import ThreadPoolExecutor
+
+    sys.path.insert(0, str(HERE))
+    from generate import generate, sealed_env
+
+    repo = scratch / "depot-web"
+    summary = generate(repo, size.decided, size.open, size.votes, due=0)
+    env = sealed_env(scratch / "home", summary.secretary_name, summary.secretary_email)
+    env["ASSEMBLEE_NOW"] = summary.now
+    tool = _tool()
+    number = summary.open[0]
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    links = json.loads(
+        subprocess.run(
+            [*tool, "links", str(number), "--url", url, "--json", "--offline"],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    server = subprocess.Popen(
+        [*tool, "serve", "--port", str(port), "--url", url],
+        cwd=repo,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(300):
+            try:
+                _fetch(f"{url}/static/style.css")
+                break
+            except OSError:
+                time.sleep(0.1)
+        pages = {"home": f"{url}/", "proposal": f"{url}/proposition/{number}"}
+
+        def timed(action: object) -> float:
+            start = time.perf_counter()
+            status = action()  # type: ignore[operator]
+            assert status in (200, 303), status
+            return time.perf_counter() - start
+
+        def get(page: str) -> int:
+            return _fetch(page)[0]
+
+        def vote_round_trip(index: int) -> int:
+            link = links[index % len(links)]["lien"]
+            status, html = _fetch(link)
+            token = re.search(r'name="csrf" value="([^"]+)"', html)
+            assert status == 200 and token, status
+            choice = ("d-accord", "abstention", "pas-d-accord")[index % 3]
+            return _fetch(link, {"csrf": token.group(1), "choix": choice})[0]
+
+        rows: list[tuple[str, list[float]]] = []
+        for key, label in (
+            ("home", "page de l'assemblée"),
+            ("proposal", f"proposition n°{number}"),
+        ):
+            get(pages[key])  # warm-up
+            rows.append(
+                (f"{label}, seul", [timed(lambda p=pages[key]: get(p)) for _ in range(runs)])
+            )
+        rows.append(
+            (
+                "vote (page + envoi du formulaire), seul",
+                [timed(lambda i=i: vote_round_trip(i)) for i in range(runs)],
+            )
+        )
+        for key, label in (
+            ("home", "page de l'assemblée"),
+            ("proposal", f"proposition n°{number}"),
+        ):
+            with ThreadPoolExecutor(WEB_READERS) as pool:
+                times = list(
+                    pool.map(
+                        lambda _i, p=pages[key]: timed(lambda: get(p)),
+                        range(WEB_READERS * max(2, runs // 2)),
+                    )
+                )
+            rows.append((f"{label}, {WEB_READERS} lecteurs à la fois", times))
+        with ThreadPoolExecutor(WEB_READERS) as pool:
+            times = list(pool.map(lambda i: timed(lambda: vote_round_trip(i)), range(WEB_READERS)))
+        rows.append((f"vote, {WEB_READERS} votants à la fois", times))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    lines = [
+        f"Page web, {size.label} ({summary.commits} commits)",
+        "",
+        "| mesure | requêtes | médiane | 95e centile |",
+        "|---|---:|---:|---:|",
+    ]
+    for label, values in rows:
+        lines.append(
+            f"| {label} | {len(values)} | {statistics.median(values) * 1000:.0f} ms "
+            f"| {_percentile(values, 0.95) * 1000:.0f} ms |"
+        )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -390,8 +537,18 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--runs", type=int, default=5, help="mesures par commande (médiane)")
     parser.add_argument("--markdown", action="store_true", help="tables seules, en markdown")
+    parser.add_argument(
+        "--web",
+        action="store_true",
+        help="mesurer la page web (assemblee serve) à la taille cible (ou --size) plutôt que "
+        "les commandes",
+    )
     args = parser.parse_args(argv)
     sizes = args.size or [Size.parse(s) for s in DEFAULT_SIZES]
+    if args.web:
+        with tempfile.TemporaryDirectory(prefix="assemblee-bench-") as folder:
+            print(bench_web(sizes[-1], max(args.runs, 20), Path(folder)))
+        return
     all_results: list[tuple[Size, list[Result]]] = []
     blocks = []
     with tempfile.TemporaryDirectory(prefix="assemblee-bench-") as folder:
