@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 HEAVY = {"git", "yaml", "rich", "holidays", "pydantic", "markdown_it", "icalendar"}
+WEB = {"starlette", "jinja2", "uvicorn", "multipart", "python_multipart"}  # serve and site only
 
 
 def imported(cwd: Path, *args: str) -> set[str]:
@@ -33,10 +34,18 @@ def imported(cwd: Path, *args: str) -> set[str]:
 
 
 def test_help_imports_no_heavy_library(sealed_env: Path, tmp_path: Path) -> None:
-    assert imported(tmp_path, "--help") & HEAVY == set()
+    assert imported(tmp_path, "--help") & (HEAVY | WEB) == set()
 
 
 def test_status_imports_only_what_it_uses(assembly) -> None:  # type: ignore[no-untyped-def]
     names = imported(assembly.path("bob"), "status", "--offline")
     assert {"git", "yaml", "rich"} <= names
-    assert names & {"holidays", "pydantic", "markdown_it", "icalendar"} == set()
+    assert names & {"holidays", "pydantic", "markdown_it", "icalendar", *WEB} == set()
+
+
+def test_links_and_votes_import_no_web_library(assembly, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The web stack is imported by `serve` and `site` only."""
+    monkeypatch.setenv("ASSEMBLEE_NOW", "2026-11-02T10:00:00+01:00")
+    assembly.ok("alice", "propose", "Sans texte")
+    for args in (("links", "1", "--offline"), ("vote", "1", "d-accord", "--offline")):
+        assert imported(assembly.path("alice"), *args) & WEB == set()

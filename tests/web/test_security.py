@@ -9,6 +9,7 @@ import base64
 import os
 import stat
 import time
+from datetime import datetime
 
 import httpx
 import pytest
@@ -167,3 +168,39 @@ def test_the_secret_stays_out_of_git_and_rotating_it_revokes_every_link(opened: 
         again.process.terminate()
         again.process.wait(timeout=10)
     web.process = again.process  # the fixture's teardown waits on the live one
+
+
+def test_the_page_refuses_with_the_command_line_sentences(web: Web) -> None:
+    """Late, not a member at the opening: the same French sentences as `assemblee vote`, in a
+    page with status 400, and nothing recorded."""
+    from assemblee_cli.usecases.links import Signer
+
+    a = web.assembly
+    a.propose_edit("alice", "Déjà close", None, now="2026-10-01T10:00:00+02:00")  # past deadline
+    a.propose_edit("alice", "Ouverte", None, now=NOW)
+    signer = Signer(secret_of(web))
+    moment = datetime.fromisoformat(NOW).timestamp()
+    before = a.remote_refs()
+    with httpx.Client() as client:
+        late = web.link("1", "bob")
+        page = client.get(late)
+        assert page.status_code == 200 and '<form method="post"' not in page.text
+        token = late.split("/m/")[1].split("/")[0]
+        member = base64.urlsafe_b64decode(token.split(".")[1] + "==").decode()
+        form = signer.form_token(member, "vote-1", moment)
+        refused = client.post(late, data={"csrf": form, "choix": "d-accord"})
+        assert refused.status_code == 400
+        assert "Le vote sur la proposition n°1 est clos depuis le" in refused.text
+        # Eve was never a member: her (validly signed) link shows the proposal, no form, and a
+        # forged form is refused with the sentence of the command line.
+        eve = signer.member_token("eve@exemple.org", 4_000_000_000)
+        link = f"{web.url}/m/{eve}/proposition/2"
+        assert "ne figuriez pas dans la liste des membres" in client.get(link).text
+        form = signer.form_token("eve@exemple.org", "vote-2", moment)
+        refused = client.post(link, data={"csrf": form, "choix": "d-accord"})
+        assert refused.status_code == 400
+        assert (
+            "eve@exemple.org ne figurait pas dans la liste des membres à l&#39;ouverture"
+            in refused.text
+        )
+    assert a.remote_refs() == before
