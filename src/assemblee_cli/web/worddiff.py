@@ -43,13 +43,32 @@ def words(a: str, b: str) -> list[Piece]:
     pieces: list[Piece] = []
     for kind, removed, added in merged:
         if kind == "same":
-            pieces.append(Piece("same", removed))
+            _same(pieces, removed)
             continue
+        # The spaces both sides end with are not part of the change.
+        kept = _common_trailing_space(removed, added) if removed and added else ""
         if removed:
-            pieces.append(Piece("del", removed))
+            pieces.append(Piece("del", removed[: len(removed) - len(kept)]))
         if added:
-            pieces.append(Piece("ins", added))
+            pieces.append(Piece("ins", added[: len(added) - len(kept)]))
+        _same(pieces, kept)
     return pieces
+
+
+def _same(pieces: list[Piece], text: str) -> None:
+    if not text:
+        return
+    if pieces and pieces[-1].kind == "same":
+        pieces[-1] = Piece("same", pieces[-1].text + text)
+    else:
+        pieces.append(Piece("same", text))
+
+
+def _common_trailing_space(a: str, b: str) -> str:
+    size = 0
+    while size < min(len(a), len(b)) and a[-1 - size] == b[-1 - size] and a[-1 - size].isspace():
+        size += 1
+    return a[len(a) - size :]
 
 
 def parse(diff: str) -> list[FileChange]:

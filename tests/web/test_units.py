@@ -1,0 +1,107 @@
+"""The pieces of the web page without a server: tokens and the word-by-word change."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from assemblee_cli.usecases.links import BadToken, Signer, UsedNonces, load_secret
+from assemblee_cli.web import worddiff
+
+NOW = 1_800_000_000.0
+
+
+def test_a_link_is_bound_to_its_member_and_its_expiry() -> None:
+    signer = Signer(b"secret")
+    token = signer.member_token("Bob@Exemple.org ", NOW + 60)
+    assert signer.member_of(token, NOW) == "bob@exemple.org"
+    with pytest.raises(BadToken):
+        signer.member_of(token, NOW + 61)  # expired
+    with pytest.raises(BadToken):
+        Signer(b"rotated").member_of(token, NOW)  # the secret changed
+    v, who, until, signature = token.split(".")
+    for forged in (
+        f"{v}.{who}.{int(until) + 1}.{signature}",
+        f"{v}.Y2Fyb2xAZXhlbXBsZS5vcmc.{until}.{signature}",
+        f"v2.{who}.{until}.{signature}",
+        f"{v}.{who}.{until}.{signature[:-1]}",
+        "",
+        "." * 5,
+    ):
+        with pytest.raises(BadToken):
+            signer.member_of(forged, NOW)
+
+
+def test_a_form_token_is_for_one_member_one_form_and_one_use() -> None:
+    signer, used = Signer(b"secret"), UsedNonces()
+    token = signer.form_token("bob@exemple.org", "vote-1", NOW)
+    for member, form in (("dave@exemple.org", "vote-1"), ("bob@exemple.org", "vote-2")):
+        with pytest.raises(BadToken):
+            signer.check_form(token, member, form, used, NOW)
+    with pytest.raises(BadToken):
+        signer.check_form(token, "bob@exemple.org", "vote-1", used, NOW + 7 * 3600)  # too old
+    signer.check_form(token, "bob@exemple.org", "vote-1", used, NOW)
+    with pytest.raises(BadToken):
+        signer.check_form(token, "bob@exemple.org", "vote-1", used, NOW)  # replayed
+
+
+def test_the_secret_is_made_once_private_and_the_environment_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ASSEMBLEE_WEB_SECRET", raising=False)
+    first = load_secret(tmp_path)
+    assert load_secret(tmp_path) == first and len(first) >= 48
+    path = tmp_path / "assemblee" / "web-secret"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    monkeypatch.setenv("ASSEMBLEE_WEB_SECRET", "depuis-l-environnement")
+    assert load_secret(tmp_path) == b"depuis-l-environnement"
+
+
+def test_words_show_what_changed_and_keep_the_rest() -> None:
+    pieces = worddiff.words(
+        "Le conseil se réunit chaque mois, le jeudi.",
+        "Le conseil se réunit chaque semaine, le mardi.",
+    )
+    assert [(p.kind, p.text) for p in pieces] == [
+        ("same", "Le conseil se réunit chaque "),
+        ("del", "mois"),
+        ("ins", "semaine"),
+        ("same", ", le "),
+        ("del", "jeudi"),
+        ("ins", "mardi"),
+        ("same", "."),
+    ]
+    # Old and new text can always be read back from the pieces.
+    old = "".join(p.text for p in pieces if p.kind != "ins")
+    new = "".join(p.text for p in pieces if p.kind != "del")
+    assert (old, new) == (
+        "Le conseil se réunit chaque mois, le jeudi.",
+        "Le conseil se réunit chaque semaine, le mardi.",
+    )
+
+
+def test_a_unified_diff_becomes_files_of_word_changes() -> None:
+    diff = (
+        "diff --git a/sections/a.md b/sections/a.md\n--- a/sections/a.md\n+++ b/sections/a.md\n"
+        "@@ -1,3 +1,3 @@\n # Titre\n-Ancien texte.\n+Nouveau texte.\n fin\n"
+        "diff --git a/sections/b.md b/sections/b.md\nnew file mode 100644\n--- /dev/null\n"
+        "+++ b/sections/b.md\n@@ -0,0 +1 @@\n+Tout neuf.\n"
+    )
+    first, second = worddiff.parse(diff)
+    assert (first.path, first.status, second.path, second.status) == (
+        "sections/a.md",
+        "modifié",
+        "sections/b.md",
+        "ajouté",
+    )
+    kinds = [[(p.kind, p.text) for p in block] for block in first.blocks]
+    assert kinds == [
+        [("gap", "…")],
+        [("same", "# Titre")],
+        [("del", "Ancien"), ("ins", "Nouveau"), ("same", " texte.")],
+        [("same", "fin")],
+    ]
+    assert [(p.kind, p.text) for p in second.blocks[-1]] == [("ins", "Tout neuf.")]
