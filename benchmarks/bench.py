@@ -479,6 +479,9 @@ def bench_web(size: Size, runs: int, scratch: Path) -> str:
             return _fetch(link, {"csrf": token.group(1), "choix": choice})[0]
 
         rows: list[tuple[str, list[float]]] = []
+        # The command line's `status` at the same moment: the page of the assembly reads the same.
+        status = measure("status", "status", [*tool, "status", "--offline"], repo, env, 5, scratch)
+        rows.append(("assemblee status (ligne de commande, pour comparer)", status.wall))
         for key, label in (
             ("home", "page de l'assemblée"),
             ("proposal", f"proposition n°{number}"),

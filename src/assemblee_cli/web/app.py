@@ -59,6 +59,7 @@ class Server:
     throttle: Throttle = field(default_factory=Throttle)
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     fetched_at: float = 0.0
+    writer: Assembly | None = None
 
     def reading(self) -> Assembly:
         """The repository as last fetched; fetched again when older than a few seconds, so that
@@ -78,10 +79,14 @@ class Server:
         return assembly
 
     def writing(self, action: Callable[[Assembly], T]) -> T:
+        """One write at a time, on one long-lived view of the repository: it fetches once, then
+        reads the refs as they are (what the pages fetch, what the server pushed) and fetches
+        again only when a push is refused because someone else wrote first (the use cases'
+        compare-and-swap and retry)."""
         with self.write_lock:
-            result = action(open_assembly(self.root, offline=False))
-            self.fetched_at = time.monotonic()  # the write fetched and pushed
-            return result
+            if self.writer is None:
+                self.writer = open_assembly(self.root, offline=False)
+            return action(self.writer)
 
 
 class Refused(Exception):
