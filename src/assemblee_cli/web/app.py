@@ -60,6 +60,30 @@ class Server:
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     fetched_at: float = 0.0
     writer: Assembly | None = None
+    pages: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    page_locks: dict[str, threading.Lock] = field(default_factory=dict)
+    pages_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def page(self, name: str, compute: Callable[[Assembly], T]) -> T:
+        """A public page's data, computed once for a state of the repository (its refs) and a
+        minute of the clock: many readers at once wait for one computation."""
+        assembly = self.reading()
+        snapshot = assembly.snapshot
+        key = (
+            snapshot.trunk_sha,
+            tuple(sorted((tip.name, tip.sha) for tip in snapshot.branches.values())),
+            tuple(sorted(snapshot.archives.items())),
+            int(current_time().timestamp() // 60),
+        )
+        with self.pages_lock:
+            lock = self.page_locks.setdefault(name, threading.Lock())
+        with lock:
+            found = self.pages.get(name)
+            if found is not None and found[0] == key:
+                return found[1]  # type: ignore[no-any-return]
+            value = compute(assembly)
+            self.pages[name] = (key, value)
+            return value
 
     def reading(self) -> Assembly:
         """The repository as last fetched; fetched again when older than a few seconds, so that
@@ -156,22 +180,30 @@ def create_app(root: Path, public_url: str, secret: bytes) -> Any:
     # -- public pages ------------------------------------------------------------------------
 
     async def home(request: Request) -> Response:
-        data = await run_in_threadpool(lambda: pages.home(server.reading(), current_time()))
+        data = await run_in_threadpool(
+            lambda: server.page("home", lambda a: pages.home(a, current_time()))
+        )
         return page("home.html", **data, token=None)
 
     async def proposal(request: Request) -> Response:
         number = request.path_params["number"]
         data = await run_in_threadpool(
-            lambda: pages.proposal(server.reading(), current_time(), str(number))
+            lambda: server.page(
+                f"proposal-{number}", lambda a: pages.proposal(a, current_time(), str(number))
+            )
         )
         return page("proposal.html", **data, token=None, form=None)
 
     async def code_social(request: Request) -> Response:
-        data = await run_in_threadpool(lambda: pages.code_social(server.reading(), current_time()))
+        data = await run_in_threadpool(
+            lambda: server.page("code-social", lambda a: pages.code_social(a, current_time()))
+        )
         return page("codesocial.html", **data, token=None)
 
     async def register(request: Request) -> Response:
-        data = await run_in_threadpool(lambda: pages.register(server.reading(), current_time()))
+        data = await run_in_threadpool(
+            lambda: server.page("decisions", lambda a: pages.register(a, current_time()))
+        )
         return page("decisions.html", **data, token=None)
 
     async def ics(request: Request) -> Response:
@@ -197,7 +229,7 @@ def create_app(root: Path, public_url: str, secret: bytes) -> Any:
 
         def read() -> dict[str, Any]:
             assembly = server.reading()
-            data = pages.home(assembly, current_time())
+            data = server.page("home", lambda a: pages.home(a, current_time()))
             roster = assembly.roster_at(assembly.trunk)
             mine = {}
             for item in data["open"]:
@@ -250,7 +282,9 @@ def create_app(root: Path, public_url: str, secret: bytes) -> Any:
             message = "Votre proposition est ouverte : elle est publiée sur la page de l'assemblée."
 
         def read() -> dict[str, Any]:
-            data = pages.proposal(server.reading(), current_time(), number)
+            data = server.page(
+                f"proposal-{number}", lambda a: pages.proposal(a, current_time(), number)
+            )
             p = data["p"]
             mine = lc.counted_votes(p).get(member)
             return data | {
