@@ -179,32 +179,49 @@ def create_app(root: Path, public_url: str, secret: bytes) -> Any:
 
     # -- public pages ------------------------------------------------------------------------
 
+    def public(name: str, template: str, compute: Callable[[Assembly], dict[str, Any]]) -> str:
+        """A public page, rendered once per state of the repository and minute."""
+
+        def rendered(assembly: Assembly) -> str:
+            data = compute(assembly)
+            return render(env, template, links, **data, token=None, form=None)
+
+        return server.page(f"{name}.html", rendered)
+
     async def home(request: Request) -> Response:
-        data = await run_in_threadpool(
-            lambda: server.page("home", lambda a: pages.home(a, current_time()))
+        html = await run_in_threadpool(
+            lambda: public("home", "home.html", lambda a: pages.home(a, current_time()))
         )
-        return page("home.html", **data, token=None)
+        return HTMLResponse(html)
 
     async def proposal(request: Request) -> Response:
-        number = request.path_params["number"]
-        data = await run_in_threadpool(
-            lambda: server.page(
-                f"proposal-{number}", lambda a: pages.proposal(a, current_time(), str(number))
+        number = str(request.path_params["number"])
+        html = await run_in_threadpool(
+            lambda: public(
+                f"proposal-{number}",
+                "proposal.html",
+                lambda a: server.page(
+                    f"proposal-{number}", lambda b: pages.proposal(b, current_time(), number)
+                ),
             )
         )
-        return page("proposal.html", **data, token=None, form=None)
+        return HTMLResponse(html)
 
     async def code_social(request: Request) -> Response:
-        data = await run_in_threadpool(
-            lambda: server.page("code-social", lambda a: pages.code_social(a, current_time()))
+        html = await run_in_threadpool(
+            lambda: public(
+                "code-social", "codesocial.html", lambda a: pages.code_social(a, current_time())
+            )
         )
-        return page("codesocial.html", **data, token=None)
+        return HTMLResponse(html)
 
     async def register(request: Request) -> Response:
-        data = await run_in_threadpool(
-            lambda: server.page("decisions", lambda a: pages.register(a, current_time()))
+        html = await run_in_threadpool(
+            lambda: public(
+                "decisions", "decisions.html", lambda a: pages.register(a, current_time())
+            )
         )
-        return page("decisions.html", **data, token=None)
+        return HTMLResponse(html)
 
     async def ics(request: Request) -> Response:
         from assemblee_cli.render.ics import render_ics
