@@ -1,107 +1,14 @@
-"""A real `assemblee serve` on loopback over a clone of the shared remote, whose git identity
-is the secretariat's web server (a member with the secretariat role), and the assembly's
-members in their own clones (tests/conftest.py)."""
+"""Fixtures of the web page's tests: a real server over a copy of the base assembly, and a real
+headless Chromium."""
 
 from __future__ import annotations
 
-import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from tests.conftest import Assembly, git, run_cli
+from tests.helpers import Assembly
 from tests.web.browser import browser, shots  # noqa: F401  (fixtures for the tests here)
-
-NOW = "2026-11-02T10:00:00+01:00"  # a Monday: the deadline is Thursday at 10:00
-SERVER = ("Serveur de l'assemblée", "serveur@exemple.org")
-SERVER_MEMBER = f"""\
-- nom: {SERVER[0]}
-  email: {SERVER[1]}
-  roles: [secretariat]
-"""
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class Web:
-    assembly: Assembly
-    clone: Path  # the server's clone
-    url: str
-    process: subprocess.Popen[str]
-    log: Path
-
-    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """`assemblee ARGS` in the server's clone."""
-        proc = run_cli(self.clone, *args, now=NOW, env=self.assembly.env)
-        assert proc.returncode == 0, proc.stderr
-        return proc
-
-    def links(self, ident: str) -> dict[str, str]:
-        proc = self.run("links", ident, "--url", self.url, "--json")
-        return {item["membre"]: item["lien"] for item in json.loads(proc.stdout)}
-
-    def link(self, ident: str, who: str) -> str:
-        return self.links(ident)[self.assembly.email(who)]
-
-    def home_link(self, ident: str, who: str) -> str:
-        """A member's personal page (their link without the proposal)."""
-        return self.link(ident, who).rsplit("/proposition/", 1)[0]
-
-
-def add_members(assembly: Assembly, roster_text: str, now: str = NOW) -> None:
-    """Alice adds members to the roster on main and pushes (before any proposal opens)."""
-    alice = assembly.path("alice")
-    with (alice / "codesocial" / "membres.yml").open("a", encoding="utf-8") as handle:
-        handle.write(roster_text)
-    assembly.git("alice", "commit", "-q", "-am", "Membres : le serveur de la page web")
-    assembly.git("alice", "push", "-q", "origin", "main")
-
-
-def start_server(assembly: Assembly, clone: Path, now: str) -> Web:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = dict(os.environ if assembly.env is None else assembly.env)
-    env["ASSEMBLEE_NOW"] = now
-    log = clone.parent / f"serve-{port}.log"
-    handle = log.open("w", encoding="utf-8")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "assemblee_cli", "serve", "--port", str(port), "--url", url],
-        cwd=clone,
-        env=env,
-        stdout=handle,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/static/style.css", timeout=2):
-                break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(log.read_text(encoding="utf-8")) from None
-            time.sleep(0.1)
-    return Web(assembly, clone, url, process, log)
-
-
-def server_clone(assembly: Assembly) -> Path:
-    clone = assembly.root / "serveur"
-    git(assembly.root, "clone", "-q", str(assembly.remote), str(clone), env=assembly.env)
-    git(clone, "config", "user.name", SERVER[0], env=assembly.env)
-    git(clone, "config", "user.email", SERVER[1], env=assembly.env)
-    return clone
+from tests.web.server import NOW, SERVER_MEMBER, Web, add_members, server_clone, start_server
 
 
 @pytest.fixture()

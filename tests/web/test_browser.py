@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import Assembly
-from tests.web.conftest import NOW, SERVER, Web
+from tests.helpers import Assembly
+from tests.web.server import NOW, SERVER, Web
 
 SECTION = "sections/02-qualites.md"
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-from tests.conftest import Assembly
-from tests.web.conftest import NOW, SERVER_MEMBER, add_members, server_clone, start_server
+from tests.helpers import Assembly
 from tests.web.forms import vote
+from tests.web.server import NOW, SERVER_MEMBER, add_members, server_clone, start_server
 
 CROWD = 50
 CHOICES = ["d-accord", "abstention", "pas-d-accord", "blocage"]

@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 import httpx
-from tests.conftest import run_cli
-from tests.web.conftest import NOW, SERVER, Web
+from tests.helpers import run_cli
+from tests.web.server import NOW, SERVER, Web
 
 SECTION = "sections/02-qualites.md"
 

@@ -13,8 +13,8 @@ from datetime import datetime
 
 import httpx
 import pytest
-from tests.web.conftest import NOW, Web, start_server
 from tests.web.forms import csrf_of, vote
+from tests.web.server import NOW, Web, start_server
 
 SCRIPT = "<script>alert('x')</script>"
 
