@@ -5,7 +5,6 @@ environment: a push to a local remote runs receive-pack, and so the hook, with i
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from tests.helpers import (
     OPEN,
     branch_of,
     git_run,
+    install_guard,
     name_of,
     record,
     tamper,
@@ -25,20 +25,12 @@ from tests.helpers import (
 )
 
 
-def install_hook(remote: Path) -> None:
-    hook = remote / "hooks" / "pre-receive"
-    hook.write_text(
-        f"#!/bin/sh\nexec {sys.executable} -m assemblee_cli hook pre-receive\n", encoding="utf-8"
-    )
-    hook.chmod(0o755)
-
-
 @pytest.fixture(scope="module")
 def template(story_template: Any) -> Path:
     """Proposal n°1 (alice, the values) open until DEADLINE, with the guard installed."""
 
     def story(a: Any) -> None:
-        install_hook(a.remote)
+        install_guard(a.remote)
         a.propose_edit("alice", "Valeurs", EDIT_VALEURS, now=OPEN)
 
     return story_template("hook", story)
