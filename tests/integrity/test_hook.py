@@ -88,9 +88,14 @@ def test_a_vote_made_offline_but_pushed_after_the_deadline_is_refused(copy_templ
     assert "Traceback" not in late.stderr
     assert a.remote_refs() == before
 
-    # The same commit, while the server's clock is still before the deadline, is accepted.
-    early = git_run(a.path("bob"), "push", "origin", f"{branch}:{branch}", env=push_env(MONDAY))
-    assert early.returncode == 0, early.stderr
+    # The same commit, days later but still before the deadline, is refused too: its date is
+    # not when the server receives it (a back-dated vote is not believed).
+    later = git_run(a.path("bob"), "push", "origin", f"{branch}:{branch}", env=push_env(MONDAY))
+    assert later.returncode != 0
+    assert "heure du serveur" in later.stderr, later.stderr
+    # Pushed right away, it is accepted.
+    prompt = git_run(a.path("bob"), "push", "origin", f"{branch}:{branch}", env=push_env(NEXT_DAY))
+    assert prompt.returncode == 0, prompt.stderr
     assert [v["membre"] for v in file_of(a, branch)["votes"]] == ["bob@exemple.org"]
 
 

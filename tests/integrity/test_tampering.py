@@ -158,9 +158,10 @@ def test_a_non_members_block_is_not_counted(opened):
 # -- 7. a direct change of the text on main -----------------------------------------------------
 
 
-def test_a_direct_commit_to_the_text_on_main_is_found_and_refused(assembly):
-    a = assembly
+def test_a_direct_commit_to_the_text_on_main_is_found_and_refused(opened):
+    a = opened
     dave = a.path("dave")
+    git_ok(dave, "pull", "-q", "--ff-only", "origin", "main")
     a.edit("dave", VALEURS, "[à compléter]", "Ce que dave veut.")
     git(dave, "commit", "-q", "-am", "Petite correction")
     git(dave, "push", "-q", "origin", "main")
@@ -333,7 +334,6 @@ def test_a_foreign_branch_never_blocks_voting(opened):
     assert {v["membre"] for v in votes} == {"bob@exemple.org", "carol@exemple.org"}
 
 
-
 # -- 5 and 6. signed votes ----------------------------------------------------------------------
 
 
@@ -384,9 +384,12 @@ def test_a_vote_signed_with_a_look_alike_key_is_found(signed):
     path = jemma / "proposals" / "0001-sujet.md"
     data, body = split_record(path.read_text(encoding="utf-8"))
     data["votes"] = [
-        vote_entry("emma@exemple.org", "d-accord", "2026-11-27T09:00:00Z", data["tours"][0][
-            "version_texte"
-        ])
+        vote_entry(
+            "emma@exemple.org",
+            "d-accord",
+            "2026-11-27T09:00:00Z",
+            data["tours"][0]["version_texte"],
+        )
     ]
     path.write_text(dump_record(data, body), encoding="utf-8")
     git(jemma, "-c", "user.email=emma@exemple.org", "commit", "-q", "-S", "-am", "Vote")

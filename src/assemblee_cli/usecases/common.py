@@ -13,10 +13,12 @@ from typing import TypeVar
 
 from assemblee_cli.core import calendar
 from assemblee_cli.core import lifecycle as lc
+from assemblee_cli.core.french import decode_argument
 from assemblee_cli.core.members import Roster
 from assemblee_cli.core.rules import Rules, tz_of
 from assemblee_cli.errors import AssembleeError, RuleRefusal
-from assemblee_cli.store.assembly import Assembly, BranchTip
+from assemblee_cli.store.assembly import Assembly, BranchTip, amendment_instant
+from assemblee_cli.store.assembly import holidays_of as calendar_of
 from assemblee_cli.store.publish import PushConflict, RefUpdate
 
 MAX_ATTEMPTS = 100
@@ -29,7 +31,7 @@ TEXT_DIRS = ("sections/", "codesocial/")
 
 def current_time() -> datetime:
     """Now, or ASSEMBLEE_NOW (ISO 8601 with offset) to simulate another moment."""
-    value = os.environ.get("ASSEMBLEE_NOW", "").strip()
+    value = decode_argument(os.environ.get("ASSEMBLEE_NOW", "")).strip()
     if not value:
         return datetime.now(UTC)
     try:
@@ -44,13 +46,16 @@ def current_time() -> datetime:
             f"ASSEMBLEE_NOW vaut « {value} » sans fuseau horaire : ajoutez-le (par exemple "
             "+01:00 ou Z)."
         )
+    if not calendar.is_sane_instant(moment):
+        raise AssembleeError(
+            f"ASSEMBLEE_NOW vaut « {value} », hors des dates acceptées (années "
+            f"{calendar.SANE_YEARS.start} à {calendar.SANE_YEARS.stop - 1})."
+        )
     return moment.astimezone(UTC)
 
 
 def holidays_of(rules: Rules) -> object:
-    from assemblee_cli.core.holiday_calendar import holiday_calendar
-
-    return holiday_calendar(rules.holiday_country, rules.holiday_subdivision)
+    return calendar_of(rules)
 
 
 def deadline_from(rules: Rules, opened: datetime) -> datetime:
@@ -71,12 +76,17 @@ def parse_until(text: str, rules: Rules) -> datetime:
             day = date.fromisoformat(value)
             return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
         moment = datetime.fromisoformat(value)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise AssembleeError(
             f"« {text} » n'est pas une date : écrivez par exemple 2026-12-01 ou 2026-12-01T18:00."
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
+    if not calendar.is_sane_instant(moment):
+        raise AssembleeError(
+            f"« {text} » est hors des dates acceptées (années {calendar.SANE_YEARS.start} à "
+            f"{calendar.SANE_YEARS.stop - 1})."
+        )
     return moment.astimezone(UTC)
 
 
@@ -113,15 +123,16 @@ def register_amendment(
     assembly: Assembly, proposal: lc.Proposal, tip: str, now: datetime
 ) -> tuple[lc.Proposal, bool]:
     """Compare the text on the branch with the version the round was opened on. If it
-    changed, the earlier votes stop counting and the window restarts from now."""
+    changed, the earlier votes stop counting and the window restarts from the amendment
+    (the instant its commit was made: the same for every command, at any moment)."""
     if proposal.status is not lc.Status.OPEN:
         return proposal, False
     fork = assembly.forks([tip])[0]
-    return amendment(proposal, fork.text_paths, fork.text_version, now)
+    return amendment(assembly, proposal, tip, fork.text_paths, fork.text_version)
 
 
 def amendment(
-    proposal: lc.Proposal, files: list[str], version: str, now: datetime
+    assembly: Assembly, proposal: lc.Proposal, tip: str, files: list[str], version: str
 ) -> tuple[lc.Proposal, bool]:
     """The proposal once its text's current files and version are known."""
     if proposal.status is not lc.Status.OPEN:
@@ -130,8 +141,9 @@ def amendment(
         if tuple(files) != proposal.files:
             return replace(proposal, files=tuple(files)), False
         return proposal, False
-    deadline = deadline_from(proposal.rules, now)
-    return lc.amend_text(proposal, version, now, deadline, files), True
+    since = amendment_instant(assembly, proposal, tip)
+    deadline = deadline_from(proposal.rules, since)
+    return lc.amend_text(proposal, version, since, deadline, files), True
 
 
 def branch_update(tip: BranchTip, new: str | None) -> RefUpdate:
