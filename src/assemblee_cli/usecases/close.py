@@ -113,7 +113,7 @@ def _plan_close(assembly: Assembly, now: datetime, dry_run: bool) -> _ClosePlan:
                         p.title,
                         p.status.value,
                         f"Adoptée, mais son texte est en conflit avec main ({files}) : l'auteur·rice "
-                        f"doit mettre à jour la branche {p.branch} (git rebase main, puis git push) ; "
+                        f"doit mettre à jour la branche {p.branch} (git merge main, puis git push) ; "
                         "rien n'a été fusionné, la clôture suivante la fusionnera.",
                         False,
                         "conflit",

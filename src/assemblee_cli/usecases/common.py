@@ -156,10 +156,24 @@ def trunk_update(assembly: Assembly, new: str) -> RefUpdate:
     return RefUpdate("trunk", "main", new, snapshot.local_trunk, remote_sha)
 
 
+BACK_OFF_FIRST = 0.25  # seconds: the window of the first pause
+BACK_OFF_LAST = 8.0  # the widest window
+
+
+def back_off(attempt: int) -> float:
+    """The pause after the `attempt`-th refused write (0 for the first): a random instant in a
+    window that doubles with each refusal ("full jitter"). Each refusal means others are
+    writing too; widening the window spreads them out, so that most writers need one or two
+    pushes instead of racing again every few hundred milliseconds (measured in
+    tests/integrity/test_stress.py)."""
+    window = min(BACK_OFF_FIRST * 2 ** min(attempt, 16), BACK_OFF_LAST)
+    return random.uniform(0, window)
+
+
 def retrying(assembly: Assembly, attempt_once: Callable[[], T]) -> T:
     """Run a read-modify-publish step; when someone else wrote first (the push or the
-    compare-and-swap was refused), read again and redo it, after a short random pause so
-    that many members voting at the same moment spread out."""
+    compare-and-swap was refused), read again and redo it, after a random pause so that many
+    members voting at the same moment spread out (back_off)."""
     attempts = int(os.environ.get("ASSEMBLEE_TENTATIVES", MAX_ATTEMPTS))
     for attempt in range(attempts):
         assembly.refresh(force=attempt > 0)
@@ -167,7 +181,7 @@ def retrying(assembly: Assembly, attempt_once: Callable[[], T]) -> T:
             return attempt_once()
         except PushConflict:
             if attempt + 1 < attempts:
-                time_module.sleep(random.uniform(0.05, 0.3) * min(attempt + 1, 5))
+                time_module.sleep(back_off(attempt))
     raise AssembleeError(
         f"Le dépôt partagé a changé {attempts} fois pendant l'opération (beaucoup "
         "d'écritures simultanées) : relancez la commande dans un instant ; rien n'a été perdu."
