@@ -474,3 +474,30 @@ def cast(
     from assemblee_cli.core.lifecycle import Vote, record_vote
 
     return record_vote(proposal, Vote(member, choice, 0, at, "", reason, recorded_by), at)
+
+
+# -- the server's guard ---------------------------------------------------------------------
+
+CLOCK_FILE = "horloge-serveur"
+
+
+def install_guard(remote: Path) -> None:
+    """The server's guard on a bare remote: `assemblee hook pre-receive` (refusals) and
+    `assemblee hook post-receive` (receipts). The server's clock is the file CLOCK_FILE of the
+    remote when a test sets it (set_server_clock), so that it can differ from the clock of the
+    member who pushes; otherwise ASSEMBLEE_NOW of the push, or the real clock."""
+    for name in ("pre-receive", "post-receive"):
+        hook = remote / "hooks" / name
+        hook.write_text(
+            "#!/bin/sh\n"
+            f'if [ -f "{remote / CLOCK_FILE}" ]; then\n'
+            f'  ASSEMBLEE_NOW="$(cat "{remote / CLOCK_FILE}")"; export ASSEMBLEE_NOW\n'
+            "fi\n"
+            f"exec {sys.executable} -m assemblee_cli hook {name}\n",
+            encoding="utf-8",
+        )
+        hook.chmod(0o755)
+
+
+def set_server_clock(remote: Path, now: str) -> None:
+    (remote / CLOCK_FILE).write_text(now, encoding="utf-8")

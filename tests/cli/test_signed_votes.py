@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tests.helpers import NOW, git, run_cli
+from tests.helpers import NOW, dump_record, git, run_cli, split_record, vote_entry
 
 pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen absent")
 
@@ -67,10 +67,21 @@ def test_vote_signed_with_another_members_key_is_found(
     assert any("signé par la clé de alice@exemple.org" in m for m in messages), messages
 
 
-def test_unsigned_vote_is_found(signed_assembly: tuple[Path, Path, Path]) -> None:
+def test_unsigned_vote_is_refused_and_found(signed_assembly: tuple[Path, Path, Path]) -> None:
     repo, _alice_key, _bob_key = signed_assembly
     git(repo, "config", "commit.gpgsign", "false")
-    assert run_cli(repo, "vote", "1", "d-accord", "--offline", now=NOW).returncode == 0
+    refused = run_cli(repo, "vote", "1", "d-accord", "--offline", now=NOW)
+    assert refused.returncode == 1
+    assert "avis signés" in refused.stderr
+    # The same vote written by hand, in an unsigned commit: verify finds it.
+    git(repo, "switch", "-q", "proposition/0001-sujet")
+    path = repo / "proposals" / "0001-sujet.md"
+    data, body = split_record(path.read_text(encoding="utf-8"))
+    version = data["tours"][0]["version_texte"]
+    data["votes"] = [vote_entry("alice@exemple.org", "d-accord", "2026-11-26T10:00:00Z", version)]
+    path.write_text(dump_record(data, body), encoding="utf-8")
+    git(repo, "commit", "-qam", "Vote à la main")
+    git(repo, "switch", "-q", "main")
     proc = run_cli(repo, "verify", "--offline", now=NOW)
     assert proc.returncode == 1
     assert "non signé" in proc.stdout

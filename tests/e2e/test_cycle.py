@@ -4,6 +4,8 @@ repository became (refs on the remote, commits on main, proposal files, archived
 
 from __future__ import annotations
 
+import os
+
 import yaml
 from tests.helpers import (
     AFTER,
@@ -13,6 +15,7 @@ from tests.helpers import (
     NEXT_DAY,
     OPEN,
     VALEURS,
+    git,
     record,
     same_instant,
 )
@@ -179,11 +182,13 @@ def test_an_amendment_voids_earlier_votes_and_restarts_the_window(assembly):
     assembly.ok("bob", "vote", "1", "d-accord", now=NEXT_DAY)
     assembly.ok("carol", "vote", "1", "blocage", "-r", "Il manque le soin.", now=NEXT_DAY)
 
-    # Bob amends the text: a commit on the proposal branch, pushed.
+    # Bob amends the text on Monday: a commit on the proposal branch, pushed. The window
+    # restarts from the amending commit, the same for every command at any later moment.
     assembly.git("bob", "fetch", "-q")
     assembly.git("bob", "switch", "-q", branch.removeprefix("refs/heads/"))
     assembly.edit("bob", VALEURS, "ouverture", "ouverture, soin")
-    assembly.git("bob", "commit", "-q", "-am", "Amendement : le soin")
+    on_monday = {**os.environ, "GIT_AUTHOR_DATE": MONDAY, "GIT_COMMITTER_DATE": MONDAY}
+    git(assembly.path("bob"), "commit", "-q", "-am", "Amendement : le soin", env=on_monday)
     assembly.git("bob", "push", "-q", "origin", branch)
 
     shown = assembly.json("dave", "show", "1", now=MONDAY)

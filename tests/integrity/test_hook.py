@@ -5,7 +5,6 @@ environment: a push to a local remote runs receive-pack, and so the hook, with i
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from tests.helpers import (
     OPEN,
     branch_of,
     git_run,
+    install_guard,
     name_of,
     record,
     tamper,
@@ -25,20 +25,12 @@ from tests.helpers import (
 )
 
 
-def install_hook(remote: Path) -> None:
-    hook = remote / "hooks" / "pre-receive"
-    hook.write_text(
-        f"#!/bin/sh\nexec {sys.executable} -m assemblee_cli hook pre-receive\n", encoding="utf-8"
-    )
-    hook.chmod(0o755)
-
-
 @pytest.fixture(scope="module")
 def template(story_template: Any) -> Path:
     """Proposal n°1 (alice, the values) open until DEADLINE, with the guard installed."""
 
     def story(a: Any) -> None:
-        install_hook(a.remote)
+        install_guard(a.remote)
         a.propose_edit("alice", "Valeurs", EDIT_VALEURS, now=OPEN)
 
     return story_template("hook", story)
@@ -96,9 +88,14 @@ def test_a_vote_made_offline_but_pushed_after_the_deadline_is_refused(copy_templ
     assert "Traceback" not in late.stderr
     assert a.remote_refs() == before
 
-    # The same commit, while the server's clock is still before the deadline, is accepted.
-    early = git_run(a.path("bob"), "push", "origin", f"{branch}:{branch}", env=push_env(MONDAY))
-    assert early.returncode == 0, early.stderr
+    # The same commit, days later but still before the deadline, is refused too: its date is
+    # not when the server receives it (a back-dated vote is not believed).
+    later = git_run(a.path("bob"), "push", "origin", f"{branch}:{branch}", env=push_env(MONDAY))
+    assert later.returncode != 0
+    assert "heure du serveur" in later.stderr, later.stderr
+    # Pushed right away, it is accepted.
+    prompt = git_run(a.path("bob"), "push", "origin", f"{branch}:{branch}", env=push_env(NEXT_DAY))
+    assert prompt.returncode == 0, prompt.stderr
     assert [v["membre"] for v in file_of(a, branch)["votes"]] == ["bob@exemple.org"]
 
 

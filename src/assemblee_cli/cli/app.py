@@ -61,9 +61,17 @@ def open_here(offline: bool) -> Any:
 
 
 def clock() -> Any:
+    """The clock of the command. A simulated one (ASSEMBLEE_NOW) is also the date of the
+    commits the command makes, so that they agree with the dates it records."""
+    import os
+
     from assemblee_cli.usecases.common import current_time
 
-    return current_time()
+    now = current_time()
+    if os.environ.get("ASSEMBLEE_NOW", "").strip():
+        stamp = f"{int(now.timestamp())} +0000"
+        os.environ["GIT_AUTHOR_DATE"] = os.environ["GIT_COMMITTER_DATE"] = stamp
+    return now
 
 
 def escape(text: str) -> str:

@@ -74,8 +74,10 @@ def verify(
 
 @hook_app.command("pre-receive", cls=FrenchCommand)
 def pre_receive_hook() -> None:
-    """Refuser, à l'heure du serveur, les avis après l'échéance et les avis écrits par un autre
-    que le membre (à appeler depuis hooks/pre-receive du dépôt partagé)."""
+    """Refuser, à l'heure du serveur : les avis après l'échéance ou datés d'une autre heure que
+    leur arrivée, les avis écrits par un autre que le membre, les propositions ouvertes dans le
+    passé, les push forcés sur main et les propositions, et toute modification du texte sur
+    main hors d'une proposition adoptée (à appeler depuis hooks/pre-receive du dépôt partagé)."""
     from pathlib import Path
 
     from assemblee_cli.git.repo import open_repo
@@ -87,3 +89,16 @@ def pre_receive_hook() -> None:
         sys.stderr.write(f"assemblee : refusé — {problem}\n")
     if problems:
         sys.exit(1)
+
+
+@hook_app.command("post-receive", cls=FrenchCommand)
+def post_receive_hook() -> None:
+    """Inscrire dans refs/assemblee/recus, à l'heure du serveur, chaque commit reçu (à appeler
+    depuis hooks/post-receive du dépôt partagé) : verify prouve ainsi quand chaque avis est
+    arrivé et que rien de reçu n'a été effacé."""
+    from pathlib import Path
+
+    from assemblee_cli.git.repo import open_repo
+    from assemblee_cli.usecases.hook import post_receive
+
+    post_receive(open_repo(Path(".")), sys.stdin.read().splitlines(), clock())

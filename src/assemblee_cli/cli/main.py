@@ -18,7 +18,11 @@ for _module in ("proposals", "integrity", "publication", "web"):
 
 
 def run(argv: list[str] | None = None) -> int:
-    """Run the command line; usage errors become a French sentence and exit code 2."""
+    """Run the command line; usage errors become a French sentence and exit code 2. Arguments
+    that are not UTF-8 are decoded here, at the edge (decode_argument)."""
+    from assemblee_cli.core.french import decode_argument
+
+    argv = [decode_argument(arg) for arg in (sys.argv[1:] if argv is None else argv)]
     click = _click_exceptions()
     aborts: tuple[type[BaseException], ...] = (typer.Abort, *_click_aborts())
 

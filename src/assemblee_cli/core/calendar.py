@@ -18,6 +18,21 @@ from assemblee_cli.core.rules import MeetingRules
 from assemblee_cli.errors import ConfigError, RuleRefusal
 
 ONE_DAY = timedelta(days=1)
+
+# The instants the tool accepts anywhere (a clock, a date in a file, a requested deadline):
+# wide enough for any real assembly, far enough from the ends of the calendar that adding a
+# window, a year of holidays or a few months never overflows.
+SANE_YEARS = range(1970, 2200)
+
+
+def is_sane_instant(value: datetime) -> bool:
+    """Whether an aware instant lies within SANE_YEARS (in UTC)."""
+    try:
+        return value.astimezone(UTC).year in SANE_YEARS
+    except OverflowError:
+        return False
+
+
 ONE_MINUTE = timedelta(minutes=1)
 
 # Safety bound for compute_deadline: beyond the days strictly needed, this many extra

@@ -62,3 +62,26 @@ def format_duration(delta: timedelta) -> str:
 def one_line(text: str) -> str:
     """Collapse whitespace so that a text from the repository stays on one line."""
     return " ".join(text.split())
+
+
+def decode_argument(text: str) -> str:
+    """An argument as the user meant it. Python hands over bytes that are not UTF-8 (typed in a
+    Latin-1 terminal, say) as lone surrogates, which nothing can store or print: they are
+    decoded here, at the edge, as Windows-1252/Latin-1 (the usual other encoding)."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # surrogates that never came from bytes: nothing to recover
+        return text.encode("utf-8", "replace").decode("utf-8")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")

@@ -7,13 +7,13 @@ French sentence names the rule and, when it will pass, from when.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from assemblee_cli.core.calendar import add_calendar_months
+from assemblee_cli.core.calendar import add_calendar_months, compute_deadline
 from assemblee_cli.core.french import format_instant
 from assemblee_cli.core.members import normalise_email
 from assemblee_cli.core.rules import Rules
@@ -166,13 +166,70 @@ def round_votes(proposal: Proposal, number: int | None = None) -> list[Vote]:
 
 
 def counted_votes(proposal: Proposal) -> dict[str, Vote]:
-    """Votes of the current round cast on the current text: one per member, the last one."""
+    """Votes of the current round cast on the current text by members of the roster frozen at
+    opening: one per member, the last one. Any other entry (a hand-added vote of someone who
+    was not a member) is never counted, whatever the file says."""
     current = proposal.round
+    members = set(proposal.members)
     result: dict[str, Vote] = {}
     for vote in round_votes(proposal):
-        if vote.text_version == current.text_version:
+        if vote.text_version == current.text_version and vote.member in members:
             result[vote.member] = vote
     return result
+
+
+def foreign_votes(proposal: Proposal) -> list[Vote]:
+    """Entries of people who were not in the roster frozen at opening: shown, never counted."""
+    members = set(proposal.members)
+    return [vote for vote in proposal.votes if vote.member not in members]
+
+
+# -- deadlines, recomputed ---------------------------------------------------------------------
+
+
+def earliest_deadline(start: datetime, rules: Rules, holidays: Container[date]) -> datetime:
+    """The earliest lawful end of a window that starts at `start` (an opening or an
+    amendment), by the rules frozen at opening."""
+    return compute_deadline(start, rules.decision.minimum_hours, ZoneInfo(rules.timezone), holidays)
+
+
+def lawful_deadline(
+    proposal: Proposal,
+    item: Round,
+    holidays: Container[date],
+    amended_at: datetime | None = None,
+) -> datetime:
+    """The deadline of a round as the rules make it: the stored one (a proposer may ask for a
+    later one), never earlier than the minimum window from the round's opening, nor, for a
+    text amended since, from the amendment. A stored deadline is a claim, not an input."""
+    deadline = max(item.deadline, earliest_deadline(item.opened_at, proposal.rules, holidays))
+    if amended_at is not None and amended_at > item.opened_at:
+        deadline = max(deadline, earliest_deadline(amended_at, proposal.rules, holidays))
+    return deadline
+
+
+def with_lawful_deadlines(proposal: Proposal, holidays: Container[date]) -> Proposal:
+    """The proposal with every open round's deadline recomputed (lawful_deadline)."""
+    rounds = tuple(
+        item
+        if item.result is not None
+        else replace(item, deadline=lawful_deadline(proposal, item, holidays))
+        for item in proposal.rounds
+    )
+    return proposal if rounds == proposal.rounds else replace(proposal, rounds=rounds)
+
+
+def deadline_anomalies(proposal: Proposal, holidays: Container[date]) -> list[str]:
+    """French sentences for each round whose stored deadline is earlier than the rules allow."""
+    found = []
+    for item in proposal.rounds:
+        earliest = earliest_deadline(item.opened_at, proposal.rules, holidays)
+        if item.deadline < earliest:
+            found.append(
+                f"l'échéance enregistrée du tour {item.number} ({_when(item.deadline, proposal.rules)}) "
+                f"est plus tôt que ne le permettent les règles ({_when(earliest, proposal.rules)})."
+            )
+    return found
 
 
 def outdated_votes(proposal: Proposal) -> list[Vote]:

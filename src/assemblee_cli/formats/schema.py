@@ -12,6 +12,15 @@ from assemblee_cli.formats.yamlio import Document, Path
 T = TypeVar("T")
 
 
+def is_valid_unicode(text: str) -> bool:
+    """No lone surrogate: the text can be written as UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def dotted(path: Path) -> str:
     parts: list[str] = []
     for part in path:
@@ -80,6 +89,8 @@ class Reader:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             self.fail_key(path, "un texte", value)
         result = str(value).strip()
+        if not is_valid_unicode(result):
+            self.fail(path, f"la clé « {dotted(path)} » contient des caractères invalides.")
         if not result and not allow_empty:
             self.fail_key(path, "un texte non vide", value)
         return result
@@ -115,6 +126,14 @@ class Reader:
         )
         if result.tzinfo is None:
             self.fail_key(path, "un instant ISO 8601 avec fuseau (par exemple « Z »)", value)
+        from assemblee_cli.core.calendar import SANE_YEARS, is_sane_instant
+
+        if not is_sane_instant(result):
+            self.fail_key(
+                path,
+                f"un instant entre {SANE_YEARS.start} et {SANE_YEARS.stop - 1}",
+                value,
+            )
         return result
 
     def _parse(self, value: Any, path: Path, parse: Callable[[str], T], expected: str) -> T:

@@ -468,6 +468,7 @@ class GitRepo:
             remote,
             f"+refs/heads/*:refs/remotes/{remote}/*",
             f"+refs/archives/*:refs/remotes/{remote}-archives/*",
+            f"+refs/assemblee/recu*:refs/remotes/{remote}-assemblee/recu*",
             check=False,
         )
         if status != 0:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 
-from assemblee_cli.core.lifecycle import Proposal
+from assemblee_cli.core.lifecycle import Proposal, with_lawful_deadlines
 from assemblee_cli.core.members import Roster
 from assemblee_cli.core.rules import Rules
 from assemblee_cli.errors import AssembleeError, GitError
@@ -274,6 +275,8 @@ class Assembly:
             except AssembleeError as exc:
                 result.append(Loaded(name, tip, error=exc.message))
                 continue
+            if tip is not None:
+                proposal = lawful(proposal)
             result.append(Loaded(name, tip, proposal))
         return result
 
@@ -311,9 +314,28 @@ class Assembly:
         """Resolve `7`, `0007`, `0007-slug` or `proposition/0007-slug` to a proposal name and
         its open branch (None when it is decided and only on main)."""
         wanted = _parse_ident(ident)
-        for name, tip in self.snapshot.branches.items():
-            if parse_name(name) and parse_name(name)[0] == wanted:  # type: ignore[index]
-                return name, tip
+        exact = ident.strip().removeprefix("refs/heads/").removeprefix(BRANCH_PREFIX)
+        if exact in self.snapshot.branches:
+            return exact, self.snapshot.branches[exact]
+        candidates = [
+            (name, tip)
+            for name, tip in self.snapshot.branches.items()
+            if parse_name(name) and parse_name(name)[0] == wanted  # type: ignore[index]
+        ]
+        if len(candidates) > 1:
+            # A branch pushed by hand under the same number (without a proposal file, say)
+            # is skipped: the one with a readable proposal is the proposal.
+            loaded = self.load_branches([tip for _name, tip in candidates])
+            readable = [(item.name, item.tip) for item in loaded if item.proposal is not None]
+            if len(readable) != 1:
+                names = ", ".join(f"{BRANCH_PREFIX}{name}" for name, _tip in candidates)
+                raise AssembleeError(
+                    f"Plusieurs branches portent le n°{wanted} ({names}) : donnez le nom complet "
+                    "de la branche."
+                )
+            candidates = readable  # type: ignore[assignment]
+        if candidates:
+            return candidates[0]
         for name in self.decided_names():
             if parse_name(name)[0] == wanted:  # type: ignore[index]
                 return name, None
@@ -394,8 +416,53 @@ class Assembly:
             own.flush()
         return commit
 
+    def text_changed_at(self, tip: str) -> datetime | None:
+        """When the proposed text last changed on a branch: the committer date of its newest
+        commit (not on the trunk) that changes the text. It fixes the instant of an
+        amendment once and for all; the server's guard refuses commits whose date is not the
+        time they arrive, so that it cannot be set by hand (see README)."""
+        out = self.repo.out(
+            "log",
+            "-1",
+            "--format=%ct",
+            tip,
+            "--not",
+            self.trunk,
+            "--",
+            ".",
+            f":(exclude){PROPOSALS_DIR}",
+        ).strip()
+        return datetime.fromtimestamp(int(out), UTC) if out.isdigit() else None
+
     def local_branch_ref(self, name: str) -> str:
         return f"refs/heads/{BRANCH_PREFIX}{name}"
+
+
+def lawful(proposal: Proposal) -> Proposal:
+    """An open proposal with its deadlines recomputed from the rules frozen at its opening (a
+    deadline shortened by hand is not believed). Reads the holiday calendar only when a
+    round is open."""
+    if all(item.result is not None for item in proposal.rounds):
+        return proposal
+    return with_lawful_deadlines(proposal, holidays_of(proposal.rules))
+
+
+def amendment_instant(assembly: Assembly, proposal: Proposal, tip: str) -> datetime:
+    """When the text of an open round was amended: its commit's date, never before the round
+    opened. It depends on the repository only, so every command gives the same deadline."""
+    changed = assembly.text_changed_at(tip)
+    return max(changed or proposal.round.opened_at, proposal.round.opened_at)
+
+
+def holidays_of(rules: Rules) -> Container[date]:
+    return _holidays(rules.holiday_country, rules.holiday_subdivision)
+
+
+@functools.lru_cache(maxsize=8)
+def _holidays(country: str, subdivision: str | None) -> Container[date]:
+    from assemblee_cli.core.holiday_calendar import holiday_calendar
+
+    return holiday_calendar(country, subdivision)
 
 
 def _parse_ident(ident: str) -> int:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.core.tally import Tally, tally_votes
 from assemblee_cli.formats.sections import FILE_LABELS, SECTIONS_DIR, Section, parse_section
-from assemblee_cli.store.assembly import Assembly
+from assemblee_cli.store.assembly import Assembly, amendment_instant, holidays_of
 
 
 def read_sections(assembly: Assembly, commit: str | None = None) -> tuple[list[Section], list[str]]:
@@ -79,8 +79,12 @@ def open_items(assembly: Assembly) -> tuple[list[OpenItem], list[str]]:
     errors = [item.error or item.name for item in loaded_open if not (item.tip and item.proposal)]
     versions = assembly.text_versions([(tip, p.files) for tip, p in readable])
     items: list[OpenItem] = []
-    for (_tip, p), version in zip(readable, versions, strict=True):
+    for (tip, p), version in zip(readable, versions, strict=True):
         amended = p.status is lc.Status.OPEN and version != p.round.text_version
+        if amended:  # the window restarts from the amending commit (amendment_instant)
+            since = amendment_instant(assembly, p, tip)
+            restart = lc.earliest_deadline(since, p.rules, holidays_of(p.rules))
+            p = lc.amend_text(p, version, since, restart)
         counted = {} if amended else lc.counted_votes(p)
         silent = tuple(m for m in p.members if m not in counted)
         items.append(

@@ -78,8 +78,8 @@ def _plan_close(assembly: Assembly, now: datetime, dry_run: bool) -> _ClosePlan:
     forks = assembly.forks([tip.sha for tip, _p in due])
     merged: set[str] = set()  # the commits of the branches merged so far
     for (tip, p), fork in zip(due, forks, strict=True):
-        p2, amended = amendment(p, fork.text_paths, fork.text_version, now)
-        if amended:
+        p2, amended = amendment(assembly, p, tip.sha, fork.text_paths, fork.text_version)
+        if amended and now < p2.round.deadline:
             text = (
                 "Le texte a été modifié depuis l'ouverture du tour : les avis précédents ne "
                 "comptent plus et le vote reste ouvert jusqu'au "
@@ -113,7 +113,7 @@ def _plan_close(assembly: Assembly, now: datetime, dry_run: bool) -> _ClosePlan:
                         p.title,
                         p.status.value,
                         f"Adoptée, mais son texte est en conflit avec main ({files}) : l'auteur·rice "
-                        f"doit mettre à jour la branche {p.branch} (git rebase main, puis git push) ; "
+                        f"doit mettre à jour la branche {p.branch} (git merge main, puis git push) ; "
                         "rien n'a été fusionné, la clôture suivante la fusionnera.",
                         False,
                         "conflit",

@@ -13,10 +13,12 @@ from typing import TypeVar
 
 from assemblee_cli.core import calendar
 from assemblee_cli.core import lifecycle as lc
+from assemblee_cli.core.french import decode_argument
 from assemblee_cli.core.members import Roster
 from assemblee_cli.core.rules import Rules, tz_of
 from assemblee_cli.errors import AssembleeError, RuleRefusal
-from assemblee_cli.store.assembly import Assembly, BranchTip
+from assemblee_cli.store.assembly import Assembly, BranchTip, amendment_instant
+from assemblee_cli.store.assembly import holidays_of as calendar_of
 from assemblee_cli.store.publish import PushConflict, RefUpdate
 
 MAX_ATTEMPTS = 100
@@ -29,7 +31,7 @@ TEXT_DIRS = ("sections/", "codesocial/")
 
 def current_time() -> datetime:
     """Now, or ASSEMBLEE_NOW (ISO 8601 with offset) to simulate another moment."""
-    value = os.environ.get("ASSEMBLEE_NOW", "").strip()
+    value = decode_argument(os.environ.get("ASSEMBLEE_NOW", "")).strip()
     if not value:
         return datetime.now(UTC)
     try:
@@ -44,13 +46,16 @@ def current_time() -> datetime:
             f"ASSEMBLEE_NOW vaut « {value} » sans fuseau horaire : ajoutez-le (par exemple "
             "+01:00 ou Z)."
         )
+    if not calendar.is_sane_instant(moment):
+        raise AssembleeError(
+            f"ASSEMBLEE_NOW vaut « {value} », hors des dates acceptées (années "
+            f"{calendar.SANE_YEARS.start} à {calendar.SANE_YEARS.stop - 1})."
+        )
     return moment.astimezone(UTC)
 
 
 def holidays_of(rules: Rules) -> object:
-    from assemblee_cli.core.holiday_calendar import holiday_calendar
-
-    return holiday_calendar(rules.holiday_country, rules.holiday_subdivision)
+    return calendar_of(rules)
 
 
 def deadline_from(rules: Rules, opened: datetime) -> datetime:
@@ -71,12 +76,17 @@ def parse_until(text: str, rules: Rules) -> datetime:
             day = date.fromisoformat(value)
             return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
         moment = datetime.fromisoformat(value)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise AssembleeError(
             f"« {text} » n'est pas une date : écrivez par exemple 2026-12-01 ou 2026-12-01T18:00."
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
+    if not calendar.is_sane_instant(moment):
+        raise AssembleeError(
+            f"« {text} » est hors des dates acceptées (années {calendar.SANE_YEARS.start} à "
+            f"{calendar.SANE_YEARS.stop - 1})."
+        )
     return moment.astimezone(UTC)
 
 
@@ -113,15 +123,16 @@ def register_amendment(
     assembly: Assembly, proposal: lc.Proposal, tip: str, now: datetime
 ) -> tuple[lc.Proposal, bool]:
     """Compare the text on the branch with the version the round was opened on. If it
-    changed, the earlier votes stop counting and the window restarts from now."""
+    changed, the earlier votes stop counting and the window restarts from the amendment
+    (the instant its commit was made: the same for every command, at any moment)."""
     if proposal.status is not lc.Status.OPEN:
         return proposal, False
     fork = assembly.forks([tip])[0]
-    return amendment(proposal, fork.text_paths, fork.text_version, now)
+    return amendment(assembly, proposal, tip, fork.text_paths, fork.text_version)
 
 
 def amendment(
-    proposal: lc.Proposal, files: list[str], version: str, now: datetime
+    assembly: Assembly, proposal: lc.Proposal, tip: str, files: list[str], version: str
 ) -> tuple[lc.Proposal, bool]:
     """The proposal once its text's current files and version are known."""
     if proposal.status is not lc.Status.OPEN:
@@ -130,8 +141,9 @@ def amendment(
         if tuple(files) != proposal.files:
             return replace(proposal, files=tuple(files)), False
         return proposal, False
-    deadline = deadline_from(proposal.rules, now)
-    return lc.amend_text(proposal, version, now, deadline, files), True
+    since = amendment_instant(assembly, proposal, tip)
+    deadline = deadline_from(proposal.rules, since)
+    return lc.amend_text(proposal, version, since, deadline, files), True
 
 
 def branch_update(tip: BranchTip, new: str | None) -> RefUpdate:
@@ -144,10 +156,24 @@ def trunk_update(assembly: Assembly, new: str) -> RefUpdate:
     return RefUpdate("trunk", "main", new, snapshot.local_trunk, remote_sha)
 
 
+BACK_OFF_FIRST = 0.25  # seconds: the window of the first pause
+BACK_OFF_LAST = 8.0  # the widest window
+
+
+def back_off(attempt: int) -> float:
+    """The pause after the `attempt`-th refused write (0 for the first): a random instant in a
+    window that doubles with each refusal ("full jitter"). Each refusal means others are
+    writing too; widening the window spreads them out, so that most writers need one or two
+    pushes instead of racing again every few hundred milliseconds (measured in
+    tests/integrity/test_stress.py)."""
+    window = min(BACK_OFF_FIRST * 2 ** min(attempt, 16), BACK_OFF_LAST)
+    return random.uniform(0, window)
+
+
 def retrying(assembly: Assembly, attempt_once: Callable[[], T]) -> T:
     """Run a read-modify-publish step; when someone else wrote first (the push or the
-    compare-and-swap was refused), read again and redo it, after a short random pause so
-    that many members voting at the same moment spread out."""
+    compare-and-swap was refused), read again and redo it, after a random pause so that many
+    members voting at the same moment spread out (back_off)."""
     attempts = int(os.environ.get("ASSEMBLEE_TENTATIVES", MAX_ATTEMPTS))
     for attempt in range(attempts):
         assembly.refresh(force=attempt > 0)
@@ -155,7 +181,7 @@ def retrying(assembly: Assembly, attempt_once: Callable[[], T]) -> T:
             return attempt_once()
         except PushConflict:
             if attempt + 1 < attempts:
-                time_module.sleep(random.uniform(0.05, 0.3) * min(attempt + 1, 5))
+                time_module.sleep(back_off(attempt))
     raise AssembleeError(
         f"Le dépôt partagé a changé {attempts} fois pendant l'opération (beaucoup "
         "d'écritures simultanées) : relancez la commande dans un instant ; rien n'a été perdu."

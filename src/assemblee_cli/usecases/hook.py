@@ -1,48 +1,239 @@
-"""`assemblee hook pre-receive`: the guard the shared repository runs on every push, with the
-server's clock."""
+"""The guard the shared repository runs on every push, with the server's clock:
+`assemblee hook pre-receive` refuses what would break the record (rewrites, direct changes
+of the text on main, votes and openings dated otherwise than their arrival, votes for
+someone else, late votes, early closings), and `assemblee hook post-receive` keeps the
+server's receipts (RECEIPTS_REF) that `verify` reads."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import NamedTuple
 
 from assemblee_cli.core import lifecycle as lc
-from assemblee_cli.formats.proposalfile import FILE_PATTERN
+from assemblee_cli.formats.proposalfile import FILE_PATTERN, PROPOSALS_DIR, instant_text
 from assemblee_cli.git.repo import ZERO, GitRepo
-from assemblee_cli.usecases.verify import check_transition, load_proposal_at
+from assemblee_cli.store.assembly import MERGE_TRAILER
+from assemblee_cli.usecases.verify import (
+    RECEIPTS_FILE,
+    RECEIPTS_REF,
+    arrival_problems,
+    check_transition,
+    dated_now,
+    expected_tally,
+    load_proposal_at,
+    touches_text,
+)
+
+TRUNK_REF = "refs/heads/main"
+BRANCHES = "refs/heads/proposition/"
+
+
+@dataclass(frozen=True)
+class RefChange:
+    old: str
+    new: str
+    ref: str
+
+
+def parse_updates(lines: Iterable[str]) -> list[RefChange]:
+    changes = []
+    for line in lines:
+        parts = line.split()
+        if len(parts) == 3:
+            changes.append(RefChange(*parts))
+    return changes
+
+
+def _new_commits(repo: GitRepo, change: RefChange, first_parent: bool = False) -> list[str]:
+    args = ["rev-list", "--reverse"]
+    if first_parent:
+        args.append("--first-parent")
+    args.append(change.new)
+    args += [f"^{change.old}"] if change.old != ZERO else ["--not", "--all"]
+    return repo.out(*args).split()
+
+
+class CommitFacts(NamedTuple):
+    parents: list[str]
+    author: str  # email
+    committer: str  # email (the server, for a vote recorded from the web page)
+    stamp: int  # committer time
+    files: list[str]  # changed against the first parent
+    message: str
+
+
+def _commit_info(repo: GitRepo, sha: str) -> CommitFacts:
+    info = repo.out("show", "-s", "--format=%P%x1f%ae%x1f%ce%x1f%ct%x1f%B", sha)
+    parents, author, committer, stamp, message = info.split("\x1f", 4)
+    files = repo.out(
+        "diff-tree",
+        "--no-commit-id",
+        "--name-only",
+        "-r",
+        "--no-renames",
+        "-m",
+        "--first-parent",
+        sha,
+    ).split("\n")
+    return CommitFacts(
+        parents.split(), author, committer, int(stamp), [f for f in files if f.strip()], message
+    )
 
 
 def pre_receive(repo: GitRepo, lines: Iterable[str], now: datetime) -> list[str]:
     """Refusals for a push, checked with the server's clock (empty: accept)."""
+    changes = parse_updates(lines)
     problems: list[str] = []
-    for line in lines:
-        parts = line.split()
-        if len(parts) != 3:
+    created = {c.ref: c.new for c in changes if c.old == ZERO}
+    trunk_after = next((c.new for c in changes if c.ref == TRUNK_REF), None)
+    for change in changes:
+        label = change.ref.removeprefix("refs/heads/")
+        if change.ref == RECEIPTS_REF:
+            problems.append("les reçus du serveur ne s'écrivent que sur le serveur.")
             continue
-        old, new, ref = parts
-        if new == ZERO or not ref.startswith("refs/heads/proposition/"):
+        if change.ref.startswith(("refs/archives/", "refs/assemblee/")) and change.old != ZERO:
+            problems.append(f"{change.ref} est une trace publiée : elle ne se modifie pas.")
             continue
-        range_args = [new, f"^{old}"] if old != ZERO else [new, "--not", "--all"]
-        shas = repo.out("rev-list", "--reverse", "--no-merges", *range_args).split()
-        for sha in shas:
-            info = repo.out(
-                "log", "-1", "--no-renames", "--format=%P%x1f%ae%x1f%ce", "--name-only", sha
+        if change.ref != TRUNK_REF and not change.ref.startswith(BRANCHES):
+            continue
+        if change.new == ZERO:
+            if change.ref == TRUNK_REF:
+                problems.append("on ne supprime pas main.")
+                continue
+            name = change.ref.removeprefix(BRANCHES)
+            archived = created.get(f"refs/archives/proposition/{name}") == change.old
+            merged = trunk_after is not None and repo.is_ancestor(change.old, trunk_after)
+            if not (archived or merged):
+                problems.append(
+                    f"{label} : supprimer la branche d'une proposition ouverte efface ses avis ; "
+                    "c'est assemblee close (ou withdraw) qui la range."
+                )
+            continue
+        if change.old != ZERO and not repo.is_ancestor(change.old, change.new):
+            problems.append(
+                f"{label} : réécrire l'historique publié (push forcé) est refusé ; des commits "
+                "déjà reçus disparaîtraient. Ajoutez un commit (git merge main) au lieu de "
+                "git rebase."
             )
-            header, _, body = info.partition("\n")
-            parents, author, committer = header.split("\x1f")
-            files = [f for f in body.splitlines() if f.strip()]
-            parent = parents.split()[0] if parents.split() else None
-            for path in files:
-                if not FILE_PATTERN.match(path):
-                    continue
-                new_p = load_proposal_at(repo, sha, path)
-                if isinstance(new_p, str):
-                    problems.append(f"{ref} ({sha[:10]}) : {new_p}")
-                    continue
-                if new_p is None:
-                    continue
-                old_p = load_proposal_at(repo, parent, path) if parent else None
-                old_p = old_p if isinstance(old_p, lc.Proposal) else None
-                for problem in check_transition(old_p, new_p, author, files, now, committer):
-                    problems.append(f"{ref.removeprefix('refs/heads/')} ({sha[:10]}) : {problem}")
+            continue
+        if change.ref == TRUNK_REF:
+            problems += _trunk_problems(repo, change)
+        else:
+            problems += _branch_problems(repo, change, label, now)
     return problems
+
+
+def _trunk_problems(repo: GitRepo, change: RefChange) -> list[str]:
+    problems: list[str] = []
+    if change.old == ZERO:
+        return problems  # the founding push of the assembly
+    for sha in _new_commits(repo, change, first_parent=True):
+        parents, _author, _committer, _stamp, files, message = _commit_info(repo, sha)
+        names = [
+            line.split(":", 1)[1].strip()
+            for line in message.splitlines()
+            if line.startswith(f"{MERGE_TRAILER}:")
+        ]
+        if len(parents) > 1:
+            if all(repo.is_ancestor(p, change.old) for p in parents[1:]):
+                continue  # main merged into itself (a pull)
+            if not names:
+                problems.append(
+                    f"main ({sha[:10]}) : fusion dans main d'un texte hors de toute proposition "
+                    "adoptée."
+                )
+                continue
+            merged = load_proposal_at(repo, sha, f"{PROPOSALS_DIR}/{names[0]}.md")
+            if not isinstance(merged, lc.Proposal) or merged.status is not lc.Status.ADOPTED:
+                problems.append(f"main ({sha[:10]}) : fusion de {names[0]}, qui n'est pas adoptée.")
+                continue
+            tally, status = expected_tally(merged, merged.round)
+            if status is not lc.Status.ADOPTED or merged.round.tally != tally:
+                problems.append(
+                    f"main ({sha[:10]}) : fusion de {names[0]} sans un décompte qui permette "
+                    "l'adoption."
+                )
+        elif touches_text(files):
+            problems.append(
+                f"main ({sha[:10]}) : ce commit modifie le texte hors de toute proposition "
+                "adoptée ; passez par assemblee propose."
+            )
+    return problems
+
+
+def _branch_problems(repo: GitRepo, change: RefChange, label: str, now: datetime) -> list[str]:
+    problems: list[str] = []
+    for sha in _new_commits(repo, change):
+        parents, author, committer, stamp, files, _message = _commit_info(repo, sha)
+        if len(parents) > 1:
+            continue
+        parent = parents[0] if parents else None
+        if change.old != ZERO and touches_text(files):
+            moment = datetime.fromtimestamp(stamp, UTC)
+            problems += [
+                f"{label} ({sha[:10]}) : {p}"
+                for p in dated_now(moment, now, "l'amendement du texte")
+            ]
+        for path in files:
+            if not FILE_PATTERN.match(path):
+                continue
+            new_p = load_proposal_at(repo, sha, path)
+            if isinstance(new_p, str):
+                problems.append(f"{label} ({sha[:10]}) : {new_p}")
+                continue
+            if new_p is None:
+                continue
+            old_p = load_proposal_at(repo, parent, path) if parent else None
+            old_p = old_p if isinstance(old_p, lc.Proposal) else None
+            found = check_transition(old_p, new_p, author, files, now, committer)
+            found += arrival_problems(old_p, new_p, now)
+            problems += [f"{label} ({sha[:10]}) : {p}" for p in found]
+    return problems
+
+
+def post_receive(repo: GitRepo, lines: Iterable[str], now: datetime) -> None:
+    """Record what the server accepted, at the server's time, on RECEIPTS_REF: one line per
+    commit that arrived ("time ref commit"), appended to a file in an append-only chain of
+    commits. `verify` reads it to prove when each vote arrived and that nothing received was
+    erased since."""
+    changes = [c for c in parse_updates(lines) if c.ref != RECEIPTS_REF]
+    changes.sort(key=lambda c: not c.ref.startswith("refs/heads/"))
+    if not changes:
+        return
+    stamp = instant_text(now)
+    updated = [c.ref for c in changes]
+    entries: list[str] = []
+    seen: set[str] = set()
+    for change in changes:
+        if change.new == ZERO:
+            entries.append(f"{stamp} {change.ref} - {change.old}")
+            continue
+        args = ["rev-list", "--reverse", change.new]
+        if change.old != ZERO:
+            args.append(f"^{change.old}")
+        else:
+            args += ["--not", *(f"--exclude={r}" for r in updated), "--all"]
+        commits = repo.out(*args).split() or [change.new]
+        entries += [f"{stamp} {change.ref} {commit}" for commit in commits if commit not in seen]
+        seen.update(commits)
+    for _attempt in range(50):
+        parent = repo.resolve(RECEIPTS_REF)
+        previous = (repo.read_text(f"{parent}:{RECEIPTS_FILE}") or "") if parent else ""
+        text = previous + "".join(f"{line}\n" for line in entries)
+        blob = repo.out("hash-object", "-w", "--stdin", input=text.encode()).strip()
+        tree = repo.out("mktree", input=f"100644 blob {blob}\t{RECEIPTS_FILE}\n".encode()).strip()
+        args = ["commit-tree", tree, *(["-p", parent] if parent else []), "-m", f"Reçus du {stamp}"]
+        identity = {
+            "GIT_AUTHOR_NAME": "assemblee (serveur)",
+            "GIT_AUTHOR_EMAIL": "serveur@assemblee.invalid",
+            "GIT_COMMITTER_NAME": "assemblee (serveur)",
+            "GIT_COMMITTER_EMAIL": "serveur@assemblee.invalid",
+        }
+        commit = repo.out(*args, env=identity).strip()
+        status, _out, _err = repo.run(
+            "update-ref", RECEIPTS_REF, commit, parent or ZERO, check=False
+        )
+        if status == 0:
+            return

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 
 from assemblee_cli.core import calendar
 from assemblee_cli.core import lifecycle as lc
@@ -67,8 +68,24 @@ def _worktree_changes(assembly: Assembly) -> dict[str, bytes | None]:
         if status == "??" and not path.startswith(TEXT_DIRS):
             continue
         file = repo.root / path
+        if file.is_symlink() or any(folder.is_symlink() for folder in _folders(repo.root, file)):
+            raise AssembleeError(
+                f"{path} est un lien symbolique : assemblee ne le suit pas (il pourrait "
+                "publier un fichier hors du dépôt). Remplacez-le par un vrai fichier, puis "
+                "relancez la proposition."
+            )
         changes[path] = file.read_bytes() if file.is_file() else None
     return changes
+
+
+def _folders(root: Path, file: Path) -> list[Path]:
+    """The folders between the repository's root and a file of its working tree."""
+    folders = []
+    current = file.parent
+    while current != root and root in current.parents:
+        folders.append(current)
+        current = current.parent
+    return folders
 
 
 def propose(

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from assemblee_cli.core import lifecycle as lc
+from assemblee_cli.core.french import format_instant
 from assemblee_cli.core.members import Roster, normalise_email
 from assemblee_cli.core.tally import Tally, consent_outcome, tally_votes, two_thirds_outcome
 from assemblee_cli.errors import AssembleeError
@@ -22,9 +24,13 @@ from assemblee_cli.formats.codesocial import (
     parse_rules,
     rules_to_data,
 )
-from assemblee_cli.formats.proposalfile import FILE_PATTERN, PROPOSALS_DIR, parse_proposal
+from assemblee_cli.formats.proposalfile import (
+    FILE_PATTERN,
+    PROPOSALS_DIR,
+    parse_proposal,
+)
 from assemblee_cli.git.repo import GitRepo
-from assemblee_cli.store.assembly import MERGE_TRAILER, Assembly
+from assemblee_cli.store.assembly import MERGE_TRAILER, Assembly, holidays_of
 
 
 @dataclass(frozen=True)
@@ -53,8 +59,13 @@ class CommitInfo:
 
 
 def expected_tally(proposal: lc.Proposal, item: lc.Round) -> tuple[Tally, lc.Status]:
+    """The tally and outcome of a round recomputed from its votes: only those of members of
+    the roster frozen at opening, on the round's text."""
+    members = set(proposal.members)
     votes = [
-        v for v in proposal.votes if v.round == item.number and v.text_version == item.text_version
+        v
+        for v in proposal.votes
+        if v.round == item.number and v.text_version == item.text_version and v.member in members
     ]
     tally = tally_votes(v.choice for v in votes)
     rules = proposal.rules.decision
@@ -93,6 +104,18 @@ def check_transition(
         )
     if old.members != new.members:
         problems.append("la liste des membres recopiée à l'ouverture a été modifiée.")
+    for previous in old.rounds:
+        later = next((r for r in new.rounds if r.number == previous.number), None)
+        if later is None:
+            problems.append(f"le tour {previous.number} a été supprimé.")
+        elif (later.opened_at, later.mode) != (previous.opened_at, previous.mode):
+            problems.append(f"l'ouverture du tour {previous.number} a été modifiée.")
+        elif later.deadline < previous.deadline:
+            problems.append(f"l'échéance du tour {previous.number} a été avancée.")
+        elif later.deadline != previous.deadline and later.text_version == previous.text_version:
+            problems.append(
+                f"l'échéance du tour {previous.number} a été modifiée sans amendement du texte."
+            )
     before = {(v.member, v.round): v for v in old.votes}
     after = {(v.member, v.round): v for v in new.votes}
     changed = [v for key, v in after.items() if before.get(key) != v]
@@ -209,7 +232,7 @@ def check_signature(writers: set[str], signature: tuple[str, str] | None) -> lis
         }.get(status, "mal signé")
         return [f"avis {label}, alors que le code social exige des avis signés."]
     signer = normalise_email(signer)
-    wrong = sorted(w for w in writers if w != signer and w not in signer)
+    wrong = sorted(w for w in writers if w != signer)
     return [f"avis de {w} signé par la clé de {signer}." for w in wrong]
 
 
@@ -255,9 +278,15 @@ def verify(assembly: Assembly) -> Report:
         *snapshot.archives.values(),
     ]
     report = Report()
+    receipts_text = _receipts_text(assembly)
+    receipts: dict[str, datetime] = {}
+    for receipt in read_receipts(receipts_text or ""):
+        if not receipt.deleted:
+            receipts.setdefault(receipt.commit, receipt.at)
     all_changes = _log(repo, sorted(set(refs)))
     signatures: dict[str, tuple[str, str]] | None = None
     roster: Roster | None = None  # who may record others' votes: the roster on main
+    reported: set[tuple[str, str]] = set()
     for commit in all_changes:
         if len(commit.parents) > 1:
             continue
@@ -278,6 +307,10 @@ def verify(assembly: Assembly) -> Report:
             old = load_proposal_at(repo, parent, path) if parent else None
             if isinstance(old, str):
                 old = None
+            for problem in lc.deadline_anomalies(new, holidays_of(new.rules)):
+                if (name, problem) not in reported:
+                    reported.add((name, problem))
+                    report.findings.append(Finding(name, commit.sha, problem))
             report.votes += len(new.votes) - (len(old.votes) if old else 0)
             if old is None and new.status is not lc.Status.OPEN:
                 _check_record(assembly, name, new, commit, report)
@@ -301,16 +334,86 @@ def verify(assembly: Assembly) -> Report:
                     for who in sorted(recorders)
                     if not roster.may_record_for_others(who)
                 ]
+            arrived = receipts.get(commit.sha)
+            if arrived is not None:
+                problems += [
+                    p.replace("arrive le", "a été reçu par le serveur le")
+                    for p in arrival_problems(old, new, arrived)
+                ]
             if new.rules.decision.signed_votes:
                 if signatures is None:
                     signatures = _signatures(assembly, sorted(set(refs)))
                 problems += check_signature(vote_writers(old, new), signatures.get(commit.sha))
             for problem in problems:
                 report.findings.append(Finding(name, commit.sha, problem))
-    _check_merges(assembly, report)
+    _check_rewrites(assembly, report)
+    if receipts_text is not None:
+        _check_erased(assembly, refs, read_receipts(receipts_text), report)
+    lawful = _check_merges(assembly, report)
+    _check_trunk_paths(assembly, lawful, report)
     _check_current_files(assembly, report)
     report.votes = max(report.votes, 0)
     return report
+
+
+def _receipts_text(assembly: Assembly) -> str | None:
+    """The server's receipts (RECEIPTS_REF, fetched as refs/remotes/<remote>-assemblee/recus),
+    or None when the server keeps none (no guard installed)."""
+    candidates = [RECEIPTS_REF]
+    if assembly.remote:
+        candidates.insert(0, f"refs/remotes/{assembly.remote}-assemblee/recus")
+    for ref in candidates:
+        text = assembly.repo.read_text(f"{ref}:{RECEIPTS_FILE}")
+        if text is not None:
+            return text
+    return None
+
+
+def _check_rewrites(assembly: Assembly, report: Report) -> None:
+    """What this clone saw of the shared remote: a proposal branch or main that moved
+    backwards (a forced update in the reflog of its remote-tracking ref) lost published
+    commits, such as a vote. Read from the reflog files, without a git process."""
+    if not assembly.remote:
+        return
+    base = assembly.repo.git_dir / "logs" / "refs" / "remotes" / assembly.remote
+    logs = [base / "main", *sorted((base / "proposition").glob("*"))]
+    for log in logs:
+        if not log.is_file():
+            continue
+        for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+            if "forced-update" not in line:
+                continue
+            old, new = line.split()[:2]
+            name = log.name if log.parent.name == "proposition" else "main"
+            report.findings.append(
+                Finding(
+                    name,
+                    new,
+                    f"la branche a été réécrite sur le dépôt partagé (push forcé) : le commit "
+                    f"{old[:10]}, déjà publié, n'y est plus.",
+                )
+            )
+
+
+def _check_erased(
+    assembly: Assembly, refs: list[str], receipts: list[Receipt], report: Report
+) -> None:
+    """Every commit the server received on main or a proposal branch is still reachable (from
+    main, an open branch or an archive): nothing accepted was erased since."""
+    wanted = [r for r in receipts if not r.deleted and r.ref.startswith("refs/heads/")]
+    if not wanted:
+        return
+    reachable = set(assembly.repo.out("rev-list", *sorted(set(refs))).split())
+    for receipt in wanted:
+        if receipt.commit not in reachable:
+            report.findings.append(
+                Finding(
+                    receipt.ref.removeprefix("refs/heads/"),
+                    receipt.commit,
+                    f"reçu par le serveur le {when_text(receipt.at)}, ce commit a disparu depuis "
+                    "(historique réécrit ou branche supprimée).",
+                )
+            )
 
 
 def _check_opening(
@@ -365,7 +468,9 @@ def _check_record(
         )
 
 
-def _check_merges(assembly: Assembly, report: Report) -> None:
+def _check_merges(assembly: Assembly, report: Report) -> set[str]:
+    """Check the merges on main that name a proposal; return those that are lawful adoptions."""
+    lawful: set[str] = set()
     repo = assembly.repo
     out = repo.out(
         "log", "--first-parent", "--merges", "--format=%x1e%H%x1f%P%x1f%B", assembly.trunk
@@ -383,6 +488,7 @@ def _check_merges(assembly: Assembly, report: Report) -> None:
             continue
         report.merges += 1
         name = names[0]
+        before = len(report.findings)
         merged = load_proposal_at(repo, sha, f"{PROPOSALS_DIR}/{name}.md")
         if not isinstance(merged, lc.Proposal):
             report.findings.append(
@@ -419,6 +525,108 @@ def _check_merges(assembly: Assembly, report: Report) -> None:
                     "le fichier fusionné diffère de celui de la branche de la proposition.",
                 )
             )
+        if len(report.findings) == before and merged.status is lc.Status.ADOPTED:
+            lawful.add(sha)
+    return lawful
+
+
+TEXT_DIRS = ("sections/", "codesocial/")
+# Changed on main by hand, as the design allows (people edit the roster directly).
+DIRECT_EDITS = (ROSTER_PATH,)
+
+
+def _check_trunk_paths(assembly: Assembly, lawful: set[str], report: Report) -> None:
+    """Every change of the text on main arrives through the merge of a lawfully adopted
+    proposal (with or without its trailer), except the founding commits: main before the
+    first proposal forked from it. Direct edits of the roster are allowed (DIRECT_EDITS)."""
+    repo = assembly.repo
+    snapshot = assembly.snapshot
+    out = repo.out(
+        "log",
+        "--full-history",
+        "--no-renames",
+        "--format=%x1e%H%x1f%P",
+        "--name-only",
+        snapshot.trunk_sha,
+    )
+    parents: dict[str, tuple[str, ...]] = {}
+    files: dict[str, list[str]] = {}
+    for record in out.split("\x1e"):
+        if not record.strip():
+            continue
+        header, _, body = record.partition("\n")
+        sha, parent_text = header.split("\x1f")
+        parents[sha] = tuple(parent_text.split())
+        files[sha] = [line for line in body.splitlines() if line.strip()]
+    chain: list[str] = []  # main's first-parent chain, oldest first
+    cursor: str | None = snapshot.trunk_sha
+    while cursor is not None and cursor in parents:
+        chain.append(cursor)
+        cursor = parents[cursor][0] if parents[cursor] else None
+    chain.reverse()
+    index = {sha: i for i, sha in enumerate(chain)}
+    others = [*(t.sha for t in snapshot.branches.values()), *snapshot.archives.values()]
+    side = dict(parents)
+    if others:
+        listing = repo.out(
+            "rev-list", "--parents", *sorted(set(others)), "--not", snapshot.trunk_sha
+        )
+        for line in listing.splitlines():
+            sha, *rest = line.split()
+            side[sha] = tuple(rest)
+    arrivals: dict[str, str] = {}  # commit -> the merge on main that brought it
+
+    def fork_index(start: str, merge: str | None) -> int:
+        """The newest commit of the chain reachable from `start`, walking only commits off the
+        chain (recorded as brought by `merge`)."""
+        best, stack, seen = -1, [start], set()
+        while stack:
+            commit = stack.pop()
+            if commit in seen:
+                continue
+            seen.add(commit)
+            if commit in index:
+                best = max(best, index[commit])
+                continue
+            if merge is not None:
+                if commit in arrivals:
+                    continue
+                arrivals[commit] = merge
+            stack.extend(side.get(commit, ()))
+        return best
+
+    forks = [fork_index(tip, None) for tip in others]
+    for sha in chain:
+        for second in parents[sha][1:]:
+            forks.append(fork_index(second, sha))
+    founding = min(forks) if forks else len(chain) - 1
+
+    def changes_text(commit: str) -> bool:
+        return touches_text(files.get(commit, []))
+
+    for position, sha in enumerate(chain):
+        if position <= founding or len(parents[sha]) > 1 or not changes_text(sha):
+            continue
+        report.findings.append(
+            Finding(
+                "main",
+                sha,
+                "ce commit modifie le texte sur main hors de toute proposition adoptée.",
+            )
+        )
+    unlawful: dict[str, list[str]] = {}
+    for commit, merge in arrivals.items():
+        if merge not in lawful and len(side.get(commit, ())) <= 1 and changes_text(commit):
+            unlawful.setdefault(merge, []).append(commit)
+    for merge, commits in unlawful.items():
+        report.findings.append(
+            Finding(
+                "main",
+                merge,
+                f"fusion dans main d'un texte qui n'a pas été adopté ({len(commits)} commit(s) "
+                "modifiant le texte sans proposition adoptée qui les fusionne).",
+            )
+        )
 
 
 def _check_current_files(assembly: Assembly, report: Report) -> None:
@@ -442,3 +650,70 @@ def _check_current_files(assembly: Assembly, report: Report) -> None:
                         f"(recalculé : {tally.describe()}, {status.value}).",
                     )
                 )
+
+
+# -- the server's guard ----------------------------------------------------------------------
+
+RECEIPTS_REF = "refs/assemblee/recus"
+RECEIPTS_FILE = "recus.txt"
+# How far a date recorded by a member's machine may be from the server's clock when it arrives.
+TOLERANCE = timedelta(minutes=10)
+
+
+def when_text(moment: datetime) -> str:
+    return format_instant(moment, ZoneInfo("Europe/Paris"))
+
+
+def dated_now(moment: datetime, now: datetime, what: str) -> list[str]:
+    """A date recorded by a member's machine must be the server's time of arrival."""
+    if abs(moment - now) <= TOLERANCE:
+        return []
+    return [
+        f"{what} est daté du {when_text(moment)}, alors qu'il arrive le {when_text(now)} (heure du "
+        "serveur) : réglez l'horloge de votre machine et recommencez."
+    ]
+
+
+def arrival_problems(old: lc.Proposal | None, new: lc.Proposal, now: datetime) -> list[str]:
+    """The dates a commit records (opening, votes, new rounds) against the server's clock."""
+    problems: list[str] = []
+    if old is None:
+        if new.status is lc.Status.OPEN:
+            problems += dated_now(new.opened_at, now, "l'ouverture de la proposition")
+        return problems
+    before = {(v.member, v.round): v for v in old.votes}
+    for vote in new.votes:
+        if before.get((vote.member, vote.round)) != vote:
+            problems += dated_now(vote.cast_at, now, f"l'avis de {vote.member}")
+    known = {r.number for r in old.rounds}
+    for item in new.rounds:
+        if item.number not in known:
+            problems += dated_now(item.opened_at, now, f"le tour {item.number}")
+    return problems
+
+
+def touches_text(files: Iterable[str]) -> bool:
+    return any(f.startswith(TEXT_DIRS) and f not in DIRECT_EDITS for f in files)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    at: datetime
+    ref: str
+    commit: str
+    deleted: bool
+
+
+def read_receipts(text: str) -> list[Receipt]:
+    receipts = []
+    for line in text.splitlines():
+        parts = line.split()
+        deleted = len(parts) == 4 and parts[2] == "-"
+        if len(parts) != 3 and not deleted:
+            continue
+        try:
+            moment = datetime.fromisoformat(parts[0])
+        except ValueError:
+            continue
+        receipts.append(Receipt(moment, parts[1], parts[-1], deleted))
+    return receipts

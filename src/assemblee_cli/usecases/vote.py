@@ -52,6 +52,13 @@ def vote(
 
     def attempt() -> VoteResult:
         tip, proposal = open_branch(assembly, ident)
+        if proposal.rules.decision.signed_votes and not assembly.repo.signs:
+            raise RuleRefusal(
+                "Le code social exige des avis signés, et git ne signe pas vos commits ici : "
+                "configurez la signature (git config gpg.format ssh ; git config "
+                "user.signingkey ~/.ssh/id_ed25519.pub ; git config commit.gpgsign true), puis "
+                "votez à nouveau. Rien n'a été enregistré."
+            )
         if recorded_by is not None:
             roster = assembly.roster_at(assembly.trunk)
             if not roster.may_record_for_others(me.email):
