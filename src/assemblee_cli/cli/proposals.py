@@ -167,7 +167,21 @@ def propose(
     out.print(f"Texte pris : {result.source}.")
     if result.files:
         out.print(escape("Fichiers modifiés : " + ", ".join(result.files) + "."))
-        out.print("Votre copie de travail n'a pas été modifiée.")
+        if result.restored:
+            out.print(
+                escape(
+                    "Votre modification est partie sur la branche de la proposition ; dans votre "
+                    "copie de travail, " + ", ".join(result.restored) + " reprend le texte de "
+                    "main (git pull apportera la décision quand elle sera prise)."
+                )
+            )
+        else:
+            out.print("Votre copie de travail n'a pas été modifiée.")
+    else:
+        out.print(
+            "Aucune modification du texte : c'est une décision sans texte"
+            + ("." if p.description else " ; décrivez-la avec -m « ce que l'assemblée décide ».")
+        )
     out.print(f"Échéance : [bold]{when(p.round.deadline, p.rules)}[/bold].")
     out.print(
         f"Pour se positionner : assemblee vote {p.id} d-accord | abstention | pas-d-accord | blocage -r « raison »."
@@ -354,3 +368,50 @@ def withdraw(ident: Ident, offline: Offline = False) -> None:
     console().print(
         f"Proposition n°{p.id} retirée. Son texte reste consultable (refs/archives/proposition/{p.name})."
     )
+
+
+@app.command(cls=FrenchCommand)
+def update(offline: Offline = False, as_json: Json = False) -> None:
+    """Mettre votre copie à jour (main du dépôt partagé) et voir ce qui s'est passé depuis votre dernier passage."""
+    from assemblee_cli.core.lifecycle import STATUS_LABELS
+    from assemblee_cli.core.tally import Tally
+    from assemblee_cli.render.json import proposal_json
+    from assemblee_cli.usecases.update import catch_up
+
+    assembly = open_here(offline)
+    view = catch_up(assembly, clock())
+    if as_json:
+        print_json(
+            {
+                "main_mis_a_jour": view.moved,
+                "remarque": view.note,
+                "decisions": [proposal_json(p, p.round.tally or Tally()) for p in view.decided],
+                "nouvelles": [proposal_json(p, Tally()) for p in view.new],
+                "a_voter": [proposal_json(p, Tally()) for p in view.to_vote],
+            }
+        )
+        return
+    out = console()
+    if view.moved:
+        out.print("Votre main est à jour avec le dépôt partagé (comme après un git pull).")
+    elif view.note:
+        out.print(escape(f"Votre main n'a pas été mis à jour : {view.note}"))
+    else:
+        out.print("Votre main était déjà à jour.")
+    if not view.decided and not view.new:
+        out.print("Rien de nouveau depuis votre dernier passage.")
+    for p in view.decided:
+        out.print(
+            escape(
+                f"Décidée : la proposition n°{p.id} « {p.title} » est {STATUS_LABELS[p.status]}."
+            )
+        )
+    for p in view.new:
+        out.print(escape(f"Nouvelle : la proposition n°{p.id} « {p.title} », par {p.author_name}."))
+    for p in view.to_vote:
+        out.print(
+            escape(
+                f"À vous de vous positionner : la proposition n°{p.id} « {p.title} », jusqu'au "
+                f"{when(p.round.deadline, p.rules)} (assemblee show {p.id})."
+            )
+        )

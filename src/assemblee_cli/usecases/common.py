@@ -160,3 +160,17 @@ def retrying(assembly: Assembly, attempt_once: Callable[[], T]) -> T:
         f"Le dépôt partagé a changé {attempts} fois pendant l'opération (beaucoup "
         "d'écritures simultanées) : relancez la commande dans un instant ; rien n'a été perdu."
     )
+
+
+def check_codesocial(assembly: Assembly, commit: str, files: list[str]) -> None:
+    """Refuse a text whose `codesocial/` would not be valid (a roster or rules that every later
+    command would stumble on)."""
+    if not any(f.startswith("codesocial/") for f in files):
+        return
+    try:
+        assembly.rules_at(commit, strict=True)
+        assembly.roster_at(commit, strict=True)
+    except AssembleeError as exc:
+        raise RuleRefusal(
+            f"Cette proposition rendrait le code social invalide, elle est refusée : {exc.message}"
+        ) from None

@@ -1,0 +1,172 @@
+"""Issue 11, one test per defect seen while living with the tool for weeks: members each in
+their own clone, `git pull` between steps, simulated time moving on."""
+
+from __future__ import annotations
+
+import json
+
+import yaml
+
+OPEN = "2026-11-26T10:00:00+01:00"  # a Thursday
+NEXT_DAY = "2026-11-27T10:00:00+01:00"
+DEADLINE = "2026-12-01T10:00:00+01:00"  # 72 h of working days after OPEN
+AFTER = "2026-12-02T10:00:00+01:00"
+LATER = "2026-12-03T10:00:00+01:00"
+LATER_DEADLINE = "2026-12-08T10:00:00+01:00"
+MUCH_LATER = "2026-12-09T10:00:00+01:00"
+
+VALEURS = "sections/03-valeurs.md"
+DROITS = "sections/04-droits.md"
+ROSTER = "codesocial/membres.yml"
+EDIT_VALEURS = (VALEURS, "## Valeurs clés\n\n[à compléter]", "## Valeurs clés\n\nLe soin.")
+EDIT_DROITS = (DROITS, "# Droits d'accès\n\n[à compléter]", "# Droits d'accès\n\nOuverts.")
+
+
+def record(text: str | None) -> dict:
+    assert text is not None, "fichier de proposition absent"
+    return yaml.safe_load(text.split("---\n", 2)[1])
+
+
+# -- 1. the contributor's loop -------------------------------------------------------------
+
+
+def test_propose_leaves_a_clone_that_git_pull_brings_forward(assembly):
+    a = assembly
+    (a.path("bob") / "notes.txt").write_text("mes notes, pas à proposer\n", encoding="utf-8")
+    a.edit("bob", *EDIT_VALEURS)
+    proc = a.ok("bob", "propose", "Le soin", now=OPEN)
+    assert "copie de travail" in proc.stdout and VALEURS in proc.stdout
+    # The edit went to the proposal's branch; the clone is back on main's text, and the
+    # unrelated unsaved work is still there.
+    assert a.git("bob", "status", "--porcelain") == "?? notes.txt\n"
+    assert "Le soin." not in (a.path("bob") / VALEURS).read_text(encoding="utf-8")
+    a.git("bob", "pull", "-q")  # before adoption
+    [item] = a.json("carol", "close", now=DEADLINE)
+    assert item["statut"] == "adoptee"
+    a.git("bob", "pull", "-q")  # after adoption: brings the decision
+    assert "Le soin." in (a.path("bob") / VALEURS).read_text(encoding="utf-8")
+    assert (a.path("bob") / "notes.txt").exists()
+
+
+def test_a_proposal_from_a_stale_clone_is_built_on_the_shared_main(assembly):
+    a = assembly
+    a.propose_edit("alice", "Le soin", EDIT_VALEURS, now=OPEN)
+    a.json("carol", "close", now=DEADLINE)
+    # Dave never pulled: his main is a decision behind.
+    stale = a.git("dave", "rev-parse", "main").strip()
+    a.edit("dave", *EDIT_DROITS)
+    p = a.json("dave", "propose", "Ouvrir les droits", now=AFTER)
+    assert p["fichiers"] == [DROITS]
+    branch = a.remote_branch(p["branche"])
+    main = a.remote_branch("main")
+    assert main != stale
+    a.remote_git("merge-base", "--is-ancestor", main, branch)
+    changed = a.remote_git("diff", "--name-only", main, branch).split()
+    assert set(changed) == {DROITS, f"proposals/{p['branche'].removeprefix('proposition/')}.md"}
+    # Re-proposing what was already adopted (still in a stale working tree) is refused.
+    a.git("dave", "checkout", "-q", "--", DROITS)
+    a.edit("dave", *EDIT_VALEURS)
+    message = a.refused("dave", "propose", "Le soin encore", now=AFTER)
+    assert "déjà dans le texte de main" in message
+    # Dave's clone catches up in one command, and says what happened meanwhile.
+    a.git("dave", "checkout", "-q", "--", VALEURS)
+    out = a.ok("dave", "update", now=AFTER).stdout
+    assert "n°1" in out and "adoptée" in out and "n°2" in out
+    assert a.git("dave", "rev-parse", "main").strip() == main
+    assert "Le soin." in (a.path("dave") / VALEURS).read_text(encoding="utf-8")
+    again = a.ok("dave", "update", now=AFTER).stdout
+    assert "Rien de nouveau" in again
+
+
+def test_an_edit_of_a_paragraph_main_changed_elsewhere_is_merged_on_main(assembly):
+    a = assembly
+    a.propose_edit("alice", "Le soin", EDIT_VALEURS, now=OPEN)
+    a.json("carol", "close", now=DEADLINE)
+    # Bob edits another paragraph of the same file from his stale clone.
+    a.edit("bob", VALEURS, "## Gouvernance\n\n[à compléter]", "## Gouvernance\n\nPar consentement.")
+    p = a.json("bob", "propose", "Gouvernance", now=AFTER)
+    text = a.remote_file(p["branche"], VALEURS)
+    assert "Le soin." in text and "Par consentement." in text
+    [item] = a.json("carol", "close", now=LATER_DEADLINE)
+    assert item["statut"] == "adoptee"
+    assert a.json("carol", "verify")["anomalies"] == []
+
+
+# -- 3. offline and sync ---------------------------------------------------------------------
+
+
+def test_an_offline_vote_on_a_stale_main_is_not_an_amendment(assembly):
+    a = assembly
+    a.propose_edit("alice", "Le soin", EDIT_VALEURS, now=OPEN)
+    a.json("carol", "close", now=DEADLINE)
+    p = a.propose_edit("carol", "Ouvrir les droits", EDIT_DROITS, now=AFTER)
+    a.git("bob", "fetch", "-q")  # bob's main stays behind
+    out = a.ok("bob", "vote", "2", "d-accord", "--offline", now=LATER).stdout
+    assert "modifié" not in out
+    local = record(a.git("bob", "show", f"{p['branche']}:proposals/{p['branche'][12:]}.md"))
+    assert (
+        local["tours"][0]["echeance"]
+        == record(a.remote_file(p["branche"], f"proposals/{p['branche'][12:]}.md"))["tours"][0][
+            "echeance"
+        ]
+    )
+    a.ok("bob", "sync", now=LATER)
+    shared = record(a.remote_file(p["branche"], f"proposals/{p['branche'][12:]}.md"))
+    assert [(v["membre"], v["choix"]) for v in shared["votes"]] == [("bob@exemple.org", "d-accord")]
+
+
+def test_an_offline_vote_on_a_proposal_closed_meanwhile_is_refused_and_kept(assembly):
+    a = assembly
+    p = a.propose_edit("alice", "Le soin", EDIT_VALEURS, now=OPEN)
+    a.git("bob", "fetch", "-q")
+    a.ok("bob", "vote", "1", "blocage", "-r", "Trop vague.", "--offline", now=NEXT_DAY)
+    [item] = a.json("carol", "close", now=DEADLINE)
+    assert item["statut"] == "adoptee"
+    proc = a.run("bob", "sync", now=AFTER)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "proposition n°1" in proc.stdout and "blocage" in proc.stdout
+    kept = a.git("bob", "for-each-ref", "--format=%(refname)", "refs/assemblee/hors-ligne/")
+    assert p["branche"].removeprefix("proposition/") in kept
+    # Said once: a second sync has nothing left to publish.
+    assert a.run("bob", "sync", now=AFTER).returncode == 0
+
+
+def test_an_offline_proposal_whose_number_was_taken_by_a_closed_one_is_renumbered(assembly):
+    a = assembly
+    a.edit("bob", *EDIT_DROITS)
+    offline = a.json("bob", "propose", "Ouvrir les droits", "--offline", now=OPEN)
+    assert offline["id"] == 1
+    a.propose_edit("alice", "Le soin", EDIT_VALEURS, now=OPEN)
+    a.json("carol", "close", now=DEADLINE)
+    proc = a.run("bob", "sync", now=AFTER)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "n°2" in proc.stdout
+    assert any(r.startswith("refs/heads/proposition/0002-") for r in a.remote_refs())
+
+
+# -- 4. nothing invalid reaches main --------------------------------------------------------
+
+
+def test_a_proposal_that_would_break_the_roster_is_refused(assembly):
+    a = assembly
+    a.edit("bob", ROSTER, "  roles: [secretariat]", "  role: [secretariat]")
+    before = a.remote_refs()
+    message = a.refused("bob", "propose", "Rôles", now=OPEN)
+    assert "invalide" in message and ROSTER in message and "role" in message
+    assert a.remote_refs() == before
+
+
+def test_a_roster_broken_by_hand_on_main_still_lets_members_propose_the_repair(assembly):
+    a = assembly
+    a.edit("alice", ROSTER, "  roles: [secretariat]", "  role: [secretariat]")
+    a.git("alice", "commit", "-qam", "Rôles (à la main)")
+    a.git("alice", "push", "-q", "origin", "main")
+    a.git("bob", "pull", "-q")
+    assert a.run("bob", "status", now=OPEN).returncode == 0
+    a.edit("bob", ROSTER, "  role: [secretariat]", "  roles: [secretariat]")
+    proc = a.ok("bob", "propose", "Réparer la liste des membres", "--json", now=OPEN)
+    assert "role" in proc.stderr and "dernière version valide" in proc.stderr
+    assert json.loads(proc.stdout)["fichiers"] == [ROSTER]
+    [item] = a.json("carol", "close", now=DEADLINE)
+    assert item["statut"] == "adoptee"
+    assert a.run("bob", "status", now=DEADLINE).stderr == ""
