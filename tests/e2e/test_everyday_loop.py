@@ -4,6 +4,7 @@ their own clone, `git pull` between steps, simulated time moving on."""
 from __future__ import annotations
 
 import json
+import subprocess
 
 import yaml
 
@@ -170,3 +171,75 @@ def test_a_roster_broken_by_hand_on_main_still_lets_members_propose_the_repair(a
     [item] = a.json("carol", "close", now=DEADLINE)
     assert item["statut"] == "adoptee"
     assert a.run("bob", "status", now=DEADLINE).stderr == ""
+
+
+# -- 2. conflicts with a way out -------------------------------------------------------------
+
+
+def test_an_adopted_proposal_in_conflict_is_named_and_its_commands_work_to_the_letter(assembly):
+    a = assembly
+    old = "## Valeurs clés\n\n[à compléter]"
+    a.propose_edit("alice", "Valeurs A", (VALEURS, old, "## Valeurs clés\n\nLe soin."), now=OPEN)
+    second = a.propose_edit(
+        "bob", "Valeurs B", (VALEURS, old, "## Valeurs clés\n\nLa joie."), now=OPEN
+    )
+    a.ok("carol", "vote", "2", "d-accord", now=NEXT_DAY)
+    proc = a.run("carol", "close", now=DEADLINE)
+    assert proc.returncode == 1 and "la proposition n°2" in proc.stderr
+    assert "adoptée" not in proc.stdout.split("n°2", 1)[1].split("\n", 1)[0]
+    status = a.json("dave", "status", now=DEADLINE)
+    [item] = status["ouvertes"]
+    assert item["id"] == 2 and item["probleme"] == "conflit"
+    assert "conflit" in a.ok("dave", "status", now=DEADLINE).stdout
+    shown = a.ok("bob", "show", "2", now=DEADLINE).stdout
+    assert "en conflit" in shown and "git rebase origin/main" in shown
+    items = json.loads(a.run("carol", "close", "--json", now=DEADLINE).stdout)
+    [commands] = [i["commandes"] for i in items if i["id"] == 2]
+    # Bob follows them to the letter, in his clone (his main is behind, as it usually is).
+    clone = a.path("bob")
+    for command in commands:
+        if command.startswith("("):  # resolve the conflict the way bob wants, then go on
+            (clone / VALEURS).write_text(
+                a.remote_file("main", VALEURS).replace("Le soin.", "Le soin et la joie."),
+                encoding="utf-8",
+            )
+            a.git("bob", "add", VALEURS)
+            a.git("bob", "-c", "core.editor=true", "rebase", "--continue")
+            continue
+        proc = subprocess.run(command, shell=True, cwd=clone, capture_output=True, text=True)
+        if command.startswith("git rebase"):
+            assert proc.returncode != 0 and "CONFLICT" in proc.stdout + proc.stderr
+        else:
+            assert proc.returncode == 0, f"{command}\n{proc.stdout}{proc.stderr}"
+    # The text changed: carol's vote no longer counts and the window restarts.
+    [item] = a.json("carol", "close", now=AFTER)
+    assert item["id"] == 2 and item["statut"] == "ouverte" and item["probleme"] is None
+    shown = a.json("bob", "show", "2", now=AFTER)
+    assert shown["decompte"]["d-accord"] == 0
+    [item] = a.json("carol", "close", now=LATER_DEADLINE)
+    assert item["statut"] == "adoptee"
+    assert "Le soin et la joie." in a.remote_file("main", VALEURS)
+    assert a.json("carol", "verify")["anomalies"] == []
+    assert a.remote_branch(second["branche"]) is None
+
+
+# -- 6. verify tells the truth about an honest history --------------------------------------
+
+
+def test_verify_has_no_false_alarm_on_adopted_roster_and_rules_changes(assembly):
+    a = assembly
+    a.edit(
+        "bob",
+        ROSTER,
+        "- nom: Dave Moreau",
+        "- nom: Emma Roux\n  email: emma@exemple.org\n- nom: Dave Moreau",
+    )
+    a.json("bob", "propose", "Accueillir Emma", now=OPEN)
+    rules = "codesocial/regles.yml"
+    text = (a.path("carol") / rules).read_text(encoding="utf-8")
+    assert "duree_minimale_heures: 72" in text
+    a.edit("carol", rules, "duree_minimale_heures: 72", "duree_minimale_heures: 96")
+    a.json("carol", "propose", "Quatre jours pour décider", now=OPEN)
+    assert {i["statut"] for i in a.json("dave", "close", now=DEADLINE)} == {"adoptee"}
+    report = a.json("dave", "verify")
+    assert report["anomalies"] == [] and report["fusions"] == 2

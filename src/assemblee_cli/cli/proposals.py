@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -61,8 +61,8 @@ def rules_command(offline: Offline = False, as_json: Json = False) -> None:
 
     assembly = open_here(offline)
     assembly.refresh()
-    rules = assembly.rules_at(assembly.trunk)
-    roster = assembly.roster_at(assembly.trunk)
+    rules = assembly.rules_at(assembly.trunk, strict=True)
+    roster = assembly.roster_at(assembly.trunk, strict=True)
     if as_json:
         print_json({"regles": rules_to_data(rules), "membres": len(roster.members)})
         return
@@ -248,6 +248,7 @@ def status(offline: Offline = False, as_json: Json = False) -> None:
                     | {
                         "texte_modifie": v.amended,
                         "mon_avis": v.my_vote.choice.value if v.my_vote else None,
+                        "probleme": "conflit" if v.conflict else None,
                     }
                     for v in view.open
                 ],
@@ -310,10 +311,12 @@ def close(
                     "explication": i.explanation,
                     "applique": i.applied,
                     "probleme": i.problem,
+                    "commandes": list(i.commands),
                 }
                 for i in items
             ]
         )
+        _close_problems(items, dry_run)
         return
     out = console()
     if not items:
@@ -328,13 +331,34 @@ def close(
             continue
         label = STATUS_LABELS[Status(item.status)] if item.status else "?"
         if item.problem == "conflit":
-            label = "en conflit, reste ouverte"
+            label = "en conflit avec main, non fusionnée"
+        elif item.problem == "codesocial-invalide":
+            label = "refusée à la fusion, reste ouverte"
+        explanation = item.explanation
+        if item.commands:
+            explanation = explanation.split(" Pour l'auteur·rice", 1)[0]
         out.print(
             f"{prefix}n°{item.id} « {escape(item.title)} » → [bold]{label}[/bold] : "
-            f"{escape(item.explanation)}"
+            f"{escape(explanation)}"
         )
+        if item.commands:
+            out.print("  Pour l'auteur·rice, dans son clone :")
+            for command in item.commands:
+                out.print(f"    {escape(command)}")
     if dry_run:
         out.print("Simulation : rien n'a été écrit.")
+    _close_problems(items, dry_run)
+
+
+def _close_problems(items: list[Any], dry_run: bool) -> None:
+    """A close that could not apply a decision (conflict, invalid code social) fails, naming it."""
+    stuck = [i for i in items if i.problem in ("conflit", "codesocial-invalide")]
+    if stuck and not dry_run:
+        names = ", ".join(f"la proposition n°{i.id}" for i in stuck)
+        sys.stderr.write(
+            f"Clôture incomplète : {names} n'a pas pu être appliquée (voir ci-dessus).\n"
+        )
+        sys.exit(1)
 
 
 @app.command(cls=FrenchCommand)

@@ -44,7 +44,35 @@ def word_diff(old: str, new: str) -> tuple[Piece, ...]:
             _add(pieces, REMOVED, "".join(a[i1:i2]))
         if op in ("replace", "insert"):
             _add(pieces, ADDED, "".join(b[j1:j2]))
-    return tuple(pieces)
+    return _coalesce(pieces)
+
+
+def _coalesce(pieces: list[Piece]) -> tuple[Piece, ...]:
+    """A space kept between two changes joins them: « [−a b] [+c d] », not « [−a][+c] [−b][+d] »."""
+    out: list[Piece] = []
+    removed, added = "", ""
+    for index, piece in enumerate(pieces):
+        following = pieces[index + 1] if index + 1 < len(pieces) else None
+        if piece.kind == REMOVED:
+            removed += piece.text
+        elif piece.kind == ADDED:
+            added += piece.text
+        elif (removed or added) and not piece.text.strip() and following is not None:
+            removed += piece.text
+            added += piece.text
+        else:
+            _flush(out, removed, added)
+            removed, added = "", ""
+            _add(out, SAME, piece.text)
+    _flush(out, removed, added)
+    return tuple(out)
+
+
+def _flush(out: list[Piece], removed: str, added: str) -> None:
+    if removed.strip() or not added:
+        _add(out, REMOVED, removed)
+    if added.strip() or not removed:
+        _add(out, ADDED, added)
 
 
 def _add(pieces: list[Piece], kind: str, text: str) -> None:
