@@ -6,26 +6,21 @@ from __future__ import annotations
 import json
 import subprocess
 
-import yaml
+from tests.helpers import (
+    AFTER,
+    DEADLINE,
+    DROITS,
+    EDIT_DROITS,
+    EDIT_VALEURS,
+    NEXT_DAY,
+    OPEN,
+    VALEURS,
+    record,
+)
 
-OPEN = "2026-11-26T10:00:00+01:00"  # a Thursday
-NEXT_DAY = "2026-11-27T10:00:00+01:00"
-DEADLINE = "2026-12-01T10:00:00+01:00"  # 72 h of working days after OPEN
-AFTER = "2026-12-02T10:00:00+01:00"
 LATER = "2026-12-03T10:00:00+01:00"
 LATER_DEADLINE = "2026-12-08T10:00:00+01:00"
-MUCH_LATER = "2026-12-09T10:00:00+01:00"
-
-VALEURS = "sections/03-valeurs.md"
-DROITS = "sections/04-droits.md"
 ROSTER = "codesocial/membres.yml"
-EDIT_VALEURS = (VALEURS, "## Valeurs clés\n\n[à compléter]", "## Valeurs clés\n\nLe soin.")
-EDIT_DROITS = (DROITS, "# Droits d'accès\n\n[à compléter]", "# Droits d'accès\n\nOuverts.")
-
-
-def record(text: str | None) -> dict:
-    assert text is not None, "fichier de proposition absent"
-    return yaml.safe_load(text.split("---\n", 2)[1])
 
 
 # -- 1. the contributor's loop -------------------------------------------------------------

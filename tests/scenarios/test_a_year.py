@@ -12,16 +12,14 @@ every proposal's state and main's text are checked."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from datetime import datetime
 from typing import Any
 
 import yaml
-from tests.conftest import git
+from tests.helpers import DROITS, QUALITES, VALEURS, clone_member
 
-QUALITES = "sections/02-qualites.md"
-VALEURS = "sections/03-valeurs.md"
-DROITS = "sections/04-droits.md"
 RICHESSES = "sections/05-richesses.md"
 ROSTER = "codesocial/membres.yml"
 RULES = "codesocial/regles.yml"
@@ -38,6 +36,10 @@ def at(month: int, day: int, hour: int = 10, minute: int = 0) -> str:
     """An instant of 2027, Paris time (summer time from 28 March to 31 October)."""
     offset = "+02:00" if (3, 28) <= (month, day) < (10, 31) else "+01:00"
     return f"2027-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:00{offset}"
+
+
+def environ(a: Any) -> dict[str, str]:
+    return dict(os.environ if a.env is None else a.env)
 
 
 def roster_entry(who: str) -> str:
@@ -87,6 +89,7 @@ class Year:
 
 def test_a_year_of_an_assembly(assembly):
     a = assembly
+    a.in_process = True  # some 150 commands: no interpreter start for each
     y = Year(a)
     # Before the year: the roster has six members, each with their own clone.
     with (a.path("alice") / ROSTER).open("a", encoding="utf-8") as handle:
@@ -94,10 +97,7 @@ def test_a_year_of_an_assembly(assembly):
     a.git("alice", "commit", "-qam", "Farid et Gaëlle rejoignent l'assemblée")
     a.git("alice", "push", "-q", "origin", "main")
     for who in ("farid", "gaelle"):
-        git(a.root, "clone", "-q", str(a.remote), who)
-        a.clones[who] = a.root / who
-        a.git(who, "config", "user.name", NEWCOMERS[who][0])
-        a.git(who, "config", "user.email", NEWCOMERS[who][1])
+        a.clones[who] = clone_member(a.root, a.remote, who, NEWCOMERS[who], environ(a))
     y.pull("bob", "carol", "dave")
 
     # -- January: three proposals, two with votes, all adopted (one tacitly) ------------------
@@ -180,10 +180,7 @@ def test_a_year_of_an_assembly(assembly):
         y.vote("gratuite", who, "d-accord", now=at(4, 30))
     y.vote("gratuite", "carol", "blocage", "-r", "Je maintiens.", now=at(4, 30))
     assert y.close(at(5, 5)) == {y.ids["gratuite"]: "adoptee"}
-    git(a.root, "clone", "-q", str(a.remote), "hugo")
-    a.clones["hugo"] = a.root / "hugo"
-    a.git("hugo", "config", "user.name", NEWCOMERS["hugo"][0])
-    a.git("hugo", "config", "user.email", NEWCOMERS["hugo"][1])
+    a.clones["hugo"] = clone_member(a.root, a.remote, "hugo", NEWCOMERS["hugo"], environ(a))
 
     # -- May: the 3-month lock holds, from the paragraph as from --challenges -----------------
     y.pull("alice", "bob", "carol", "dave", "farid", "gaelle")
