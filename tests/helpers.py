@@ -205,6 +205,48 @@ def name_of(branch: str) -> str:
 # -- the assembly --------------------------------------------------------------------------
 
 
+def run_in_process(
+    cwd: Path,
+    *args: str,
+    now: str | None = None,
+    env: Mapping[str, str] | None = None,
+    extra: Mapping[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """The tool's entry point called in this process, with the same environment, exit code and
+    streams as `run_cli`, without starting an interpreter: for long scenarios."""
+    import contextlib
+    import io
+
+    from assemblee_cli.__main__ import main
+
+    environment = dict(os.environ if env is None else env)
+    environment.pop("ASSEMBLEE_NOW", None)
+    if now is not None:
+        environment["ASSEMBLEE_NOW"] = now
+    environment.update(extra or {})
+    saved_environ, saved_argv, saved_cwd = dict(os.environ), sys.argv, os.getcwd()
+    out, err = io.StringIO(), io.StringIO()
+    code: int = 0
+    try:
+        os.environ.clear()
+        os.environ.update(environment)
+        sys.argv = ["assemblee", *args]
+        os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                main()
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        os.chdir(saved_cwd)
+        sys.argv = saved_argv
+        os.environ.clear()
+        os.environ.update(saved_environ)
+    proc = subprocess.CompletedProcess(["assemblee", *args], code, out.getvalue(), err.getvalue())
+    no_traceback(proc)
+    return proc
+
+
 @dataclass
 class Assembly:
     """A shared bare remote and one clone per person (`alice` is the repository `init` made).
@@ -216,6 +258,7 @@ class Assembly:
     clones: dict[str, Path]
     env: dict[str, str] | None = None
     now: str | None = None
+    in_process: bool = False  # run the tool in this process (long scenarios)
 
     def path(self, who: str) -> Path:
         return self.clones[who]
@@ -230,7 +273,8 @@ class Assembly:
         now: str | None = None,
         extra: Mapping[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        return run_cli(self.clones[who], *args, now=now or self.now, env=self.env, extra=extra)
+        runner = run_in_process if self.in_process else run_cli
+        return runner(self.clones[who], *args, now=now or self.now, env=self.env, extra=extra)
 
     def ok(self, who: str, *args: str, **options: Any) -> subprocess.CompletedProcess[str]:
         """Run and require success."""

@@ -5,6 +5,7 @@ repository became (refs on the remote, commits on main, proposal files, archived
 from __future__ import annotations
 
 import os
+import json
 
 import yaml
 from tests.helpers import (
@@ -256,7 +257,9 @@ def test_two_adopted_proposals_in_conflict_the_first_merges_the_second_waits(ass
     second = assembly.propose_edit("bob", "Valeurs B", (VALEURS, OLD, OLD + " B"), now=OPEN)
     second_tip = assembly.remote_branch(second["branche"])
 
-    items = {i["id"]: i for i in assembly.json("carol", "close", now=DEADLINE)}
+    proc = assembly.run("carol", "close", "--json", now=DEADLINE)
+    assert proc.returncode == 1 and "la proposition n°2" in proc.stderr
+    items = {i["id"]: i for i in json.loads(proc.stdout)}
     assert items[1]["statut"] == "adoptee"
     assert (items[2]["statut"], items[2]["probleme"]) == ("ouverte", "conflit")
     assert VALEURS in items[2]["explication"] and items[2]["applique"] is False
@@ -271,7 +274,9 @@ def test_two_adopted_proposals_in_conflict_the_first_merges_the_second_waits(ass
     )
 
     main = assembly.remote_branch("main")
-    [again] = assembly.json("dave", "close", now=DEADLINE)
+    proc = assembly.run("dave", "close", "--json", now=DEADLINE)
+    assert proc.returncode == 1
+    [again] = json.loads(proc.stdout)
     assert (again["id"], again["statut"], again["probleme"]) == (2, "ouverte", "conflit")
     assert assembly.remote_branch("main") == main
     assert assembly.remote_branch(second["branche"]) == second_tip
@@ -302,7 +307,8 @@ def test_the_secretariat_records_a_position_for_another_member(assembly):
     assert "Valeurs" in status and "Propositions en cours" in status
     show = assembly.ok("alice", "show", "1", now=NEXT_DAY).stdout
     assert "Nos valeurs." in show and "+## Valeurs clés" not in show
-    assert "+Confiance, ouverture" in show and "Dave Moreau" in show and "saisi par" in show
+    assert "[+Confiance, ouverture" in show and "Dave Moreau" in show and "saisi par" in show
+    assert "@@" not in show and "diff --git" not in show
 
 
 def test_a_later_deadline_may_be_asked_never_an_earlier_one(assembly):

@@ -189,3 +189,34 @@ def test_a_consent_decision_may_be_challenged_at_once(assembly):
     assert p["conteste"] == 1
     message = a.refused("dave", "propose", "Contre-proposition", "--challenges", "2", now=R1_CLOSE)
     assert "pas encore décidée" in message
+
+
+def test_the_three_month_lock_is_read_from_the_paragraphs_a_proposal_touches(two_thirds):
+    """Issue 11: without --challenges, a rewrite of the paragraph a 2/3 decision wrote a week
+    earlier used to open with no warning."""
+    a = two_thirds
+    for who in ("alice", "carol", "dave"):
+        a.ok(who, "vote", "1", "d-accord", now=R3_VOTE)
+    [item] = a.json("carol", "close", now=R3_CLOSE)
+    assert item["statut"] == "adoptee"
+    a.git("bob", "pull", "-q")
+    rewrite = (VALEURS, "La gratuité avant tout.", "La gratuité, parfois.")
+    a.edit("bob", *rewrite)
+    before = a.remote_refs()
+    message = a.refused("bob", "propose", "Assouplir la gratuité", now=STILL_LOCKED)
+    assert "proposition n°1" in message and "deux tiers" in message
+    assert "dimanche 2 mai 2027" in message
+    assert a.remote_refs() == before
+    # A change elsewhere in the same file is not held by the lock.
+    a.git("bob", "checkout", "-q", "--", VALEURS)
+    a.edit(
+        "bob",
+        VALEURS,
+        "## Modèle social et humain\n\n[à compléter]",
+        "## Modèle social et humain\n\nCoopératif.",
+    )
+    other = a.json("bob", "propose", "Le modèle social", now=STILL_LOCKED)
+    assert other["fichiers"] == [VALEURS]
+    a.edit("bob", *rewrite)
+    p = a.json("bob", "propose", "Assouplir la gratuité", now=LOCKED_UNTIL)
+    assert p["fichiers"] == [VALEURS]

@@ -37,7 +37,7 @@ Ident = Annotated[
     ),
 ]
 
-_state: dict[str, Path] = {"dir": Path(".")}
+_state: dict[str, Any] = {"dir": Path("."), "assemblies": []}
 
 
 @app.callback()
@@ -47,17 +47,32 @@ def main_options(
     ] = Path("."),
 ) -> None:
     _state["dir"] = directory
+    _state["assemblies"] = []
 
 
 def workdir() -> Path:
     """The directory given by -C/--depot (by default: here)."""
-    return _state["dir"]
+    path: Path = _state["dir"]
+    return path
 
 
 def open_here(offline: bool) -> Any:
     from assemblee_cli.store.assembly import open_assembly
 
-    return open_assembly(_state["dir"], offline=offline)
+    assembly = open_assembly(_state["dir"], offline=offline)
+    _state["assemblies"].append(assembly)
+    return assembly
+
+
+def print_notices() -> None:
+    """Warnings gathered while working (a file of codesocial/ broken on main…), on stderr."""
+    seen: set[str] = set()
+    for assembly in _state["assemblies"]:
+        for notice in assembly.notices:
+            if notice not in seen:
+                seen.add(notice)
+                sys.stderr.write(notice + "\n")
+    _state["assemblies"] = []
 
 
 def clock() -> Any:

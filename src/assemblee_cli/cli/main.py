@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from assemblee_cli.cli.app import app
+from assemblee_cli.cli.app import app, print_notices
 
 # Each command module registers its commands on `app`, in the order the help lists them.
 for _module in ("proposals", "integrity", "publication", "web"):
@@ -38,6 +38,10 @@ def run(argv: list[str] | None = None) -> int:
     except aborts:
         sys.stderr.write("Interrompu.\n")
         return 130
+    except SystemExit:
+        print_notices()
+        raise
+    print_notices()
     return result if isinstance(result, int) else 0
 
 

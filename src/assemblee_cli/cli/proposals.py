@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -61,8 +61,8 @@ def rules_command(offline: Offline = False, as_json: Json = False) -> None:
 
     assembly = open_here(offline)
     assembly.refresh()
-    rules = assembly.rules_at(assembly.trunk)
-    roster = assembly.roster_at(assembly.trunk)
+    rules = assembly.rules_at(assembly.trunk, strict=True)
+    roster = assembly.roster_at(assembly.trunk, strict=True)
     if as_json:
         print_json({"regles": rules_to_data(rules), "membres": len(roster.members)})
         return
@@ -167,7 +167,21 @@ def propose(
     out.print(f"Texte pris : {result.source}.")
     if result.files:
         out.print(escape("Fichiers modifiés : " + ", ".join(result.files) + "."))
-        out.print("Votre copie de travail n'a pas été modifiée.")
+        if result.restored:
+            out.print(
+                escape(
+                    "Votre modification est partie sur la branche de la proposition ; dans votre "
+                    "copie de travail, " + ", ".join(result.restored) + " reprend le texte de "
+                    "main (git pull apportera la décision quand elle sera prise)."
+                )
+            )
+        else:
+            out.print("Votre copie de travail n'a pas été modifiée.")
+    else:
+        out.print(
+            "Aucune modification du texte : c'est une décision sans texte"
+            + ("." if p.description else " ; décrivez-la avec -m « ce que l'assemblée décide ».")
+        )
     out.print(f"Échéance : [bold]{when(p.round.deadline, p.rules)}[/bold].")
     out.print(
         f"Pour se positionner : assemblee vote {p.id} d-accord | abstention | pas-d-accord | blocage -r « raison »."
@@ -234,6 +248,7 @@ def status(offline: Offline = False, as_json: Json = False) -> None:
                     | {
                         "texte_modifie": v.amended,
                         "mon_avis": v.my_vote.choice.value if v.my_vote else None,
+                        "probleme": "conflit" if v.conflict else None,
                     }
                     for v in view.open
                 ],
@@ -296,10 +311,12 @@ def close(
                     "explication": i.explanation,
                     "applique": i.applied,
                     "probleme": i.problem,
+                    "commandes": list(i.commands),
                 }
                 for i in items
             ]
         )
+        _close_problems(items, dry_run)
         return
     out = console()
     if not items:
@@ -314,13 +331,34 @@ def close(
             continue
         label = STATUS_LABELS[Status(item.status)] if item.status else "?"
         if item.problem == "conflit":
-            label = "en conflit, reste ouverte"
+            label = "en conflit avec main, non fusionnée"
+        elif item.problem == "codesocial-invalide":
+            label = "refusée à la fusion, reste ouverte"
+        explanation = item.explanation
+        if item.commands:
+            explanation = explanation.split(" Pour l'auteur·rice", 1)[0]
         out.print(
             f"{prefix}n°{item.id} « {escape(item.title)} » → [bold]{label}[/bold] : "
-            f"{escape(item.explanation)}"
+            f"{escape(explanation)}"
         )
+        if item.commands:
+            out.print("  Pour l'auteur·rice, dans son clone :")
+            for command in item.commands:
+                out.print(f"    {escape(command)}")
     if dry_run:
         out.print("Simulation : rien n'a été écrit.")
+    _close_problems(items, dry_run)
+
+
+def _close_problems(items: list[Any], dry_run: bool) -> None:
+    """A close that could not apply a decision (conflict, invalid code social) fails, naming it."""
+    stuck = [i for i in items if i.problem in ("conflit", "codesocial-invalide")]
+    if stuck and not dry_run:
+        names = ", ".join(f"la proposition n°{i.id}" for i in stuck)
+        sys.stderr.write(
+            f"Clôture incomplète : {names} n'a pas pu être appliquée (voir ci-dessus).\n"
+        )
+        sys.exit(1)
 
 
 @app.command(cls=FrenchCommand)
@@ -354,3 +392,50 @@ def withdraw(ident: Ident, offline: Offline = False) -> None:
     console().print(
         f"Proposition n°{p.id} retirée. Son texte reste consultable (refs/archives/proposition/{p.name})."
     )
+
+
+@app.command(cls=FrenchCommand)
+def update(offline: Offline = False, as_json: Json = False) -> None:
+    """Mettre votre copie à jour (main du dépôt partagé) et voir ce qui s'est passé depuis votre dernier passage."""
+    from assemblee_cli.core.lifecycle import STATUS_LABELS
+    from assemblee_cli.core.tally import Tally
+    from assemblee_cli.render.json import proposal_json
+    from assemblee_cli.usecases.update import catch_up
+
+    assembly = open_here(offline)
+    view = catch_up(assembly, clock())
+    if as_json:
+        print_json(
+            {
+                "main_mis_a_jour": view.moved,
+                "remarque": view.note,
+                "decisions": [proposal_json(p, p.round.tally or Tally()) for p in view.decided],
+                "nouvelles": [proposal_json(p, Tally()) for p in view.new],
+                "a_voter": [proposal_json(p, Tally()) for p in view.to_vote],
+            }
+        )
+        return
+    out = console()
+    if view.moved:
+        out.print("Votre main est à jour avec le dépôt partagé (comme après un git pull).")
+    elif view.note:
+        out.print(escape(f"Votre main n'a pas été mis à jour : {view.note}"))
+    else:
+        out.print("Votre main était déjà à jour.")
+    if not view.decided and not view.new:
+        out.print("Rien de nouveau depuis votre dernier passage.")
+    for p in view.decided:
+        out.print(
+            escape(
+                f"Décidée : la proposition n°{p.id} « {p.title} » est {STATUS_LABELS[p.status]}."
+            )
+        )
+    for p in view.new:
+        out.print(escape(f"Nouvelle : la proposition n°{p.id} « {p.title} », par {p.author_name}."))
+    for p in view.to_vote:
+        out.print(
+            escape(
+                f"À vous de vous positionner : la proposition n°{p.id} « {p.title} », jusqu'au "
+                f"{when(p.round.deadline, p.rules)} (assemblee show {p.id})."
+            )
+        )

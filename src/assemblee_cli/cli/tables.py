@@ -65,8 +65,13 @@ def print_table(
         for i, c in enumerate(columns)
     ]
     excess = sum(widths) + 3 * len(columns) + 1 - console.width
+    # A column wraps between words: never narrower than its longest word (when wrapping).
+    longest_word = [
+        max([c.least] + [cell_len(w) for row in rows for w in row[i].split()]) if wrap else c.least
+        for i, c in enumerate(columns)
+    ]
     while excess > 0:
-        candidates = [i for i, c in enumerate(columns) if c.shrink and widths[i] > c.least]
+        candidates = [i for i, c in enumerate(columns) if c.shrink and widths[i] > longest_word[i]]
         if not candidates:
             break  # a console too narrow: the lines are cropped
         widest = max(candidates, key=lambda i: (columns[i].shrink, widths[i]))
@@ -77,7 +82,9 @@ def print_table(
         if cell_len(text) <= width:
             return [text]
         if wrap:
-            return textwrap.wrap(text, width, break_on_hyphens=False) or [""]
+            return textwrap.wrap(text, width, break_on_hyphens=False, break_long_words=False) or [
+                ""
+            ]
         return [_crop(text, width)]
 
     def line(cells: list[str], left: str, middle: str, right: str) -> str:
@@ -131,6 +138,9 @@ def render_status(console: Any, view: StatusView) -> None:
                 state += f" (tour {p.round.number}, {lc.MODE_LABELS[p.round.mode]})"
             if item.amended:
                 state += " — texte modifié, avis à redonner"
+            if item.conflict:
+                state = "échue, en conflit avec main : à mettre à jour"
+                left = "—"
             mine = (
                 "non connu"
                 if view.me is None
@@ -179,7 +189,6 @@ def render_status(console: Any, view: StatusView) -> None:
 
 def render_show(console: Any, view: ShowView) -> None:
     from rich.markdown import Markdown
-    from rich.syntax import Syntax
 
     p = view.proposal
     tz = ZoneInfo(p.rules.timezone)
@@ -187,15 +196,30 @@ def render_show(console: Any, view: ShowView) -> None:
     console.print(
         f"Auteur·rice : {escape(p.author_name)} <{escape(p.author)}>, ouverte le {format_instant(p.opened_at, tz)} ({view.where})."
     )
-    console.print(f"Statut : {lc.STATUS_LABELS[p.status]}.")
+    if view.conflict:
+        console.print("Statut : ouverte, en conflit avec le texte de main (non fusionnable).")
+    else:
+        console.print(f"Statut : {lc.STATUS_LABELS[p.status]}.")
     if p.challenges:
         console.print(f"Remet en cause la décision n°{p.challenges}.")
     if p.description:
         console.print()
         console.print(Markdown(p.description))
+    if view.conflict:
+        console.print(
+            f"\n[bold red]En conflit avec main[/bold red] ({escape(', '.join(view.conflict))}) : "
+            "rien ne sera fusionné tant que l'auteur·rice ne l'aura pas mise à jour, dans son "
+            "clone :"
+        )
+        for command in view.commands:
+            console.print(f"    {escape(command)}")
+        console.print(
+            "Si le texte proposé change, les avis sont à redonner et le délai repart ; sinon "
+            "ils sont gardés."
+        )
     console.print("\n[bold]Modification du texte[/bold]")
-    if view.diff.strip():
-        console.print(Syntax(view.diff, "diff", theme="ansi_dark", word_wrap=True))
+    if view.changes:
+        render_changes(console, view.changes)
     else:
         console.print("Aucune : c'est une décision sur un autre sujet que le texte.")
     console.print("\n[bold]Tours[/bold]")
@@ -236,3 +260,32 @@ def _print_vote(console: Any, view: ShowView, vote: lc.Vote, tz: ZoneInfo, note:
         f"  • {escape(view.roster.name_of(vote.member))} : {CHOICE_LABELS[vote.choice]}{reason} "
         f"({format_instant(vote.cast_at, tz)}{by}){note}"
     )
+
+
+def render_changes(console: Any, changes: list[Any]) -> None:
+    """The change word by word: removed words struck out in red as [−…], added ones in green
+    as [+…]; wrapped between words at the console's width, never cut."""
+    from rich.text import Text
+
+    from assemblee_cli.core.textdiff import ADDED, REMOVED
+
+    for change in changes:
+        console.print(Text(f"{change.path} ({change.kind}) :", style="bold"), soft_wrap=False)
+        for block in change.blocks:
+            where = (
+                f"ligne {block.old_first}"
+                if block.old_last <= block.old_first
+                else f"lignes {block.old_first} à {block.old_last}"
+            )
+            console.print(Text(f"  {where} :", style="dim"), soft_wrap=False)
+            text = Text("    ")
+            for piece in block.pieces:
+                if piece.kind == REMOVED and piece.text.strip():
+                    text.append(f"[−{piece.text.strip()}]", style="red strike")
+                    text.append(" " if piece.text.endswith((" ", "\n")) else "")
+                elif piece.kind == ADDED and piece.text.strip():
+                    text.append(f"[+{piece.text.strip()}]", style="green bold")
+                    text.append(" " if piece.text.endswith((" ", "\n")) else "")
+                elif piece.kind not in (REMOVED, ADDED):
+                    text.append(piece.text.replace("\n", "\n    "))
+            console.print(text, soft_wrap=False, overflow="fold")

@@ -422,6 +422,31 @@ class GitRepo:
             return MergeResult(None, tuple(line for line in lines[1:] if line.strip()))
         raise GitError(explain_failure(("merge-tree",), err))
 
+    def merge_file(self, base: bytes, ours: bytes, theirs: bytes) -> bytes | None:
+        """Three-way merge of one file's contents (`git merge-file`); None on conflict."""
+        with tempfile.TemporaryDirectory(prefix="assemblee-") as folder:
+            paths = []
+            for label, data in (("ours", ours), ("base", base), ("theirs", theirs)):
+                path = Path(folder) / label
+                path.write_bytes(data)
+                paths.append(str(path))
+            status, _out, _err = self.run("merge-file", *paths, check=False)
+            if status != 0:
+                return None
+            return Path(paths[0]).read_bytes()
+
+    def restore_paths(self, commit: str, paths: Sequence[str]) -> None:
+        """Put `paths` back as they are in `commit` in the index and the working tree (files
+        absent from `commit` are removed)."""
+        present = [p for p in paths if self.resolve(f"{commit}:{p}") is not None]
+        absent = [p for p in paths if p not in present]
+        if present:
+            self.run("checkout", "-q", commit, "--", *present)
+        if absent:
+            self.run("rm", "-q", "--cached", "--ignore-unmatch", "--", *absent)
+            for path in absent:
+                (self.root / path).unlink(missing_ok=True)
+
     # -- working tree (read-only questions) --------------------------------------------------
 
     def current_branch(self) -> str | None:

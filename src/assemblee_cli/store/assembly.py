@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from assemblee_cli.core.lifecycle import Proposal, with_lawful_deadlines
 from assemblee_cli.core.members import Roster
@@ -43,6 +44,7 @@ TRUNK = "main"
 MERGE_TRAILER = "Assemblee-Proposition"
 ARCHIVE_PREFIX = "refs/archives/proposition/"
 CLAIM_PREFIX = "refs/assemblee/numeros/"
+T = TypeVar("T")
 EMPTY_VERSION = hashlib.sha1(b"").hexdigest()[:12]
 
 
@@ -126,6 +128,7 @@ class Assembly:
         self._fetched = False
         self._snapshot: Snapshot | None = None
         self.cache = HeaderCache(repo.git_dir)
+        self.notices: list[str] = []  # warnings for the user (a broken file on main…)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -160,12 +163,16 @@ class Assembly:
         refs = self.repo.refs(*patterns)
         local_trunk = refs.get(f"refs/heads/{TRUNK}")
         remote_trunk = refs.get(f"refs/remotes/{remote}/{TRUNK}") if remote else None
-        if self.online and remote_trunk:
+        if remote_trunk and (
+            self.online
+            or not local_trunk
+            or (local_trunk != remote_trunk and self.repo.is_ancestor(local_trunk, remote_trunk))
+        ):
+            # Offline, a local main that is only behind the last fetched one is stale: the
+            # proposals were opened on the newer one, which is read instead.
             trunk_ref, trunk_sha = f"refs/remotes/{remote}/{TRUNK}", remote_trunk
         elif local_trunk:
             trunk_ref, trunk_sha = f"refs/heads/{TRUNK}", local_trunk
-        elif remote_trunk:
-            trunk_ref, trunk_sha = f"refs/remotes/{remote}/{TRUNK}", remote_trunk
         else:
             raise AssembleeError(
                 "Ce dépôt n'a pas de branche « main » : ce n'est pas un code social géré par "
@@ -205,17 +212,49 @@ class Assembly:
     def trunk(self) -> str:
         return self.snapshot.trunk_sha
 
-    def rules_at(self, commit: str) -> Rules:
-        text = self.repo.read_text(f"{commit}:{RULES_PATH}")
-        if text is None:
-            raise missing_file(RULES_PATH)
-        return parse_rules(text, RULES_PATH)
+    def rules_at(self, commit: str, strict: bool = False) -> Rules:
+        """The rules on `commit`. On the trunk, unless `strict`, a file made invalid by hand
+        falls back to its last valid version on main (with a notice), so that members can
+        still propose the repair."""
+        return self._codesocial(commit, RULES_PATH, parse_rules, strict)
 
-    def roster_at(self, commit: str) -> Roster:
-        text = self.repo.read_text(f"{commit}:{ROSTER_PATH}")
+    def roster_at(self, commit: str, strict: bool = False) -> Roster:
+        """The roster on `commit` (see `rules_at` for the fallback on the trunk)."""
+        return self._codesocial(commit, ROSTER_PATH, parse_roster, strict)
+
+    def _codesocial(
+        self, commit: str, path: str, parse: Callable[[str, str], T], strict: bool
+    ) -> T:
+        text = self.repo.read_text(f"{commit}:{path}")
         if text is None:
-            raise missing_file(ROSTER_PATH)
-        return parse_roster(text, ROSTER_PATH)
+            raise missing_file(path)
+        try:
+            return parse(text, path)
+        except AssembleeError as exc:
+            if strict or commit != self.trunk:
+                raise
+            found = self._last_valid(commit, path, parse)
+            if found is None:
+                raise
+            notice = (
+                f"Attention : {exc.message.rstrip('.')}. En attendant qu'une proposition le "
+                f"répare, sa dernière version valide sur main est utilisée."
+            )
+            if notice not in self.notices:
+                self.notices.append(notice)
+            return found
+
+    def _last_valid(self, commit: str, path: str, parse: Callable[[str, str], T]) -> T | None:
+        for sha in self.repo.out("rev-list", "--first-parent", commit, "--", path).split()[:50]:
+            for spec in (f"{sha}:{path}", f"{sha}^:{path}"):
+                text = self.repo.read_text(spec)
+                if text is None:
+                    continue
+                try:
+                    return parse(text, path)
+                except AssembleeError:
+                    continue
+        return None
 
     def load_branch(self, tip: BranchTip) -> Loaded:
         return self.load_branches([tip], batch=False)[0]

@@ -110,7 +110,7 @@ def _move_local(assembly: Assembly, updates: Sequence[RefUpdate]) -> None:
     for update in updates:
         ref = update.shared_ref
         if ref == checked_out and update.new is not None and update.old_local is not None:
-            _check_worktree_can_follow(assembly, update.old_local, update.new)
+            check_worktree_can_follow(assembly, update.old_local, update.new)
             worktree_move = (update.old_local, update.new)
         elif ref == checked_out and update.new is None:
             raise AssembleeError(
@@ -126,7 +126,7 @@ def _move_local(assembly: Assembly, updates: Sequence[RefUpdate]) -> None:
         repo.run("read-tree", "-m", "-u", old, new)
 
 
-def _check_worktree_can_follow(assembly: Assembly, old: str, new: str) -> None:
+def check_worktree_can_follow(assembly: Assembly, old: str, new: str) -> None:
     repo = assembly.repo
     if repo.bare:
         return

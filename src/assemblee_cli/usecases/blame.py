@@ -113,9 +113,9 @@ def resolve_path(assembly: Assembly, target: str) -> str:
     )
 
 
-def _blame_lines(assembly: Assembly, path: str) -> list[tuple[str, str]]:
+def _blame_lines(assembly: Assembly, path: str, trunk: str) -> list[tuple[str, str]]:
     """(commit, content) of each line of the file on main."""
-    out = assembly.repo.out("blame", "--line-porcelain", assembly.trunk, "--", path)
+    out = assembly.repo.out("blame", "--line-porcelain", trunk, "--", path)
     lines: list[tuple[str, str]] = []
     current: str | None = None
     for line in out.split("\n"):
@@ -128,8 +128,8 @@ def _blame_lines(assembly: Assembly, path: str) -> list[tuple[str, str]]:
     return lines
 
 
-def _history(assembly: Assembly) -> dict[str, CommitMeta]:
-    out = assembly.repo.out("log", "-z", "--format=%H%x1f%P%x1f%ct%x1f%an%x1f%B", assembly.trunk)
+def _history(assembly: Assembly, trunk: str) -> dict[str, CommitMeta]:
+    out = assembly.repo.out("log", "-z", "--format=%H%x1f%P%x1f%ct%x1f%an%x1f%B", trunk)
     commits: dict[str, CommitMeta] = {}
     for record in out.split("\0"):
         fields = record.strip("\n").split("\x1f", 4)
@@ -195,10 +195,17 @@ def _blocks(text: str, offset: int) -> list[tuple[int, int, str]]:
 def blame(assembly: Assembly, now: datetime, target: str) -> BlameView:
     assembly.refresh()
     path = resolve_path(assembly, target)
-    blamed = _blame_lines(assembly, path)
-    commits = _history(assembly)
-    owner = introducing_commits(commits, assembly.trunk)
     rules = assembly.rules_at(assembly.trunk)
+    paragraphs = paragraphs_of(assembly, assembly.trunk, path, now)
+    return BlameView(path, assembly.trunk, now, paragraphs, rules)
+
+
+def paragraphs_of(assembly: Assembly, trunk: str, path: str, now: datetime) -> list[Paragraph]:
+    """Each paragraph of `path` on `trunk` (a commit of main), with the decisions that wrote
+    it, oldest first."""
+    blamed = _blame_lines(assembly, path, trunk)
+    commits = _history(assembly, trunk)
+    owner = introducing_commits(commits, trunk)
     contents = [content for _sha, content in blamed]
     text = "\n".join(contents)
     header, body, start = split_section(text) if path.endswith(".md") else (None, text, 1)
@@ -235,7 +242,7 @@ def blame(assembly: Assembly, now: datetime, target: str) -> BlameView:
         ordered = sorted(distinct.values(), key=lambda o: o.commit.time)
         excerpt = one_line(" ".join(contents[first - 1 : last]))
         paragraphs.append(Paragraph(first, last, excerpt, kind, ordered))
-    return BlameView(path, assembly.trunk, now, paragraphs, rules)
+    return paragraphs
 
 
 def _plain_blocks(contents: list[str]) -> list[tuple[int, int, str]]:

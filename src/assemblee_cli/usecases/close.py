@@ -16,7 +16,15 @@ from assemblee_cli.git.repo import MergeResult
 from assemblee_cli.store.assembly import MERGE_TRAILER, Assembly, BranchTip, Fork
 from assemblee_cli.store.faults import checkpoint
 from assemblee_cli.store.publish import RefUpdate, publish
-from assemblee_cli.usecases.common import amendment, branch_update, retrying, trunk_update
+from assemblee_cli.usecases.common import (
+    amendment,
+    branch_update,
+    codesocial_problem,
+    conflict_commands,
+    conflict_sentence,
+    retrying,
+    trunk_update,
+)
 
 
 @dataclass(frozen=True)
@@ -26,7 +34,8 @@ class CloseItem:
     status: str | None  # a proposal status (None: the file could not be read)
     explanation: str
     applied: bool = True
-    problem: str | None = None  # "conflit" or "fichier-illisible"
+    problem: str | None = None  # "conflit", "codesocial-invalide" or "fichier-illisible"
+    commands: tuple[str, ...] = ()  # for a conflict: the git commands that resolve it
 
 
 @dataclass
@@ -106,18 +115,26 @@ def _plan_close(assembly: Assembly, now: datetime, dry_run: bool) -> _ClosePlan:
         if closed.status is lc.Status.ADOPTED:
             merge = _merge(assembly, writer, trunk, commit, fork, merged, {p.path: record})
             if merge.tree is None:
-                files = ", ".join(merge.conflicts[:5]) or "fichiers en conflit"
+                conflicts = tuple(merge.conflicts)
                 plan.items.append(
                     CloseItem(
                         p.id,
                         p.title,
                         p.status.value,
-                        f"Adoptée, mais son texte est en conflit avec main ({files}) : l'auteur·rice "
-                        f"doit mettre à jour la branche {p.branch} (git merge main, puis git push) ; "
-                        "rien n'a été fusionné, la clôture suivante la fusionnera.",
+                        conflict_sentence(p, conflicts)
+                        + " Pour l'auteur·rice, dans son clone : "
+                        + " ; ".join(conflict_commands(assembly, p, conflicts))
+                        + ".",
                         False,
                         "conflit",
+                        tuple(conflict_commands(assembly, p, conflicts)),
                     )
+                )
+                continue
+            invalid = codesocial_problem(assembly, tip.sha, fork.text_paths)
+            if invalid is not None:
+                plan.items.append(
+                    CloseItem(p.id, p.title, p.status.value, invalid, False, "codesocial-invalide")
                 )
                 continue
             trunk = writer.commit(merge.tree, [trunk, commit], header)

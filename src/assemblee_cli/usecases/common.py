@@ -186,3 +186,83 @@ def retrying(assembly: Assembly, attempt_once: Callable[[], T]) -> T:
         f"Le dépôt partagé a changé {attempts} fois pendant l'opération (beaucoup "
         "d'écritures simultanées) : relancez la commande dans un instant ; rien n'a été perdu."
     )
+
+
+def check_codesocial(assembly: Assembly, commit: str, files: list[str]) -> None:
+    """Refuse a text whose `codesocial/` would not be valid (a roster or rules that every later
+    command would stumble on)."""
+    if not any(f.startswith("codesocial/") for f in files):
+        return
+    try:
+        assembly.rules_at(commit, strict=True)
+        assembly.roster_at(commit, strict=True)
+    except AssembleeError as exc:
+        raise RuleRefusal(
+            f"Cette proposition rendrait le code social invalide, elle est refusée : {exc.message}"
+        ) from None
+
+
+def text_conflicts(assembly: Assembly, tips: list[str]) -> list[tuple[str, ...]]:
+    """For each branch tip, the files whose text is in conflict with main (empty: it merges
+    cleanly). In memory when main still has the branch's files as they were at its fork point;
+    otherwise `git merge-tree` (one process for each such branch)."""
+    from assemblee_cli.git.objects import ObjectWriter
+
+    if not tips:
+        return []
+    writer = ObjectWriter(assembly.repo)
+    trunk_tree = writer.tree_of(assembly.trunk)
+    result: list[tuple[str, ...]] = []
+    for tip, fork in zip(tips, assembly.forks(tips), strict=True):
+        if fork.single_base and writer.clean_merge(trunk_tree, fork.changes, {}) is not None:
+            result.append(())
+            continue
+        merge = assembly.repo.merge_tree(assembly.trunk, tip)
+        result.append(() if merge.tree is not None else tuple(merge.conflicts))
+    return result
+
+
+def conflict_commands(
+    assembly: Assembly, proposal: lc.Proposal, files: tuple[str, ...]
+) -> list[str]:
+    """The git commands that bring a proposal's branch onto the current text of the shared
+    main, for its author to run in their clone, in this order."""
+    remote = assembly.remote or ""
+    branch = proposal.branch
+    listed = " ".join(files) or "FICHIER"
+    if not remote:
+        return [
+            f"git switch {branch}",
+            "git merge main",
+            f"(corrigez {listed}, puis : git add {listed} && git commit --no-edit)",
+            "git switch main",
+        ]
+    # A merge, not a rebase: the published commits of the proposal (its votes) stay as they
+    # are, and the push is a fast-forward, which the shared repository's guard accepts and
+    # `verify` does not report as a rewritten history.
+    return [
+        f"git fetch {remote}",
+        f"git switch -C {branch} {remote}/{branch}",
+        f"git merge {remote}/main",
+        f"(corrigez {listed}, puis : git add {listed} && git commit --no-edit)",
+        f"git push {remote} {branch}",
+        "git switch main",
+    ]
+
+
+def conflict_sentence(proposal: lc.Proposal, files: tuple[str, ...]) -> str:
+    return (
+        f"La proposition n°{proposal.id} est en conflit avec le texte actuel de main "
+        f"({', '.join(files[:5]) or 'fichiers en conflit'}) : rien n'est fusionné tant que "
+        "son auteur·rice ne l'a pas mise à jour. Si le texte proposé change, les avis sont à "
+        "redonner et le délai repart ; sinon ils sont gardés."
+    )
+
+
+def codesocial_problem(assembly: Assembly, commit: str, files: list[str]) -> str | None:
+    """Why the `codesocial/` of `commit` is not valid (None: it is, or untouched)."""
+    try:
+        check_codesocial(assembly, commit, files)
+    except RuleRefusal as exc:
+        return exc.message
+    return None

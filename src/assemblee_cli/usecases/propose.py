@@ -9,6 +9,7 @@ from pathlib import Path
 
 from assemblee_cli.core import calendar
 from assemblee_cli.core import lifecycle as lc
+from assemblee_cli.core.french import format_instant
 from assemblee_cli.core.rules import tz_of
 from assemblee_cli.errors import AssembleeError, RuleRefusal
 from assemblee_cli.formats.proposalfile import (
@@ -18,10 +19,11 @@ from assemblee_cli.formats.proposalfile import (
 )
 from assemblee_cli.git.objects import ObjectWriter
 from assemblee_cli.git.repo import Identity
-from assemblee_cli.store.assembly import Assembly
+from assemblee_cli.store.assembly import TRUNK, Assembly
 from assemblee_cli.store.publish import RefUpdate, publish
 from assemblee_cli.usecases.common import (
     TEXT_DIRS,
+    check_codesocial,
     deadline_from,
     holidays_of,
     member_or_refuse,
@@ -35,11 +37,12 @@ class ProposeResult:
     proposal: lc.Proposal
     source: str
     files: tuple[str, ...]
+    restored: tuple[str, ...] = ()  # files of the working tree put back as on main
 
 
 def _capture_change(assembly: Assembly, trunk: str, me: Identity) -> tuple[str, str, bool]:
     """The commit the proposal branch starts from, and a French description of what was taken.
-    Returns (parent commit, description, whether the working tree was taken)."""
+    Returns (parent commit, description, whether the working tree is to be taken)."""
     repo = assembly.repo
     if repo.bare:
         return trunk, "aucune modification du texte (dépôt sans copie de travail)", False
@@ -53,10 +56,49 @@ def _capture_change(assembly: Assembly, trunk: str, me: Identity) -> tuple[str, 
     head = repo.resolve("HEAD")
     if head and head != trunk and not repo.is_ancestor(head, trunk):
         return head, "les commits de la branche courante absents de main", True
-    # Edits in the working tree are edits of HEAD's text: the proposal starts from HEAD, even
-    # when main has moved on since, so that closing merges them (three-way) instead of writing
-    # HEAD's older copy of a file over what main adopted meanwhile.
-    return (head or trunk), "", bool(head)
+    # Edits in the working tree are edits of HEAD's text, replayed on main as it is now on the
+    # shared repository (never on a stale local main): see `_onto_trunk`.
+    return trunk, "", bool(head)
+
+
+def _onto_trunk(
+    assembly: Assembly, head: str, trunk: str, worktree: dict[str, bytes | None]
+) -> dict[str, bytes | None]:
+    """The working tree's edits (made on HEAD's text) replayed on the trunk's text: a file main
+    did not change since HEAD is taken as it is; one it changed is merged three ways (HEAD,
+    the edit, main). Only what differs from the trunk is returned."""
+    repo = assembly.repo
+    result: dict[str, bytes | None] = {}
+    stale: list[str] = []
+    for path, ours in worktree.items():
+        base = repo.read(f"{head}:{path}") if head != trunk else None
+        theirs = repo.read(f"{trunk}:{path}")
+        if head == trunk or base == theirs:
+            merged: bytes | None = ours
+        elif ours == theirs:
+            merged = ours
+        elif ours is None or theirs is None or base is None:
+            stale.append(path)
+            continue
+        else:
+            merged = repo.merge_file(base, ours, theirs)
+            if merged is None:
+                stale.append(path)
+                continue
+        if merged != theirs:
+            result[path] = merged
+    if stale:
+        raise RuleRefusal(
+            f"{', '.join(stale[:3])} a changé sur main depuis votre dernière mise à jour, au même "
+            "endroit que votre modification : mettez votre copie à jour (git stash, git pull, "
+            "git stash pop, puis corrigez), et relancez ; rien n'a été proposé."
+        )
+    if worktree and not result:
+        raise RuleRefusal(
+            f"Vos modifications ({', '.join(sorted(worktree)[:3])}) sont déjà dans le texte de "
+            "main : il n'y a rien à proposer ; « assemblee update » met votre copie à jour."
+        )
+    return result
 
 
 def _worktree_changes(assembly: Assembly) -> dict[str, bytes | None]:
@@ -88,6 +130,40 @@ def _folders(root: Path, file: Path) -> list[Path]:
     return folders
 
 
+def _refuse_locked_paragraphs(
+    assembly: Assembly, trunk: str, commit: str, files: list[str], now: datetime
+) -> None:
+    """A change of text written by a 2/3 decision less than its delay old is refused: the
+    paragraphs it touches (main's text against the proposed one) and the decisions that wrote
+    them (as `assemblee blame` knows them)."""
+    from assemblee_cli.core.textdiff import touched_lines
+    from assemblee_cli.usecases.blame import challenge_state, paragraphs_of
+
+    repo = assembly.repo
+    for path in files:
+        if not path.startswith("sections/") or not path.endswith(".md"):
+            continue
+        old = repo.read_text(f"{trunk}:{path}")
+        if old is None:
+            continue
+        lines = touched_lines(old, repo.read_text(f"{commit}:{path}") or "")
+        if not lines:
+            continue
+        for paragraph in paragraphs_of(assembly, trunk, path, now):
+            if not any(paragraph.first <= n <= paragraph.last for n in lines):
+                continue
+            for origin in paragraph.origins:
+                allowed, when = challenge_state(origin, now)
+                if allowed or origin.proposal is None or when is None:
+                    continue
+                decided = origin.proposal
+                raise RuleRefusal(
+                    f"Le passage « {paragraph.text[:60]} » de {path} a été écrit par la "
+                    f"proposition n°{decided.id}, décidée aux deux tiers : il ne peut pas être "
+                    f"remis en cause avant le {format_instant(when, tz_of(decided.rules))}."
+                )
+
+
 def propose(
     assembly: Assembly,
     now: datetime,
@@ -109,6 +185,7 @@ def propose(
         )
     me = author or assembly.repo.identity()
     tried: set[int] = set()
+    taken_from_worktree: list[str] = []
 
     def attempt() -> ProposeResult:
         trunk = assembly.trunk
@@ -128,10 +205,12 @@ def propose(
         if files is None:
             parent, source, has_worktree = _capture_change(assembly, trunk, me)
             worktree = _worktree_changes(assembly) if has_worktree else {}
+            taken_from_worktree[:] = sorted(worktree)
+            if worktree and not source:
+                head = assembly.repo.resolve("HEAD") or trunk
+                worktree = _onto_trunk(assembly, head, trunk, worktree)
         else:
             parent, source, worktree = trunk, "", _given_changes(assembly, trunk, files)
-        if not worktree and not source:
-            parent = trunk  # nothing of HEAD's is taken: start from main as it is now
         # A number whose claim was refused (someone took it meanwhile) is never tried again.
         number = max(assembly.all_numbers() | tried, default=0) + 1
         tried.add(number)
@@ -164,6 +243,8 @@ def propose(
         fork = assembly.forks([text_commit])[0]
         paths, version = fork.text_paths, fork.text_version
         _refuse_duplicate(assembly, version, paths)
+        check_codesocial(assembly, text_commit, paths)
+        _refuse_locked_paragraphs(assembly, trunk, text_commit, paths, now)
         proposal = replace(
             draft,
             rounds=(replace(draft.round, text_version=version),),
@@ -193,7 +274,16 @@ def propose(
         )
         return ProposeResult(proposal, what, tuple(paths))
 
-    return retrying(assembly, attempt)
+    result = retrying(assembly, attempt)
+    repo = assembly.repo
+    if taken_from_worktree and result.files and repo.current_branch() == f"refs/heads/{TRUNK}":
+        # The edit now lives on the proposal's branch: on main, the working tree goes back to
+        # main's text for those files, so that `git pull` brings the decision when it comes.
+        head = repo.resolve("HEAD")
+        if head is not None:
+            repo.restore_paths(head, taken_from_worktree)
+            result = replace(result, restored=tuple(taken_from_worktree))
+    return result
 
 
 def _given_changes(

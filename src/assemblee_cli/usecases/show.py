@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.core.members import Roster
 from assemblee_cli.core.tally import Tally, tally_votes
+from assemblee_cli.core.textdiff import Block, changed_blocks
 from assemblee_cli.errors import AssembleeError
 from assemblee_cli.formats.proposalfile import (
     BRANCH_PREFIX,
@@ -15,7 +16,9 @@ from assemblee_cli.formats.proposalfile import (
 )
 from assemblee_cli.store.assembly import MERGE_TRAILER, Assembly
 from assemblee_cli.usecases.common import (
+    conflict_commands,
     register_amendment,
+    text_conflicts,
 )
 
 
@@ -29,6 +32,31 @@ class ShowView:
     counted: dict[str, lc.Vote]
     outdated: list[lc.Vote]
     roster: Roster
+    changes: list[FileChange] = field(default_factory=list)  # the change, word by word
+    conflict: tuple[str, ...] = ()  # files in conflict with main (an open proposal)
+    commands: tuple[str, ...] = ()  # the git commands that resolve the conflict
+
+
+@dataclass(frozen=True)
+class FileChange:
+    path: str
+    kind: str  # "modifié", "ajouté" or "supprimé"
+    blocks: list[Block]
+
+
+def word_changes(assembly: Assembly, base: str, tip: str) -> list[FileChange]:
+    """What the text of `tip` changes from `base`, file by file, word by word (the proposal
+    files aside)."""
+    repo = assembly.repo
+    result = []
+    for change in repo.changes(base, tip):
+        if change.path.startswith(f"{PROPOSALS_DIR}/"):
+            continue
+        old = repo.read_text(f"{base}:{change.path}")
+        new = repo.read_text(f"{tip}:{change.path}")
+        kind = "ajouté" if old is None else "supprimé" if new is None else "modifié"
+        result.append(FileChange(change.path, kind, changed_blocks(old or "", new or "")))
+    return result
 
 
 def show(assembly: Assembly, now: datetime, ident: str) -> ShowView:
@@ -43,29 +71,46 @@ def show(assembly: Assembly, now: datetime, ident: str) -> ShowView:
         proposal, amended = register_amendment(assembly, loaded.proposal, tip.sha, now)
         base = repo.merge_base(assembly.trunk, tip.sha) or assembly.trunk
         diff = repo.diff(base, tip.sha, exclude=PROPOSALS_DIR)
+        changes = word_changes(assembly, base, tip.sha)
         where = f"branche {BRANCH_PREFIX}{name}"
+        [conflict] = text_conflicts(assembly, [tip.sha]) if proposal.files else [()]
+        commands = tuple(conflict_commands(assembly, proposal, conflict)) if conflict else ()
     else:
         loaded = assembly.load_decided(name)
         if loaded.proposal is None:
             raise AssembleeError(loaded.error or name)
         proposal, amended = loaded.proposal, False
-        diff = _decided_diff(assembly, proposal)
+        diff, changes = _decided_diff(assembly, proposal)
         where = "main"
+        conflict, commands = (), ()
     counted = lc.counted_votes(proposal)
     tally = tally_votes(v.choice for v in counted.values())
     if proposal.round.tally is not None:
         tally = proposal.round.tally
     return ShowView(
-        proposal, diff, where, amended, tally, counted, lc.outdated_votes(proposal), roster
+        proposal,
+        diff,
+        where,
+        amended,
+        tally,
+        counted,
+        lc.outdated_votes(proposal),
+        roster,
+        changes,
+        conflict,
+        commands,
     )
 
 
-def _decided_diff(assembly: Assembly, proposal: lc.Proposal) -> str:
+def _decided_diff(assembly: Assembly, proposal: lc.Proposal) -> tuple[str, list[FileChange]]:
     repo = assembly.repo
     archived = assembly.snapshot.archives.get(proposal.name)
     if archived:
         base = repo.merge_base(assembly.trunk, archived) or assembly.trunk
-        return repo.diff(base, archived, exclude=PROPOSALS_DIR)
+        return (
+            repo.diff(base, archived, exclude=PROPOSALS_DIR),
+            word_changes(assembly, base, archived),
+        )
     out = repo.out(
         "log",
         "-1",
@@ -75,5 +120,7 @@ def _decided_diff(assembly: Assembly, proposal: lc.Proposal) -> str:
         assembly.trunk,
     ).strip()
     if not out:
-        return ""
-    return repo.diff(f"{out}^1", out, exclude=PROPOSALS_DIR)
+        return "", []
+    return repo.diff(f"{out}^1", out, exclude=PROPOSALS_DIR), word_changes(
+        assembly, f"{out}^1", out
+    )

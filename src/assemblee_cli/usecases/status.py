@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from assemblee_cli.core import lifecycle as lc
@@ -10,6 +10,7 @@ from assemblee_cli.core.members import normalise_email
 from assemblee_cli.core.tally import Tally
 from assemblee_cli.errors import AssembleeError
 from assemblee_cli.store.assembly import Assembly
+from assemblee_cli.usecases.common import text_conflicts
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class OpenView:
     tally: Tally
     amended: bool
     my_vote: lc.Vote | None
+    conflict: tuple[str, ...] = ()  # past its deadline, its text is in conflict with main
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,21 @@ def status(assembly: Assembly, now: datetime, recent: int = 5) -> StatusView:
         OpenView(item.proposal, item.tally, item.amended, item.counted.get(me) if me else None)
         for item in items
     ]
+    # A proposal past its deadline that closing would adopt but cannot merge: said as such.
+    due = [
+        i
+        for i, v in enumerate(views)
+        if v.proposal.status is lc.Status.OPEN
+        and now >= v.proposal.round.deadline
+        and not v.amended
+        and lc.decide_round(v.proposal, now).outcome.value == lc.Status.ADOPTED.value
+    ]
+    if due:
+        tips = {t.name: t.sha for t in assembly.snapshot.branches.values()}
+        found = text_conflicts(assembly, [tips[views[i].proposal.name] for i in due])
+        for i, files in zip(due, found, strict=True):
+            if files:
+                views[i] = replace(views[i], conflict=files)
     views.sort(key=lambda v: (v.proposal.status is not lc.Status.OPEN, v.proposal.round.deadline))
     decided: list[lc.Proposal] = []
     for loaded in assembly.load_decided_many(assembly.decided_names()[-recent * 2 :]):

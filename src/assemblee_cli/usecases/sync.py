@@ -12,7 +12,7 @@ from datetime import datetime
 from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.core.members import normalise_email
 from assemblee_cli.errors import AssembleeError, RuleRefusal
-from assemblee_cli.formats.proposalfile import BRANCH_PREFIX, parse_proposal
+from assemblee_cli.formats.proposalfile import BRANCH_PREFIX, parse_name, parse_proposal
 from assemblee_cli.store.assembly import Assembly, BranchTip
 from assemblee_cli.store.publish import RefUpdate, publish
 
@@ -43,9 +43,13 @@ def sync(assembly: Assembly, now: datetime) -> list[SyncLine]:
         for tip in assembly.snapshot.branches.values()
         if tip.local is not None and tip.local != tip.remote
     ]
+    tried: set[int] = set()
     for tip in pending:
         name = tip.name
-        lines.extend(retrying(assembly, lambda name=name: _sync_branch(assembly, name, me, now)))  # type: ignore[misc]
+        lines.extend(
+            retrying(assembly, lambda name=name: _sync_branch(assembly, name, me, now, tried))  # type: ignore[misc]
+        )
+    lines.extend(_closed_meanwhile(assembly, me, now))
     if not lines:
         lines.append(
             SyncLine("", "Rien à publier : tout votre travail est déjà sur le dépôt partagé.", True)
@@ -53,13 +57,58 @@ def sync(assembly: Assembly, now: datetime) -> list[SyncLine]:
     return lines
 
 
-def _sync_branch(assembly: Assembly, name: str, me: str, now: datetime) -> list[SyncLine]:
+def _closed_meanwhile(assembly: Assembly, me: str, now: datetime) -> list[SyncLine]:
+    """Local branches of proposals decided while this clone was offline: the votes cast on
+    them that the decision did not count are refused by name and kept for the record."""
+    repo = assembly.repo
+    decided = set(assembly.decided_names())
+    prefix = f"refs/heads/{BRANCH_PREFIX}"
+    lines: list[SyncLine] = []
+    for ref, sha in sorted(repo.refs(prefix).items()):
+        name = ref.removeprefix(prefix)
+        if name not in decided:
+            continue
+        try:
+            local = _read(assembly, sha, name, "copie locale")
+        except AssembleeError:
+            continue
+        loaded = assembly.load_decided(name)
+        if loaded.proposal is None:
+            continue
+        counted = {(v.member, v.round): v for v in loaded.proposal.votes}
+        lost = [
+            v
+            for v in local.votes
+            if (v.member == me or v.recorded_by == me) and counted.get((v.member, v.round)) != v
+        ]
+        if not lost:
+            continue
+        decision = lc.STATUS_LABELS[loaded.proposal.status]
+        kept = _keep_for_the_record(assembly, BranchTip(name, sha, sha, None), now)
+        for vote in lost:
+            lines.append(
+                SyncLine(
+                    name,
+                    f"avis de {vote.member} ({lc.choice_label(vote.choice)}) sur la proposition "
+                    f"n°{local.id} refusé : elle a été décidée ({decision}) avant qu'il puisse "
+                    f"être publié ; il est gardé pour mémoire sous {kept}.",
+                    False,
+                )
+            )
+        if repo.current_branch() != ref:
+            repo.delete_ref(ref, sha)
+    return lines
+
+
+def _sync_branch(
+    assembly: Assembly, name: str, me: str, now: datetime, tried: set[int]
+) -> list[SyncLine]:
     tip = assembly.snapshot.branches.get(name)
     if tip is None or tip.local is None or tip.local == tip.remote:
         return []
     repo = assembly.repo
     if tip.remote is None:
-        return [_publish_new(assembly, tip, now)]
+        return [_publish_new(assembly, tip, now, tried)]
     if repo.is_ancestor(tip.local, tip.remote):
         repo.update_ref(assembly.local_branch_ref(name), tip.remote, tip.local)
         return [SyncLine(name, "branche locale mise à jour depuis le dépôt partagé.", True)]
@@ -88,7 +137,10 @@ def _replay_votes(assembly: Assembly, tip: BranchTip, me: str, now: datetime) ->
     refused: list[str] = []
     updated = shared
     for vote in mine:
-        label = f"avis de {vote.member} ({lc.choice_label(vote.choice)})"
+        label = (
+            f"avis de {vote.member} ({lc.choice_label(vote.choice)}) sur la proposition "
+            f"n°{shared.id}"
+        )
         try:
             updated = _apply_offline_vote(updated, vote, now)
         except RuleRefusal as exc:
@@ -128,12 +180,13 @@ def _apply_offline_vote(proposal: lc.Proposal, vote: lc.Vote, now: datetime) -> 
     return updated
 
 
-def _keep_for_the_record(assembly: Assembly, tip: BranchTip, now: datetime) -> None:
+def _keep_for_the_record(assembly: Assembly, tip: BranchTip, now: datetime) -> str:
     assert tip.local is not None
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
     ref = f"{KEPT_PREFIX}{tip.name}/{stamp}"
     if assembly.repo.resolve(ref) is None:
         assembly.repo.update_ref(ref, tip.local, None)
+    return ref
 
 
 def _publish_and_follow(assembly: Assembly, updates: list[RefUpdate]) -> None:
@@ -149,17 +202,19 @@ def _publish_and_follow(assembly: Assembly, updates: list[RefUpdate]) -> None:
                 repo.update_ref(local_ref, update.new, update.old_local)
 
 
-def _publish_new(assembly: Assembly, tip: BranchTip, now: datetime) -> SyncLine:
+def _publish_new(assembly: Assembly, tip: BranchTip, now: datetime, tried: set[int]) -> SyncLine:
     """A proposal opened offline: claim its number (or the next free one), give the members a
-    full window from now, and publish it."""
+    full window from now, and publish it. A number whose claim was refused is never tried
+    again, so this ends."""
     assert tip.local is not None
     repo = assembly.repo
     proposal = _read(assembly, tip.local, tip.name, "copie locale")
-    taken = assembly.all_numbers() - {proposal.id}
-    remote_names = {n for n, t in assembly.snapshot.branches.items() if t.remote is not None}
+    names = [*assembly.snapshot.branches, *assembly.snapshot.archives, *assembly.decided_names()]
+    taken = {parsed[0] for n in names if n != tip.name and (parsed := parse_name(n))} | tried
     number = proposal.id
-    if number in taken or any(n.startswith(f"{number:04d}-") for n in remote_names):
+    if number in taken:
         number = max(taken | {proposal.id}, default=0) + 1
+    tried.add(number)
     from assemblee_cli.usecases.common import deadline_from
 
     deadline = deadline_from(proposal.rules, now)

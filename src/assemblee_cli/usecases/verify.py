@@ -287,6 +287,7 @@ def verify(assembly: Assembly) -> Report:
     signatures: dict[str, tuple[str, str]] | None = None
     roster: Roster | None = None  # who may record others' votes: the roster on main
     reported: set[tuple[str, str]] = set()
+    mainline: _Mainline | None = None
     for commit in all_changes:
         if len(commit.parents) > 1:
             continue
@@ -316,7 +317,10 @@ def verify(assembly: Assembly) -> Report:
                 _check_record(assembly, name, new, commit, report)
                 continue
             if old is None and parent is not None:
-                _check_opening(repo, name, new, parent, commit, report)
+                if mainline is None:
+                    mainline = _mainline(repo, snapshot.trunk_sha, sorted(set(refs)))
+                base = mainline.fork_point(parent)
+                _check_opening(repo, name, new, base, commit, report)
             problems = check_transition(
                 old, new, commit.author, commit.files, committer=commit.committer
             )
@@ -414,6 +418,39 @@ def _check_erased(
                     "(historique réécrit ou branche supprimée).",
                 )
             )
+
+
+@dataclass(frozen=True)
+class _Mainline:
+    """Main's first-parent line, and every commit's first parent: where a branch forked."""
+
+    line: frozenset[str]
+    first_parent: dict[str, str]
+
+    def fork_point(self, commit: str) -> str:
+        """The commit of main the branch holding `commit` started from (main at the
+        proposal's opening): its first ancestor on main's first-parent line."""
+        sha: str | None = commit
+        seen = 0
+        while sha is not None and sha not in self.line and seen < 100_000:
+            sha = self.first_parent.get(sha)
+            seen += 1
+        return sha or commit
+
+
+def _mainline(repo: GitRepo, trunk: str, refs: list[str]) -> _Mainline:
+    line = frozenset(repo.out("rev-list", "--first-parent", trunk).split())
+    first_parent = {}
+    for row in repo.out("rev-list", "--parents", *refs, "--not", trunk).splitlines():
+        commit, *parents = row.split()
+        if parents:
+            first_parent[commit] = parents[0]
+    # Commits merged into main (off its first-parent line) are reachable from the trunk.
+    for row in repo.out("rev-list", "--parents", trunk).splitlines():
+        commit, *parents = row.split()
+        if parents and commit not in line:
+            first_parent[commit] = parents[0]
+    return _Mainline(line, first_parent)
 
 
 def _check_opening(

@@ -1,0 +1,93 @@
+"""`assemblee update`: bring the member's clone up to date with the shared main, and say
+what happened since the last look (decisions, new proposals, votes still to give). What was
+seen is kept in .git/assemblee/vu.json."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from assemblee_cli.core import lifecycle as lc
+from assemblee_cli.core.members import normalise_email
+from assemblee_cli.errors import AssembleeError
+from assemblee_cli.formats.proposalfile import PROPOSALS_DIR
+from assemblee_cli.store.assembly import TRUNK, Assembly
+from assemblee_cli.store.publish import check_worktree_can_follow
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    moved: bool  # the local main was brought to the shared one
+    note: str | None  # why it was not, when it could not be
+    decided: list[lc.Proposal]  # decided since the last look
+    new: list[lc.Proposal]  # opened since the last look
+    to_vote: list[lc.Proposal]  # open, without my position
+    first_look: bool
+
+
+def catch_up(assembly: Assembly, now: datetime) -> CatchUp:
+    """Bring the clone's `main` to the shared one (fast-forward, the working tree following
+    when nothing of the member's is in the way), and say what happened since the last look."""
+    assembly.refresh()
+    repo = assembly.repo
+    trunk = assembly.trunk
+    seen_file = repo.git_dir / "assemblee" / "vu.json"
+    try:
+        seen = json.loads(seen_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        seen = {}
+    local = assembly.snapshot.local_trunk
+    last_main = seen.get("main") or local
+    moved, note = False, None
+    if local and local != trunk and not repo.bare:
+        if not repo.is_ancestor(local, trunk):
+            note = (
+                "votre main a des commits absents du dépôt partagé : proposez-les (assemblee "
+                "propose « titre ») ou mettez-les de côté, puis relancez."
+            )
+        elif repo.current_branch() == f"refs/heads/{TRUNK}":
+            try:
+                check_worktree_can_follow(assembly, local, trunk)
+            except AssembleeError as exc:
+                note = exc.message
+            else:
+                repo.update_ref(f"refs/heads/{TRUNK}", trunk, local)
+                repo.run("read-tree", "-m", "-u", local, trunk)
+                moved = True
+        else:
+            repo.update_ref(f"refs/heads/{TRUNK}", trunk, local)
+            moved = True
+    before: set[str] = set()
+    if last_main and repo.resolve(last_main) is not None:
+        before = {
+            e.name.removesuffix(".md")
+            for e in repo.tree(f"{last_main}:{PROPOSALS_DIR}")
+            if e.kind == "blob"
+        }
+    fresh = [n for n in assembly.decided_names() if n not in before]
+    decided = [
+        item.proposal
+        for item in assembly.load_decided_many(fresh)
+        if item.proposal is not None and item.proposal.status in lc.DECIDED
+    ]
+    seen_open = set(seen.get("ouvertes", []))
+    try:
+        me: str | None = normalise_email(repo.identity().email)
+    except AssembleeError:
+        me = None
+    new, to_vote = [], []
+    for item in assembly.open_proposals():
+        p = item.proposal
+        if p is None:
+            continue
+        if item.name not in seen_open and seen:
+            new.append(p)
+        if p.status is lc.Status.OPEN and me in p.members and me not in lc.counted_votes(p):
+            to_vote.append(p)
+    seen_file.parent.mkdir(parents=True, exist_ok=True)
+    seen_file.write_text(
+        json.dumps({"main": trunk, "ouvertes": sorted(assembly.snapshot.branches)}),
+        encoding="utf-8",
+    )
+    return CatchUp(moved, note, decided, new, to_vote, not seen)
