@@ -4,8 +4,8 @@ repository became (refs on the remote, commits on main, proposal files, archived
 
 from __future__ import annotations
 
-import os
 import json
+import os
 
 import yaml
 from tests.helpers import (
