@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 import yaml
-from tests.helpers import DROITS, QUALITES, VALEURS, clone_member
+from tests.helpers import DROITS, QUALITES, VALEURS, clone_member, git
 
 RICHESSES = "sections/05-richesses.md"
 ROSTER = "codesocial/membres.yml"
@@ -36,6 +36,11 @@ def at(month: int, day: int, hour: int = 10, minute: int = 0) -> str:
     """An instant of 2027, Paris time (summer time from 28 March to 31 October)."""
     offset = "+02:00" if (3, 28) <= (month, day) < (10, 31) else "+01:00"
     return f"2027-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:00{offset}"
+
+
+def dated(moment: str) -> dict[str, str]:
+    """The environment of a plain git command made at `moment` of the story."""
+    return {**os.environ, "GIT_AUTHOR_DATE": moment, "GIT_COMMITTER_DATE": moment}
 
 
 def environ(a: Any) -> dict[str, str]:
@@ -125,7 +130,8 @@ def test_a_year_of_an_assembly(assembly):
     a.git("gaelle", "fetch", "-q")
     a.git("gaelle", "switch", "-q", "-c", branch, f"origin/{branch}")
     a.edit("gaelle", RICHESSES, "La ville et les voisins.", "La ville, les voisins, les écoles.")
-    a.git("gaelle", "commit", "-qam", "Les écoles aussi")
+    # A plain git commit made on the day of the story: an amendment counts from its commit.
+    git(a.path("gaelle"), "commit", "-qam", "Les écoles aussi", env=dated(at(2, 3)))
     a.git("gaelle", "push", "-q", "origin", branch)
     a.git("gaelle", "switch", "-q", "main")
     shown = a.json("bob", "show", str(y.ids["partenaires"]), now=at(2, 3))
@@ -144,9 +150,11 @@ def test_a_year_of_an_assembly(assembly):
             merged = y.main_text(VALEURS).replace("Le soin.", "Le soin et la joie.")
             (a.path("farid") / VALEURS).write_text(merged, encoding="utf-8")
             a.git("farid", "add", VALEURS)
-            a.git("farid", "commit", "--no-edit")
+            git(a.path("farid"), "commit", "--no-edit", env=dated(at(2, 26)))
             continue
-        done = subprocess.run(command, shell=True, cwd=a.path("farid"), capture_output=True)
+        done = subprocess.run(
+            command, shell=True, cwd=a.path("farid"), capture_output=True, env=dated(at(2, 26))
+        )
         assert (done.returncode != 0) == command.startswith("git merge"), command
     assert a.remote_branch(joie["branche"]) is not None
 
@@ -160,7 +168,7 @@ def test_a_year_of_an_assembly(assembly):
     y.fill("bob", VALEURS, "## Gouvernance", "La gratuité avant tout.")
     y.propose("gratuite", "bob", "La gratuité", now=at(3, 1))
     y.vote("gratuite", "carol", "blocage", "-r", "Pas tenable.", now=at(3, 2))
-    # The amended proposal got a full window from bob's vote: it closes with the block.
+    # The amended proposal got a full window from its merge commit: it closes with the block.
     assert y.close(at(3, 5)) == {y.ids["joie"]: "adoptee", y.ids["gratuite"]: "reportee"}
     a.ok("bob", "relaunch", str(y.ids["gratuite"]), now=at(3, 8))
     y.vote("gratuite", "carol", "blocage", "-r", "Toujours pas.", now=at(3, 9))
