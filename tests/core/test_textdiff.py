@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from assemblee_cli.core.textdiff import changed_blocks, plain, touched_lines, word_diff
+from assemblee_cli.core.textdiff import (
+    ADDED,
+    REMOVED,
+    changed_blocks,
+    plain,
+    touched_lines,
+    word_diff,
+)
 
 LONG = "Les membres décident ensemble, par consentement, de tout ce qui engage l'assemblée. " * 4
 
@@ -31,3 +38,14 @@ def test_touched_lines_name_the_paragraphs_a_change_is_written_into():
     assert touched_lines(old, old.replace("deux", "DEUX")) == {5}
     assert touched_lines(old, old.replace("deux\n", "deux\nencore\n")) == {5}
     assert touched_lines(old, old) == set()
+
+
+def test_a_word_changed_twice_in_a_sentence_keeps_the_rest() -> None:
+    old = "Le conseil se réunit chaque mois, le jeudi."
+    new = "Le conseil se réunit chaque semaine, le mardi."
+    pieces = word_diff(old, new)
+    assert [p.text for p in pieces if p.kind == REMOVED] == ["mois,", "jeudi."]
+    assert [p.text for p in pieces if p.kind == ADDED] == ["semaine,", "mardi."]
+    # Old and new text can always be read back from the pieces.
+    assert "".join(p.text for p in pieces if p.kind != ADDED) == old
+    assert "".join(p.text for p in pieces if p.kind != REMOVED) == new

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from assemblee_cli.usecases.links import BadToken, Signer, UsedNonces, load_secret
-from assemblee_cli.web import worddiff
 
 NOW = 1_800_000_000.0
 
@@ -58,50 +57,3 @@ def test_the_secret_is_made_once_private_and_the_environment_wins(
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     monkeypatch.setenv("ASSEMBLEE_WEB_SECRET", "depuis-l-environnement")
     assert load_secret(tmp_path) == b"depuis-l-environnement"
-
-
-def test_words_show_what_changed_and_keep_the_rest() -> None:
-    pieces = worddiff.words(
-        "Le conseil se réunit chaque mois, le jeudi.",
-        "Le conseil se réunit chaque semaine, le mardi.",
-    )
-    assert [(p.kind, p.text) for p in pieces] == [
-        ("same", "Le conseil se réunit chaque "),
-        ("del", "mois"),
-        ("ins", "semaine"),
-        ("same", ", le "),
-        ("del", "jeudi"),
-        ("ins", "mardi"),
-        ("same", "."),
-    ]
-    # Old and new text can always be read back from the pieces.
-    old = "".join(p.text for p in pieces if p.kind != "ins")
-    new = "".join(p.text for p in pieces if p.kind != "del")
-    assert (old, new) == (
-        "Le conseil se réunit chaque mois, le jeudi.",
-        "Le conseil se réunit chaque semaine, le mardi.",
-    )
-
-
-def test_a_unified_diff_becomes_files_of_word_changes() -> None:
-    diff = (
-        "diff --git a/sections/a.md b/sections/a.md\n--- a/sections/a.md\n+++ b/sections/a.md\n"
-        "@@ -1,3 +1,3 @@\n # Titre\n-Ancien texte.\n+Nouveau texte.\n fin\n"
-        "diff --git a/sections/b.md b/sections/b.md\nnew file mode 100644\n--- /dev/null\n"
-        "+++ b/sections/b.md\n@@ -0,0 +1 @@\n+Tout neuf.\n"
-    )
-    first, second = worddiff.parse(diff)
-    assert (first.path, first.status, second.path, second.status) == (
-        "sections/a.md",
-        "modifié",
-        "sections/b.md",
-        "ajouté",
-    )
-    kinds = [[(p.kind, p.text) for p in block] for block in first.blocks]
-    assert kinds == [
-        [("gap", "…")],
-        [("same", "# Titre")],
-        [("del", "Ancien"), ("ins", "Nouveau"), ("same", " texte.")],
-        [("same", "fin")],
-    ]
-    assert [(p.kind, p.text) for p in second.blocks[-1]] == [("ins", "Tout neuf.")]

@@ -8,7 +8,6 @@ compare-and-swap push orders the server with the command-line voters)."""
 from __future__ import annotations
 
 import asyncio
-import difflib
 import logging
 import re
 import threading
@@ -27,6 +26,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from assemblee_cli.core import lifecycle as lc
+from assemblee_cli.core.textdiff import changed_blocks
 from assemblee_cli.errors import AssembleeError
 from assemblee_cli.git.repo import Identity
 from assemblee_cli.store.assembly import Assembly, open_assembly
@@ -34,7 +34,8 @@ from assemblee_cli.usecases import propose as propose_case
 from assemblee_cli.usecases import vote as vote_case
 from assemblee_cli.usecases.common import current_time
 from assemblee_cli.usecases.links import BadToken, Signer, Throttle, UsedNonces
-from assemblee_cli.web import pages, worddiff
+from assemblee_cli.usecases.show import FileChange
+from assemblee_cli.web import pages
 from assemblee_cli.web.render import Links, environment, render
 
 log = logging.getLogger("assemblee.web")
@@ -344,17 +345,9 @@ def create_app(root: Path, public_url: str, secret: bytes) -> Any:
             text += "\n"
         if request.method == "POST":
             step = fields.get("etape", "apercu")
-            diff = "".join(
-                difflib.unified_diff(
-                    original.splitlines(keepends=True),
-                    text.splitlines(keepends=True),
-                    "a/" + section,
-                    "b/" + section,
-                )
-            )
             preview = (
-                worddiff.parse(f"diff --git a/{section} b/{section}\n{diff}")
-                if section and diff
+                [FileChange(section, "modifié", changed_blocks(original, text))]
+                if section and text != original
                 else []
             )
             if step == "confirmer":

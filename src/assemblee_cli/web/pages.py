@@ -15,7 +15,6 @@ from assemblee_cli.core.tally import CHOICE_LABELS, Choice
 from assemblee_cli.store.assembly import Assembly
 from assemblee_cli.usecases.show import show
 from assemblee_cli.usecases.status import status
-from assemblee_cli.web import worddiff
 
 CHOICES = [(c.value, CHOICE_LABELS[c]) for c in Choice]
 
@@ -77,7 +76,7 @@ def proposal(assembly: Assembly, now: datetime, ident: str) -> dict[str, Any]:
         "clock": Clock(now, ZoneInfo(p.rules.timezone)),
         "p": p,
         "open": p.status is lc.Status.OPEN and now < p.round.deadline,
-        "changes": worddiff.parse(shown.diff),
+        "changes": shown.changes,
         "tally": shown.tally,
         "counted": sorted(shown.counted.values(), key=lambda v: v.cast_at),
         "outdated": shown.outdated,
