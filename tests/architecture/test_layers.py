@@ -52,6 +52,7 @@ def test_the_package_keeps_every_contract() -> None:
         ("formats/yamlio.py", "import git", "Only git/ runs git"),
         ("render/json.py", "import rich", "Only the skins"),
         ("core/lifecycle.py", "import yaml", "The core is pure"),
+        ("usecases/common.py", "from assemblee_cli.usecases import vote", "No import cycle"),
     ],
 )
 def test_a_forbidden_import_breaks_a_contract(
@@ -61,3 +62,19 @@ def test_a_forbidden_import_breaks_a_contract(
     assert result.returncode != 0
     broken = [row for row in result.stdout.splitlines() if row.endswith("BROKEN")]
     assert any(row.startswith(contract) for row in broken), result.stdout
+
+
+def test_no_private_name_is_imported_from_another_module() -> None:
+    """A name shared between modules is public, in the module where it belongs."""
+    import ast
+
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("assemblee_cli"):
+                found += [
+                    f"{path.relative_to(PACKAGE)}: {node.module}.{alias.name}"
+                    for alias in node.names
+                    if alias.name.startswith("_")
+                ]
+    assert found == []
