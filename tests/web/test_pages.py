@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 from tests.helpers import run_cli
+from tests.web.forms import csrf_of
 from tests.web.server import NOW, SERVER, Web
 
 SECTION = "sections/02-qualites.md"
@@ -108,3 +109,35 @@ def test_site_writes_the_public_pages_without_forms(web: Web, tmp_path: Path) ->
     assert 'href="proposition-2.html"' in (out / "index.html").read_text(encoding="utf-8")
     # The member's clone is untouched.
     assert web.assembly.git("bob", "status", "--porcelain") == ""
+
+
+def test_a_decision_without_text_from_the_page(web: Web) -> None:
+    """No section chosen: the proposal changes no text, like `assemblee propose` on a clean
+    clone; a title is required (the same sentence as the command line)."""
+    a = web.assembly
+    a.propose_edit("alice", "Missions", None, now=NOW)
+    page = web.home_link("1", "bob") + "/proposer"
+    with httpx.Client() as client:
+        empty = client.post(
+            page, data={"csrf": csrf_of(client.get(page).text), "etape": "confirmer"}
+        )
+        assert empty.status_code == 400 and "Donnez un titre à la proposition" in empty.text
+        sent = client.post(
+            page,
+            data={
+                "csrf": csrf_of(empty.text),
+                "titre": "Adhérer au réseau des communs",
+                "description": "Une décision, pas un texte.",
+                "etape": "confirmer",
+            },
+        )
+        assert sent.status_code == 303 and sent.headers["location"].endswith(
+            "/proposition/2?cree=1"
+        )
+    shown = a.json("carol", "show", "2", now=NOW)
+    assert shown["auteur"]["email"] == "bob@exemple.org" and shown["statut"] == "ouverte"
+    assert a.remote_git("diff", "--name-only", "main", shown["branche"]).split() == [
+        "proposals/0002-adherer-au-reseau-des-communs.md"
+    ]
+    proc = a.run("carol", "verify", now=NOW)
+    assert proc.returncode == 0, proc.stdout
