@@ -161,7 +161,7 @@ def test_a_non_members_block_is_not_counted(opened):
 def test_a_direct_commit_to_the_text_on_main_is_found_and_refused(opened):
     a = opened
     dave = a.path("dave")
-    git_ok(dave, "pull", "-q", "--ff-only", "origin", "main")
+    git(dave, "pull", "-q", "--ff-only", "origin", "main")
     a.edit("dave", VALEURS, "[à compléter]", "Ce que dave veut.")
     git(dave, "commit", "-q", "-am", "Petite correction")
     git(dave, "push", "-q", "origin", "main")
