@@ -107,6 +107,7 @@ def test_random_proposal_files_never_break_the_others(copy_template, template):
     a = copy_template(template)
     bob = a.path("bob")
     original = a.remote_branch(BRANCH)
+    git(bob, "fetch", "-q", "origin")
 
     @EXAMPLES
     @given(
