@@ -65,3 +65,48 @@ def test_short_listings_wrap_without_losing_a_word() -> None:
     assert len(body) > 1
     title_cells = " ".join(line.split("│")[2].strip() for line in body)
     assert title_cells == f"{TITLE} (1)"
+
+
+STATUS_COLUMNS = [
+    Column("n°", right=True),
+    Column("titre", shrink=3, least=16),
+    Column("statut", shrink=2),
+    Column("échéance", shrink=1, least=8),
+    Column("reste", shrink=1),
+    Column("✓/∅/✗/⛔"),
+    Column("vous", shrink=2),
+]
+
+
+def test_at_80_columns_the_status_table_wraps_between_words_never_inside_one() -> None:
+    """Issue 11: « ouvert|e », « report|ée » at 80 columns."""
+    table_rows = [
+        [
+            "7",
+            TITLE,
+            "reportée (tour 2, consentement) — texte modifié, avis à redonner",
+            "ven. 27 nov. 8 h 45",
+            "2 j 3 h",
+            "17/1/2/0",
+            "pas encore",
+        ],
+        [
+            "8",
+            TITLE,
+            "ouverte",
+            "nouveau tour à décider",
+            "—",
+            "0/0/0/0",
+            "s'abstient",
+        ],
+    ]
+    out = io.StringIO()
+    console = Console(file=out, width=80, color_system=None, legacy_windows=False)
+    print_table(console, "Propositions en cours", STATUS_COLUMNS, table_rows, wrap=True)
+    lines = out.getvalue().splitlines()
+    assert all(cell_len(line) <= 80 for line in lines), lines
+    words = {w for line in lines for cell in line.split("│") for w in cell.split()}
+    for row in table_rows:
+        for cell in row:
+            for word in cell.split():
+                assert word in words, (word, lines)

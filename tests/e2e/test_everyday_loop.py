@@ -238,3 +238,27 @@ def test_verify_has_no_false_alarm_on_adopted_roster_and_rules_changes(assembly)
     assert {i["statut"] for i in a.json("dave", "close", now=DEADLINE)} == {"adoptee"}
     report = a.json("dave", "verify")
     assert report["anomalies"] == [] and report["fusions"] == 2
+
+
+def test_close_refuses_to_merge_a_roster_broken_on_the_branch_by_hand(assembly):
+    a = assembly
+    a.edit(
+        "bob",
+        ROSTER,
+        "- nom: Dave Moreau",
+        "- nom: Emma Roux\n  email: emma@exemple.org\n- nom: Dave Moreau",
+    )
+    p = a.json("bob", "propose", "Accueillir Emma", now=OPEN)
+    branch = p["branche"]
+    a.git("bob", "switch", "-q", "-c", branch, f"origin/{branch}")
+    a.edit("bob", ROSTER, "  roles: [secretariat]", "  role: [secretariat]")
+    a.git("bob", "commit", "-qam", "Rôle")
+    a.git("bob", "push", "-q", "origin", branch)
+    a.git("bob", "switch", "-q", "main")
+    main = a.remote_branch("main")
+    a.json("carol", "close", now=DEADLINE)  # the amendment restarts the window
+    proc = a.run("carol", "close", "--json", now=LATER_DEADLINE)
+    assert proc.returncode == 1 and f"la proposition n°{p['id']}" in proc.stderr
+    [item] = json.loads(proc.stdout)
+    assert item["probleme"] == "codesocial-invalide" and "role" in item["explication"]
+    assert a.remote_branch("main") == main

@@ -108,7 +108,8 @@ def test_announce_email_is_delivered_in_french_and_recorded(fresh: Scene, smtp: 
     assert "Proposée par Bob Leroy <bob@exemple.org> le mercredi 25 novembre 2026 à 10 h." in body
     assert "Décrire nos missions, première liste." in body
     assert "« Qualités de l'assemblée » (sections/02-qualites.md) : modifié" in body
-    assert "− [à compléter]" in body and "+ S'éduquer ensemble aux communs." in body
+    assert "[−[à compléter]][+S'éduquer ensemble aux communs.]" in body  # word by word
+    assert "@@" not in body and "diff --git" not in body
     assert "jusqu'au lundi 30 novembre 2026 à 10 h" in body
     assert "assemblee vote 5 d-accord" in body
     assert 'assemblee vote 5 blocage -r "la raison du blocage"' in body

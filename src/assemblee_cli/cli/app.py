@@ -40,11 +40,28 @@ Ident = Annotated[
 _state: dict[str, Any] = {"dir": Path("."), "assemblies": []}
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from assemblee_cli import __version__
+
+        sys.stdout.write(f"assemblee {__version__}\n")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def main_options(
     directory: Annotated[
         Path, typer.Option("-C", "--depot", help="Travailler dans ce dépôt plutôt qu'ici.")
     ] = Path("."),
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Afficher la version d'assemblee.",
+            is_eager=True,
+            callback=lambda value: _print_version(value),
+        ),
+    ] = False,
 ) -> None:
     _state["dir"] = directory
     _state["assemblies"] = []

@@ -19,11 +19,16 @@ app.add_typer(hook_app, name="hook")
 
 
 @app.command(cls=FrenchCommand)
-def sync() -> None:
+def sync(as_json: Json = False) -> None:
     """Publier ce qui a été fait avec --offline, rejoué sur ce que les autres ont publié."""
     from assemblee_cli.usecases.sync import sync as sync_offline
 
     lines = sync_offline(open_here(False), clock())
+    if as_json:
+        print_json([{"proposition": ln.name, "texte": ln.text, "ok": ln.ok} for ln in lines])
+        if not all(line.ok for line in lines):
+            sys.exit(1)
+        return
     out = console()
     for line in lines:
         mark = "✔" if line.ok else "✘"

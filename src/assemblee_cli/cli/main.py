@@ -73,6 +73,12 @@ def _param_name(param: Any) -> str:
     return str(getattr(param, "metavar", None) or getattr(param, "name", None) or "?").upper()
 
 
+def _command_names() -> list[str]:
+    names = [c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands]
+    names += [g.name or "" for g in app.registered_groups]
+    return [n.replace("_", "-") for n in names if n]
+
+
 def _usage_message(exc: Any) -> str:
     click = _click_exceptions()
 
@@ -87,9 +93,15 @@ def _usage_message(exc: Any) -> str:
         return f"Valeur invalide pour {name} : {exc.message}. {hint}"
     text = exc.format_message()
     if text.startswith("No such command"):
-        return (
-            f"Commande inconnue : {text.split(' ', 3)[-1].strip('.')}. Voir « assemblee --help »."
-        )
+        import difflib
+        import re
+
+        found = re.search(r"No such command ['\"]?([^'\"]+)", text)
+        name = found.group(1) if found else text
+        known = sorted(_command_names())
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        guess = f" Vouliez-vous dire « {close[0]} » ?" if close else ""
+        return f"Commande inconnue : {name}.{guess} Voir « assemblee --help »."
     if text.startswith("Got unexpected extra argument"):
         return f"Argument en trop. {hint}"
     return f"Utilisation incorrecte ({text}). {hint}"

@@ -3,7 +3,6 @@ proposal branch once sent."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -81,45 +80,29 @@ MAX_CHANGE_LINES = 40
 
 def change_summary(assembly: Assembly, tip: str) -> list[str]:
     """The change of the text, in lines a person reads: for each file, its section title and
-    the lines removed (−) and added (+), without diff syntax."""
+    each changed passage word by word ([−retiré] [+ajouté]), wrapped between words, without
+    diff syntax."""
+    import textwrap
+
+    from assemblee_cli.core.textdiff import changed_blocks, plain
+
     repo = assembly.repo
     base = repo.merge_base(assembly.trunk, tip) or assembly.trunk
-    diff = repo.out(
-        "diff",
-        "--no-color",
-        "--no-ext-diff",
-        "--unified=0",
-        "--find-renames",
-        base,
-        tip,
-        "--",
-        ".",
-        f":(exclude){PROPOSALS_DIR}",
-    )
     files: list[tuple[str, str, list[str]]] = []  # (path, what, lines)
-    current: tuple[str, str, list[str]] | None = None
-    for line in diff.split("\n"):
-        if line.startswith("diff --git "):
-            match = re.match(r'diff --git "?a/(.*?)"? "?b/(.*?)"?$', line)
-            path = match.group(2) if match else line.split(" b/")[-1]
-            current = (path, "modifié", [])
-            files.append(current)
-        elif current is None:
+    for change in repo.changes(base, tip):
+        if change.path.startswith(f"{PROPOSALS_DIR}/"):
             continue
-        elif line.startswith("new file mode"):
-            files[-1] = current = (current[0], "nouveau", current[2])
-        elif line.startswith("deleted file mode"):
-            files[-1] = current = (current[0], "supprimé", current[2])
-        elif line.startswith("rename from "):
-            files[-1] = current = (current[0], f"renommé (ancien nom : {line[12:]})", current[2])
-        elif line.startswith(("--- ", "+++ ", "index ", "similarity ", "rename to ", "\\ ")):
-            continue
-        elif line.startswith("@@"):
-            if current[2]:
-                current[2].append("…")
-        elif line.startswith(("+", "-")) and line[1:].strip():
-            mark = "+" if line[0] == "+" else "−"
-            current[2].append(f"{mark} {line[1:].rstrip()}")
+        old = repo.read_text(f"{base}:{change.path}")
+        new = repo.read_text(f"{tip}:{change.path}")
+        what = "nouveau" if old is None else "supprimé" if new is None else "modifié"
+        lines: list[str] = []
+        for block in changed_blocks(old or "", new or ""):
+            if lines:
+                lines.append("…")
+            for line in plain(block.pieces).split("\n"):
+                if line.strip():
+                    lines += textwrap.wrap(line, 68, break_long_words=False, break_on_hyphens=False)
+        files.append((change.path, what, lines))
     if not files:
         return []
     result: list[str] = []
