@@ -404,11 +404,76 @@ class GitRepo:
             graph[commit] = tuple(parents)
         return graph
 
-    def diff(self, a: str, b: str, exclude: str | None = None) -> str:
-        args = ["diff", "--no-color", "--no-ext-diff", "--find-renames", a, b, "--"]
+    def diff(self, a: str, b: str, exclude: str | None = None, context: int | None = None) -> str:
+        """The unified diff from `a` to `b` (renames found), without `exclude`; `context`
+        lines around each change (git's default: 3)."""
+        args = ["diff", "--no-color", "--no-ext-diff", "--find-renames"]
+        if context is not None:
+            args.append(f"--unified={context}")
+        args += [a, b, "--"]
         if exclude:
             args += [".", f":(exclude){exclude}"]
         return self.out(*args)
+
+    # -- history, as named questions ---------------------------------------------------------
+
+    def blame_commits(self, rev: str, path: str) -> list[tuple[str, str]]:
+        """(commit that wrote it, content) of each line of `path` at `rev`."""
+        out = self.out("blame", "--line-porcelain", rev, "--", path)
+        lines: list[tuple[str, str]] = []
+        current: str | None = None
+        for line in out.split("\n"):
+            if line.startswith("\t"):
+                if current is not None:
+                    lines.append((current, line[1:]))
+                current = None
+            elif current is None and len(line) >= 40 and " " in line:
+                current = line.split(" ", 1)[0]
+        return lines
+
+    def commit_log(self, rev: str) -> list[tuple[str, tuple[str, ...], int, str, str]]:
+        """(sha, parents, committer time, author name, message) of every commit of `rev`."""
+        out = self.out("log", "-z", "--format=%H%x1f%P%x1f%ct%x1f%an%x1f%B", rev)
+        commits = []
+        for record in out.split("\0"):
+            fields = record.strip("\n").split("\x1f", 4)
+            if len(fields) < 5 or not fields[0]:
+                continue
+            sha, parents, stamp, author, message = fields
+            commits.append((sha, tuple(parents.split()), int(stamp), author, message))
+        return commits
+
+    def merge_naming(self, line: str, rev: str) -> str | None:
+        """The newest merge of `rev` whose message has the line `line` (None: none has)."""
+        out = self.out("log", "-1", "--merges", "--format=%H", f"--grep=^{line}$", rev).strip()
+        return out or None
+
+    def first_parent_commits_touching(self, rev: str, path: str) -> list[str]:
+        """The commits of `rev`'s first-parent line that change `path`, newest first."""
+        return self.out("rev-list", "--first-parent", rev, "--", path).split()
+
+    def last_change_time(self, tip: str, exclude_rev: str, exclude_path: str) -> int | None:
+        """Committer time of the newest commit of `tip` (not of `exclude_rev`) that changes
+        anything but `exclude_path`."""
+        out = self.out(
+            "log",
+            "-1",
+            "--format=%ct",
+            tip,
+            "--not",
+            exclude_rev,
+            "--",
+            ".",
+            f":(exclude){exclude_path}",
+        ).strip()
+        return int(out) if out.isdigit() else None
+
+    # -- working tree (the one write: following a fast-forward) ------------------------------
+
+    def follow_in_worktree(self, old: str, new: str) -> None:
+        """Bring the index and working tree from commit `old` to `new` (two-tree merge, as a
+        fast-forward does; local changes that conflict make it fail, none is lost)."""
+        self.run("read-tree", "-m", "-u", old, new)
 
     def merge_tree(self, ours: str, theirs: str) -> MergeResult:
         """Merge two commits in memory (`git merge-tree --write-tree`)."""

@@ -84,18 +84,7 @@ def change_summary(assembly: Assembly, tip: str) -> list[str]:
     the lines removed (−) and added (+), without diff syntax."""
     repo = assembly.repo
     base = repo.merge_base(assembly.trunk, tip) or assembly.trunk
-    diff = repo.out(
-        "diff",
-        "--no-color",
-        "--no-ext-diff",
-        "--unified=0",
-        "--find-renames",
-        base,
-        tip,
-        "--",
-        ".",
-        f":(exclude){PROPOSALS_DIR}",
-    )
+    diff = repo.diff(base, tip, exclude=PROPOSALS_DIR, context=0)
     files: list[tuple[str, str, list[str]]] = []  # (path, what, lines)
     current: tuple[str, str, list[str]] | None = None
     for line in diff.split("\n"):
