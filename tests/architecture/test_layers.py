@@ -78,3 +78,19 @@ def test_no_private_name_is_imported_from_another_module() -> None:
                     if alias.name.startswith("_")
                 ]
     assert found == []
+
+
+def test_git_arguments_are_spelled_only_in_the_adapter() -> None:
+    """Outside git/, git is asked named questions (`repo.blame_commits(…)`), never given raw
+    arguments (`repo.out("log", …)`)."""
+    import re
+
+    raw = re.compile(r"\brepo\.(out|run)\(")
+    found = [
+        f"{path.relative_to(PACKAGE)}:{number}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.relative_to(PACKAGE).parts[0] != "git"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if raw.search(line)
+    ]
+    assert found == []

@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from assemblee_cli.errors import GitError
 
@@ -49,6 +49,15 @@ class Change:
 class MergeResult:
     tree: str | None
     conflicts: tuple[str, ...]
+
+
+class CommitFacts(NamedTuple):
+    parents: list[str]
+    author: str  # email
+    committer: str  # email (the server, for a vote recorded from the web page)
+    stamp: int  # committer time
+    files: list[str]  # changed against the first parent
+    message: str
 
 
 @dataclass(frozen=True)
@@ -404,11 +413,235 @@ class GitRepo:
             graph[commit] = tuple(parents)
         return graph
 
-    def diff(self, a: str, b: str, exclude: str | None = None) -> str:
-        args = ["diff", "--no-color", "--no-ext-diff", "--find-renames", a, b, "--"]
+    def diff(self, a: str, b: str, exclude: str | None = None, context: int | None = None) -> str:
+        """The unified diff from `a` to `b` (renames found), without `exclude`; `context`
+        lines around each change (git's default: 3)."""
+        args = ["diff", "--no-color", "--no-ext-diff", "--find-renames"]
+        if context is not None:
+            args.append(f"--unified={context}")
+        args += [a, b, "--"]
         if exclude:
             args += [".", f":(exclude){exclude}"]
         return self.out(*args)
+
+    # -- history, as named questions ---------------------------------------------------------
+
+    def blame_commits(self, rev: str, path: str) -> list[tuple[str, str]]:
+        """(commit that wrote it, content) of each line of `path` at `rev`."""
+        out = self.out("blame", "--line-porcelain", rev, "--", path)
+        lines: list[tuple[str, str]] = []
+        current: str | None = None
+        for line in out.split("\n"):
+            if line.startswith("\t"):
+                if current is not None:
+                    lines.append((current, line[1:]))
+                current = None
+            elif current is None and len(line) >= 40 and " " in line:
+                current = line.split(" ", 1)[0]
+        return lines
+
+    def commit_log(self, rev: str) -> list[tuple[str, tuple[str, ...], int, str, str]]:
+        """(sha, parents, committer time, author name, message) of every commit of `rev`."""
+        out = self.out("log", "-z", "--format=%H%x1f%P%x1f%ct%x1f%an%x1f%B", rev)
+        commits = []
+        for record in out.split("\0"):
+            fields = record.strip("\n").split("\x1f", 4)
+            if len(fields) < 5 or not fields[0]:
+                continue
+            sha, parents, stamp, author, message = fields
+            commits.append((sha, tuple(parents.split()), int(stamp), author, message))
+        return commits
+
+    def merge_naming(self, line: str, rev: str) -> str | None:
+        """The newest merge of `rev` whose message has the line `line` (None: none has)."""
+        out = self.out("log", "-1", "--merges", "--format=%H", f"--grep=^{line}$", rev).strip()
+        return out or None
+
+    def first_parent_commits_touching(self, rev: str, path: str) -> list[str]:
+        """The commits of `rev`'s first-parent line that change `path`, newest first."""
+        return self.out("rev-list", "--first-parent", rev, "--", path).split()
+
+    def last_change_time(self, tip: str, exclude_rev: str, exclude_path: str) -> int | None:
+        """Committer time of the newest commit of `tip` (not of `exclude_rev`) that changes
+        anything but `exclude_path`."""
+        out = self.out(
+            "log",
+            "-1",
+            "--format=%ct",
+            tip,
+            "--not",
+            exclude_rev,
+            "--",
+            ".",
+            f":(exclude){exclude_path}",
+        ).strip()
+        return int(out) if out.isdigit() else None
+
+    def commits_touching(
+        self, refs: Sequence[str], path: str
+    ) -> list[tuple[str, tuple[str, ...], str, str, tuple[str, ...]]]:
+        """(sha, parents, author email, committer email, files changed) of every commit of
+        `refs` that changes something under `path`, newest first."""
+        out = self.out(
+            "log",
+            "--full-history",
+            "--no-renames",
+            "--format=%x1e%H%x1f%P%x1f%ae%x1f%ce",
+            "--name-only",
+            *refs,
+            "--",
+            path,
+        )
+        commits = []
+        for record in out.split("\x1e"):
+            if not record.strip():
+                continue
+            header, _, body = record.partition("\n")
+            sha, parents, author, committer = header.split("\x1f")
+            files = tuple(line for line in body.splitlines() if line.strip())
+            commits.append((sha, tuple(parents.split()), author, committer, files))
+        return commits
+
+    def signatures(
+        self, refs: Sequence[str], path: str, allowed_signers: str
+    ) -> dict[str, tuple[str, str]]:
+        """Signature status (%G?) and signer (%GS) of every commit of `refs` changing `path`,
+        checked against `allowed_signers` (the lines of an SSH allowed-signers file)."""
+        import tempfile
+
+        with tempfile.NamedTemporaryFile("w", suffix=".allowed_signers", delete=False) as handle:
+            handle.write(allowed_signers)
+            signers = handle.name
+        try:
+            out = self.out(
+                "-c",
+                f"gpg.ssh.allowedSignersFile={signers}",
+                "log",
+                "--full-history",
+                "--format=%H%x1f%G?%x1f%GS",
+                *refs,
+                "--",
+                path,
+            )
+        finally:
+            os.unlink(signers)
+        result = {}
+        for line in out.splitlines():
+            parts = line.split("\x1f")
+            if len(parts) == 3:
+                result[parts[0]] = (parts[1], parts[2])
+        return result
+
+    def reachable(self, refs: Sequence[str]) -> set[str]:
+        """Every commit reachable from `refs`."""
+        return set(self.out("rev-list", *refs).split())
+
+    def first_parent_line(self, rev: str) -> list[str]:
+        """`rev` and its first parents, newest first."""
+        return self.out("rev-list", "--first-parent", rev).split()
+
+    def parents_graph(self, rev: str) -> dict[str, tuple[str, ...]]:
+        """Commit → parents for every commit of `rev`."""
+        graph: dict[str, tuple[str, ...]] = {}
+        for line in self.out("rev-list", "--parents", rev).splitlines():
+            commit, *parents = line.split()
+            graph[commit] = tuple(parents)
+        return graph
+
+    def first_parent_merges(self, rev: str) -> list[tuple[str, tuple[str, ...], str]]:
+        """(sha, parents, message) of the merges on `rev`'s first-parent line, newest first."""
+        out = self.out("log", "--first-parent", "--merges", "--format=%x1e%H%x1f%P%x1f%B", rev)
+        merges = []
+        for record in out.split("\x1e"):
+            if record.strip():
+                sha, parents, message = record.split("\x1f", 2)
+                merges.append((sha, tuple(parents.split()), message))
+        return merges
+
+    def history_with_files(self, rev: str) -> list[tuple[str, tuple[str, ...], list[str]]]:
+        """(sha, parents, files changed against the first parent) of every commit of `rev`."""
+        out = self.out(
+            "log", "--full-history", "--no-renames", "--format=%x1e%H%x1f%P", "--name-only", rev
+        )
+        history = []
+        for record in out.split("\x1e"):
+            if not record.strip():
+                continue
+            header, _, body = record.partition("\n")
+            sha, parents = header.split("\x1f")
+            history.append(
+                (sha, tuple(parents.split()), [line for line in body.splitlines() if line.strip()])
+            )
+        return history
+
+    def new_commits(
+        self,
+        new: str,
+        old: str,
+        *,
+        first_parent: bool = False,
+        reverse: bool = True,
+        known_besides: Sequence[str] | None = None,
+    ) -> list[str]:
+        """The commits of `new` not in `old` (oldest first). When `old` is ZERO (a new ref):
+        the commits not in any ref of the repository, but for the refs `known_besides` (those
+        being updated by the same push) when given."""
+        args = ["rev-list"]
+        if reverse:
+            args.append("--reverse")
+        if first_parent:
+            args.append("--first-parent")
+        args.append(new)
+        if old != ZERO:
+            args.append(f"^{old}")
+        else:
+            args += ["--not", *(f"--exclude={r}" for r in known_besides or ()), "--all"]
+        return self.out(*args).split()
+
+    def commit_facts(self, sha: str) -> CommitFacts:
+        """Parents, author and committer, time, files changed against the first parent, and
+        message of one commit."""
+        info = self.out("show", "-s", "--format=%P%x1f%ae%x1f%ce%x1f%ct%x1f%B", sha)
+        parents, author, committer, stamp, message = info.split("\x1f", 4)
+        files = self.out(
+            "diff-tree",
+            "--no-commit-id",
+            "--name-only",
+            "-r",
+            "--no-renames",
+            "-m",
+            "--first-parent",
+            sha,
+        ).split("\n")
+        return CommitFacts(
+            parents.split(), author, committer, int(stamp), [f for f in files if f.strip()], message
+        )
+
+    def append_to_file_ref(
+        self, ref: str, path: str, text: str, message: str, who: Identity
+    ) -> bool:
+        """One more commit on `ref` whose tree is the single file `path` with `text`, made by
+        `who`; moved by compare-and-swap: False when someone else moved `ref` meanwhile."""
+        parent = self.resolve(ref)
+        blob = self.out("hash-object", "-w", "--stdin", input=text.encode()).strip()
+        tree = self.out("mktree", input=f"100644 blob {blob}\t{path}\n".encode()).strip()
+        args = ["commit-tree", tree, *(["-p", parent] if parent else []), "-m", message]
+        identity = {
+            "GIT_AUTHOR_NAME": who.name,
+            "GIT_AUTHOR_EMAIL": who.email,
+            "GIT_COMMITTER_NAME": who.name,
+            "GIT_COMMITTER_EMAIL": who.email,
+        }
+        commit = self.out(*args, env=identity).strip()
+        status, _out, _err = self.run("update-ref", ref, commit, parent or ZERO, check=False)
+        return status == 0
+
+    # -- working tree (the one write: following a fast-forward) ------------------------------
+
+    def follow_in_worktree(self, old: str, new: str) -> None:
+        """Bring the index and working tree from commit `old` to `new` (two-tree merge, as a
+        fast-forward does; local changes that conflict make it fail, none is lost)."""
+        self.run("read-tree", "-m", "-u", old, new)
 
     def merge_tree(self, ours: str, theirs: str) -> MergeResult:
         """Merge two commits in memory (`git merge-tree --write-tree`)."""

@@ -245,7 +245,7 @@ class Assembly:
             return found
 
     def _last_valid(self, commit: str, path: str, parse: Callable[[str, str], T]) -> T | None:
-        for sha in self.repo.out("rev-list", "--first-parent", commit, "--", path).split()[:50]:
+        for sha in self.repo.first_parent_commits_touching(commit, path)[:50]:
             for spec in (f"{sha}:{path}", f"{sha}^:{path}"):
                 text = self.repo.read_text(spec)
                 if text is None:
@@ -460,18 +460,8 @@ class Assembly:
         commit (not on the trunk) that changes the text. It fixes the instant of an
         amendment once and for all; the server's guard refuses commits whose date is not the
         time they arrive, so that it cannot be set by hand (see README)."""
-        out = self.repo.out(
-            "log",
-            "-1",
-            "--format=%ct",
-            tip,
-            "--not",
-            self.trunk,
-            "--",
-            ".",
-            f":(exclude){PROPOSALS_DIR}",
-        ).strip()
-        return datetime.fromtimestamp(int(out), UTC) if out.isdigit() else None
+        stamp = self.repo.last_change_time(tip, self.trunk, PROPOSALS_DIR)
+        return None if stamp is None else datetime.fromtimestamp(stamp, UTC)
 
     def local_branch_ref(self, name: str) -> str:
         return f"refs/heads/{BRANCH_PREFIX}{name}"

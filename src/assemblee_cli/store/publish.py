@@ -123,7 +123,7 @@ def _move_local(assembly: Assembly, updates: Sequence[RefUpdate]) -> None:
     checkpoint("publish:local-refs-moved")
     if worktree_move is not None:
         old, new = worktree_move
-        repo.run("read-tree", "-m", "-u", old, new)
+        repo.follow_in_worktree(old, new)
 
 
 def check_worktree_can_follow(assembly: Assembly, old: str, new: str) -> None:

@@ -115,35 +115,14 @@ def resolve_path(assembly: Assembly, target: str) -> str:
 
 def _blame_lines(assembly: Assembly, path: str, trunk: str) -> list[tuple[str, str]]:
     """(commit, content) of each line of the file on main."""
-    out = assembly.repo.out("blame", "--line-porcelain", trunk, "--", path)
-    lines: list[tuple[str, str]] = []
-    current: str | None = None
-    for line in out.split("\n"):
-        if line.startswith("\t"):
-            if current is not None:
-                lines.append((current, line[1:]))
-            current = None
-        elif current is None and len(line) >= 40 and " " in line:
-            current = line.split(" ", 1)[0]
-    return lines
+    return assembly.repo.blame_commits(trunk, path)
 
 
 def _history(assembly: Assembly, trunk: str) -> dict[str, CommitMeta]:
-    out = assembly.repo.out("log", "-z", "--format=%H%x1f%P%x1f%ct%x1f%an%x1f%B", trunk)
-    commits: dict[str, CommitMeta] = {}
-    for record in out.split("\0"):
-        fields = record.strip("\n").split("\x1f", 4)
-        if len(fields) < 5 or not fields[0]:
-            continue
-        sha, parents, stamp, author, message = fields
-        commits[sha] = CommitMeta(
-            sha,
-            tuple(parents.split()),
-            datetime.fromtimestamp(int(stamp or 0), UTC),
-            author,
-            message,
-        )
-    return commits
+    return {
+        sha: CommitMeta(sha, parents, datetime.fromtimestamp(stamp, UTC), author, message)
+        for sha, parents, stamp, author, message in assembly.repo.commit_log(trunk)
+    }
 
 
 def introducing_commits(commits: dict[str, CommitMeta], tip: str) -> dict[str, str]:

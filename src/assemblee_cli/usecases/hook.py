@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import NamedTuple
 
 from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.formats.proposalfile import FILE_PATTERN, PROPOSALS_DIR, instant_text
-from assemblee_cli.git.repo import ZERO, GitRepo
+from assemblee_cli.git.repo import ZERO, GitRepo, Identity
 from assemblee_cli.store.assembly import MERGE_TRAILER
 from assemblee_cli.usecases.verify import (
     RECEIPTS_FILE,
@@ -44,42 +43,6 @@ def parse_updates(lines: Iterable[str]) -> list[RefChange]:
         if len(parts) == 3:
             changes.append(RefChange(*parts))
     return changes
-
-
-def _new_commits(repo: GitRepo, change: RefChange, first_parent: bool = False) -> list[str]:
-    args = ["rev-list", "--reverse"]
-    if first_parent:
-        args.append("--first-parent")
-    args.append(change.new)
-    args += [f"^{change.old}"] if change.old != ZERO else ["--not", "--all"]
-    return repo.out(*args).split()
-
-
-class CommitFacts(NamedTuple):
-    parents: list[str]
-    author: str  # email
-    committer: str  # email (the server, for a vote recorded from the web page)
-    stamp: int  # committer time
-    files: list[str]  # changed against the first parent
-    message: str
-
-
-def _commit_info(repo: GitRepo, sha: str) -> CommitFacts:
-    info = repo.out("show", "-s", "--format=%P%x1f%ae%x1f%ce%x1f%ct%x1f%B", sha)
-    parents, author, committer, stamp, message = info.split("\x1f", 4)
-    files = repo.out(
-        "diff-tree",
-        "--no-commit-id",
-        "--name-only",
-        "-r",
-        "--no-renames",
-        "-m",
-        "--first-parent",
-        sha,
-    ).split("\n")
-    return CommitFacts(
-        parents.split(), author, committer, int(stamp), [f for f in files if f.strip()], message
-    )
 
 
 def pre_receive(repo: GitRepo, lines: Iterable[str], now: datetime) -> list[str]:
@@ -129,8 +92,8 @@ def _trunk_problems(repo: GitRepo, change: RefChange) -> list[str]:
     problems: list[str] = []
     if change.old == ZERO:
         return problems  # the founding push of the assembly
-    for sha in _new_commits(repo, change, first_parent=True):
-        parents, _author, _committer, _stamp, files, message = _commit_info(repo, sha)
+    for sha in repo.new_commits(change.new, change.old, first_parent=True):
+        parents, _author, _committer, _stamp, files, message = repo.commit_facts(sha)
         names = [
             line.split(":", 1)[1].strip()
             for line in message.splitlines()
@@ -165,8 +128,8 @@ def _trunk_problems(repo: GitRepo, change: RefChange) -> list[str]:
 
 def _branch_problems(repo: GitRepo, change: RefChange, label: str, now: datetime) -> list[str]:
     problems: list[str] = []
-    for sha in _new_commits(repo, change):
-        parents, author, committer, stamp, files, _message = _commit_info(repo, sha)
+    for sha in repo.new_commits(change.new, change.old):
+        parents, author, committer, stamp, files, _message = repo.commit_facts(sha)
         if len(parents) > 1:
             continue
         parent = parents[0] if parents else None
@@ -210,30 +173,13 @@ def post_receive(repo: GitRepo, lines: Iterable[str], now: datetime) -> None:
         if change.new == ZERO:
             entries.append(f"{stamp} {change.ref} - {change.old}")
             continue
-        args = ["rev-list", "--reverse", change.new]
-        if change.old != ZERO:
-            args.append(f"^{change.old}")
-        else:
-            args += ["--not", *(f"--exclude={r}" for r in updated), "--all"]
-        commits = repo.out(*args).split() or [change.new]
+        commits = repo.new_commits(change.new, change.old, known_besides=updated) or [change.new]
         entries += [f"{stamp} {change.ref} {commit}" for commit in commits if commit not in seen]
         seen.update(commits)
+    server = Identity("assemblee (serveur)", "serveur@assemblee.invalid")
     for _attempt in range(50):
         parent = repo.resolve(RECEIPTS_REF)
         previous = (repo.read_text(f"{parent}:{RECEIPTS_FILE}") or "") if parent else ""
         text = previous + "".join(f"{line}\n" for line in entries)
-        blob = repo.out("hash-object", "-w", "--stdin", input=text.encode()).strip()
-        tree = repo.out("mktree", input=f"100644 blob {blob}\t{RECEIPTS_FILE}\n".encode()).strip()
-        args = ["commit-tree", tree, *(["-p", parent] if parent else []), "-m", f"Reçus du {stamp}"]
-        identity = {
-            "GIT_AUTHOR_NAME": "assemblee (serveur)",
-            "GIT_AUTHOR_EMAIL": "serveur@assemblee.invalid",
-            "GIT_COMMITTER_NAME": "assemblee (serveur)",
-            "GIT_COMMITTER_EMAIL": "serveur@assemblee.invalid",
-        }
-        commit = repo.out(*args, env=identity).strip()
-        status, _out, _err = repo.run(
-            "update-ref", RECEIPTS_REF, commit, parent or ZERO, check=False
-        )
-        if status == 0:
+        if repo.append_to_file_ref(RECEIPTS_REF, RECEIPTS_FILE, text, f"Reçus du {stamp}", server):
             return

@@ -111,14 +111,7 @@ def _decided_diff(assembly: Assembly, proposal: lc.Proposal) -> tuple[str, list[
             repo.diff(base, archived, exclude=PROPOSALS_DIR),
             word_changes(assembly, base, archived),
         )
-    out = repo.out(
-        "log",
-        "-1",
-        "--merges",
-        "--format=%H",
-        f"--grep=^{MERGE_TRAILER}: {proposal.name}$",
-        assembly.trunk,
-    ).strip()
+    out = repo.merge_naming(f"{MERGE_TRAILER}: {proposal.name}", assembly.trunk)
     if not out:
         return "", []
     return repo.diff(f"{out}^1", out, exclude=PROPOSALS_DIR), word_changes(

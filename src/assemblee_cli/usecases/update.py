@@ -53,7 +53,7 @@ def catch_up(assembly: Assembly, now: datetime) -> CatchUp:
                 note = exc.message
             else:
                 repo.update_ref(f"refs/heads/{TRUNK}", trunk, local)
-                repo.run("read-tree", "-m", "-u", local, trunk)
+                repo.follow_in_worktree(local, trunk)
                 moved = True
         else:
             repo.update_ref(f"refs/heads/{TRUNK}", trunk, local)

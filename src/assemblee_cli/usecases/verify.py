@@ -189,34 +189,9 @@ def vote_writers(old: lc.Proposal | None, new: lc.Proposal) -> set[str]:
 def _signatures(assembly: Assembly, refs: list[str]) -> dict[str, tuple[str, str]]:
     """Signature status (%G?) and signer (%GS) of every commit touching proposals, checked
     against the members' keys declared on main (never a proposal branch's own copy)."""
-    import tempfile
-
     roster = assembly.roster_at(assembly.trunk)
     lines = [f'{m.email} namespaces="git" {m.ssh_key}' for m in roster.members if m.ssh_key]
-    with tempfile.NamedTemporaryFile("w", suffix=".allowed_signers", delete=False) as handle:
-        handle.write("\n".join(lines) + "\n")
-        path = handle.name
-    try:
-        out = assembly.repo.out(
-            "-c",
-            f"gpg.ssh.allowedSignersFile={path}",
-            "log",
-            "--full-history",
-            "--format=%H%x1f%G?%x1f%GS",
-            *refs,
-            "--",
-            f"{PROPOSALS_DIR}/",
-        )
-    finally:
-        import os
-
-        os.unlink(path)
-    result = {}
-    for line in out.splitlines():
-        parts = line.split("\x1f")
-        if len(parts) == 3:
-            result[parts[0]] = (parts[1], parts[2])
-    return result
+    return assembly.repo.signatures(refs, f"{PROPOSALS_DIR}/", "\n".join(lines) + "\n")
 
 
 def check_signature(writers: set[str], signature: tuple[str, str] | None) -> list[str]:
@@ -237,25 +212,12 @@ def check_signature(writers: set[str], signature: tuple[str, str] | None) -> lis
 
 
 def _log(repo: GitRepo, refs: list[str]) -> list[CommitInfo]:
-    out = repo.out(
-        "log",
-        "--full-history",
-        "--no-renames",
-        "--format=%x1e%H%x1f%P%x1f%ae%x1f%ce",
-        "--name-only",
-        *refs,
-        "--",
-        f"{PROPOSALS_DIR}/",
-    )
-    commits = []
-    for record in out.split("\x1e"):
-        if not record.strip():
-            continue
-        header, _, body = record.partition("\n")
-        sha, parents, author, committer = header.split("\x1f")
-        files = tuple(line for line in body.splitlines() if line.strip())
-        commits.append(CommitInfo(sha, tuple(parents.split()), author, files, committer))
-    return commits
+    return [
+        CommitInfo(sha, parents, author, files, committer)
+        for sha, parents, author, committer, files in repo.commits_touching(
+            refs, f"{PROPOSALS_DIR}/"
+        )
+    ]
 
 
 def load_proposal_at(repo: GitRepo, commit: str, path: str) -> lc.Proposal | str | None:
@@ -407,7 +369,7 @@ def _check_erased(
     wanted = [r for r in receipts if not r.deleted and r.ref.startswith("refs/heads/")]
     if not wanted:
         return
-    reachable = set(assembly.repo.out("rev-list", *sorted(set(refs))).split())
+    reachable = assembly.repo.reachable(sorted(set(refs)))
     for receipt in wanted:
         if receipt.commit not in reachable:
             report.findings.append(
@@ -439,15 +401,14 @@ class _Mainline:
 
 
 def _mainline(repo: GitRepo, trunk: str, refs: list[str]) -> _Mainline:
-    line = frozenset(repo.out("rev-list", "--first-parent", trunk).split())
-    first_parent = {}
-    for row in repo.out("rev-list", "--parents", *refs, "--not", trunk).splitlines():
-        commit, *parents = row.split()
-        if parents:
-            first_parent[commit] = parents[0]
+    line = frozenset(repo.first_parent_line(trunk))
+    first_parent = {
+        commit: parents[0]
+        for commit, parents in repo.commits_between(refs, exclude=trunk).items()
+        if parents
+    }
     # Commits merged into main (off its first-parent line) are reachable from the trunk.
-    for row in repo.out("rev-list", "--parents", trunk).splitlines():
-        commit, *parents = row.split()
+    for commit, parents in repo.parents_graph(trunk).items():
         if parents and commit not in line:
             first_parent[commit] = parents[0]
     return _Mainline(line, first_parent)
@@ -509,13 +470,8 @@ def _check_merges(assembly: Assembly, report: Report) -> set[str]:
     """Check the merges on main that name a proposal; return those that are lawful adoptions."""
     lawful: set[str] = set()
     repo = assembly.repo
-    out = repo.out(
-        "log", "--first-parent", "--merges", "--format=%x1e%H%x1f%P%x1f%B", assembly.trunk
-    )
-    for record in out.split("\x1e"):
-        if not record.strip():
-            continue
-        sha, parents, message = record.split("\x1f", 2)
+    for sha, parent_shas, message in repo.first_parent_merges(assembly.trunk):
+        parents = " ".join(parent_shas)
         names = [
             line.split(":", 1)[1].strip()
             for line in message.splitlines()
@@ -578,23 +534,11 @@ def _check_trunk_paths(assembly: Assembly, lawful: set[str], report: Report) -> 
     first proposal forked from it. Direct edits of the roster are allowed (DIRECT_EDITS)."""
     repo = assembly.repo
     snapshot = assembly.snapshot
-    out = repo.out(
-        "log",
-        "--full-history",
-        "--no-renames",
-        "--format=%x1e%H%x1f%P",
-        "--name-only",
-        snapshot.trunk_sha,
-    )
     parents: dict[str, tuple[str, ...]] = {}
     files: dict[str, list[str]] = {}
-    for record in out.split("\x1e"):
-        if not record.strip():
-            continue
-        header, _, body = record.partition("\n")
-        sha, parent_text = header.split("\x1f")
-        parents[sha] = tuple(parent_text.split())
-        files[sha] = [line for line in body.splitlines() if line.strip()]
+    for sha, parent_shas, changed in repo.history_with_files(snapshot.trunk_sha):
+        parents[sha] = parent_shas
+        files[sha] = changed
     chain: list[str] = []  # main's first-parent chain, oldest first
     cursor: str | None = snapshot.trunk_sha
     while cursor is not None and cursor in parents:
@@ -605,12 +549,7 @@ def _check_trunk_paths(assembly: Assembly, lawful: set[str], report: Report) -> 
     others = [*(t.sha for t in snapshot.branches.values()), *snapshot.archives.values()]
     side = dict(parents)
     if others:
-        listing = repo.out(
-            "rev-list", "--parents", *sorted(set(others)), "--not", snapshot.trunk_sha
-        )
-        for line in listing.splitlines():
-            sha, *rest = line.split()
-            side[sha] = tuple(rest)
+        side.update(repo.commits_between(sorted(set(others)), exclude=snapshot.trunk_sha))
     arrivals: dict[str, str] = {}  # commit -> the merge on main that brought it
 
     def fork_index(start: str, merge: str | None) -> int:
