@@ -545,3 +545,46 @@ def install_guard(remote: Path) -> None:
 
 def set_server_clock(remote: Path, now: str) -> None:
     (remote / CLOCK_FILE).write_text(now, encoding="utf-8")
+
+
+# -- signed votes --------------------------------------------------------------------------
+
+
+def keygen(folder: Path, name: str) -> tuple[Path, str]:
+    """A new SSH key pair for `name`: (private key file, public key line)."""
+    key = folder / f"{name}_key"
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)], check=True
+    )
+    public = " ".join(key.with_suffix(".pub").read_text().split()[:2])
+    return key, public
+
+
+def init_signed(folder: Path, others: tuple[str, ...], now: str) -> tuple[Path, dict[str, Path]]:
+    """`init a` in `folder` with signed votes required, alice and `others` (who@exemple.org) in
+    the roster with a key each, committed; alice's repository signs. Returns (repository,
+    private key file of each person)."""
+    keys = {who: keygen(folder, who) for who in ("alice", *others)}
+    assert run_cli(folder, "init", "a", now=now).returncode == 0
+    repo = folder / "a"
+    rules = repo / "codesocial" / "regles.yml"
+    rules.write_text(rules.read_text().replace("votes_signes: false", "votes_signes: true"))
+    roster = repo / "codesocial" / "membres.yml"
+    roster.write_text(
+        roster.read_text()
+        + f"  cle_ssh: {keys['alice'][1]}\n"
+        + "".join(
+            f"- nom: {who.title()}\n  email: {who}@exemple.org\n  cle_ssh: {keys[who][1]}\n"
+            for who in others
+        )
+    )
+    git(repo, "commit", "-qam", "Avis signés")
+    sign_as(repo, keys["alice"][0])
+    return repo, {who: key for who, (key, _public) in keys.items()}
+
+
+def sign_as(clone: Path, key: Path) -> None:
+    """Every commit of `clone` signed with the SSH `key`."""
+    git(clone, "config", "gpg.format", "ssh")
+    git(clone, "config", "commit.gpgsign", "true")
+    git(clone, "config", "user.signingkey", str(key))

@@ -5,41 +5,18 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from tests.helpers import NOW, dump_record, git, run_cli, split_record, vote_entry
+from tests.helpers import NOW, dump_record, git, init_signed, run_cli, split_record, vote_entry
 
 pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen absent")
 
 
-def keygen(folder: Path, name: str) -> tuple[Path, str]:
-    key = folder / f"{name}_key"
-    subprocess.run(
-        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)], check=True
-    )
-    public = " ".join(key.with_suffix(".pub").read_text().split()[:2])
-    return key, public
-
-
 @pytest.fixture()
 def signed_assembly(sealed_env: Path, tmp_path: Path) -> tuple[Path, Path, Path]:
-    alice_key, alice_pub = keygen(tmp_path, "alice")
-    bob_key, bob_pub = keygen(tmp_path, "bob")
-    assert run_cli(tmp_path, "init", "a", now=NOW).returncode == 0
-    repo = tmp_path / "a"
-    rules = repo / "codesocial" / "regles.yml"
-    rules.write_text(rules.read_text().replace("votes_signes: false", "votes_signes: true"))
-    roster = repo / "codesocial" / "membres.yml"
-    roster.write_text(
-        roster.read_text()
-        + f"  cle_ssh: {alice_pub}\n- nom: Bob\n  email: bob@exemple.org\n  cle_ssh: {bob_pub}\n"
-    )
-    git(repo, "commit", "-qam", "Avis signés")
-    git(repo, "config", "gpg.format", "ssh")
-    git(repo, "config", "commit.gpgsign", "true")
-    git(repo, "config", "user.signingkey", str(alice_key))
+    repo, keys = init_signed(tmp_path, ("bob",), NOW)
+    alice_key, bob_key = keys["alice"], keys["bob"]
     assert run_cli(repo, "propose", "Sujet", "--offline", now=NOW).returncode == 0
     return repo, alice_key, bob_key
 

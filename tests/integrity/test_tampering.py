@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.cli.test_signed_votes import keygen
 from tests.helpers import (
     AFTER,
     DEADLINE,
@@ -28,10 +27,12 @@ from tests.helpers import (
     dump_record,
     git,
     git_run,
+    init_signed,
     install_guard,
     record,
     run_cli,
     set_server_clock,
+    sign_as,
     split_record,
     tamper,
     vote_entry,
@@ -343,21 +344,7 @@ def signed(sealed_env: Path, tmp_path: Path) -> dict[str, Any]:
     key, a bare remote, and one clone each; proposal n°1 open."""
     if shutil.which("ssh-keygen") is None:
         pytest.skip("ssh-keygen absent")
-    keys = {who: keygen(tmp_path, who) for who in ("alice", "emma", "jemma")}
-    assert run_cli(tmp_path, "init", "a", now=OPEN).returncode == 0
-    repo = tmp_path / "a"
-    rules = repo / "codesocial" / "regles.yml"
-    rules.write_text(rules.read_text().replace("votes_signes: false", "votes_signes: true"))
-    roster = repo / "codesocial" / "membres.yml"
-    roster.write_text(
-        roster.read_text()
-        + f"  cle_ssh: {keys['alice'][1]}\n"
-        + "".join(
-            f"- nom: {who.title()}\n  email: {who}@exemple.org\n  cle_ssh: {keys[who][1]}\n"
-            for who in ("emma", "jemma")
-        )
-    )
-    git(repo, "commit", "-qam", "Avis signés")
+    repo, keys = init_signed(tmp_path, ("emma", "jemma"), OPEN)
     remote = tmp_path / "remote.git"
     git(tmp_path, "clone", "-q", "--bare", str(repo), str(remote))
     git(repo, "remote", "add", "origin", str(remote))
@@ -369,9 +356,7 @@ def signed(sealed_env: Path, tmp_path: Path) -> dict[str, Any]:
         git(clones[who], "config", "user.email", f"{who}@exemple.org")
         git(clones[who], "config", "user.name", who.title())
     for who, clone in clones.items():
-        git(clone, "config", "gpg.format", "ssh")
-        git(clone, "config", "commit.gpgsign", "true")
-        git(clone, "config", "user.signingkey", str(keys[who][0]))
+        sign_as(clone, keys[who])
     assert run_cli(repo, "propose", "Sujet", now=OPEN).returncode == 0
     return clones
 

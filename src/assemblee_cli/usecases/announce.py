@@ -12,9 +12,9 @@ from assemblee_cli.core.french import format_instant
 from assemblee_cli.core.members import Roster
 from assemblee_cli.core.rules import tz_of
 from assemblee_cli.errors import RuleRefusal
-from assemblee_cli.formats.proposalfile import PROPOSALS_DIR
 from assemblee_cli.store.assembly import Assembly
 from assemblee_cli.store.reading import section_title
+from assemblee_cli.usecases.common import word_changes
 
 # -- announcing a proposal ------------------------------------------------------------------
 
@@ -84,24 +84,19 @@ def change_summary(assembly: Assembly, tip: str) -> list[str]:
     diff syntax."""
     import textwrap
 
-    from assemblee_cli.core.textdiff import changed_blocks, plain
+    from assemblee_cli.core.textdiff import plain
 
-    repo = assembly.repo
-    base = repo.merge_base(assembly.trunk, tip) or assembly.trunk
+    base = assembly.repo.merge_base(assembly.trunk, tip) or assembly.trunk
     files: list[tuple[str, str, list[str]]] = []  # (path, what, lines)
-    for change in repo.changes(base, tip):
-        if change.path.startswith(f"{PROPOSALS_DIR}/"):
-            continue
-        old = repo.read_text(f"{base}:{change.path}")
-        new = repo.read_text(f"{tip}:{change.path}")
-        what = "nouveau" if old is None else "supprimé" if new is None else "modifié"
+    for change in word_changes(assembly, base, tip):
         lines: list[str] = []
-        for block in changed_blocks(old or "", new or ""):
+        for block in change.blocks:
             if lines:
                 lines.append("…")
             for line in plain(block.pieces).split("\n"):
                 if line.strip():
                     lines += textwrap.wrap(line, 68, break_long_words=False, break_on_hyphens=False)
+        what = "nouveau" if change.kind == "ajouté" else change.kind
         files.append((change.path, what, lines))
     if not files:
         return []

@@ -7,7 +7,7 @@ import os
 import random
 import time as time_module
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
 
@@ -16,7 +16,9 @@ from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.core.french import decode_argument
 from assemblee_cli.core.members import Roster
 from assemblee_cli.core.rules import Rules, tz_of
+from assemblee_cli.core.textdiff import Block, changed_blocks
 from assemblee_cli.errors import AssembleeError, RuleRefusal
+from assemblee_cli.formats.proposalfile import PROPOSALS_DIR
 from assemblee_cli.store.assembly import Assembly, BranchTip, amendment_instant
 from assemblee_cli.store.assembly import holidays_of as calendar_of
 from assemblee_cli.store.publish import PushConflict, RefUpdate
@@ -266,3 +268,28 @@ def codesocial_problem(assembly: Assembly, commit: str, files: list[str]) -> str
     except RuleRefusal as exc:
         return exc.message
     return None
+
+
+# -- the change of the text ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileChange:
+    path: str
+    kind: str  # "modifié", "ajouté" or "supprimé"
+    blocks: list[Block]
+
+
+def word_changes(assembly: Assembly, base: str, tip: str) -> list[FileChange]:
+    """What the text of `tip` changes from `base`, file by file, word by word (the proposal
+    files aside)."""
+    repo = assembly.repo
+    result = []
+    for change in repo.changes(base, tip):
+        if change.path.startswith(f"{PROPOSALS_DIR}/"):
+            continue
+        old = repo.read_text(f"{base}:{change.path}")
+        new = repo.read_text(f"{tip}:{change.path}")
+        kind = "ajouté" if old is None else "supprimé" if new is None else "modifié"
+        result.append(FileChange(change.path, kind, changed_blocks(old or "", new or "")))
+    return result

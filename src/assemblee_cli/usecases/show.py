@@ -8,7 +8,6 @@ from datetime import datetime
 from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.core.members import Roster
 from assemblee_cli.core.tally import Tally, tally_votes
-from assemblee_cli.core.textdiff import Block, changed_blocks
 from assemblee_cli.errors import AssembleeError
 from assemblee_cli.formats.proposalfile import (
     BRANCH_PREFIX,
@@ -16,9 +15,11 @@ from assemblee_cli.formats.proposalfile import (
 )
 from assemblee_cli.store.assembly import MERGE_TRAILER, Assembly
 from assemblee_cli.usecases.common import (
+    FileChange,
     conflict_commands,
     register_amendment,
     text_conflicts,
+    word_changes,
 )
 
 
@@ -35,28 +36,6 @@ class ShowView:
     changes: list[FileChange] = field(default_factory=list)  # the change, word by word
     conflict: tuple[str, ...] = ()  # files in conflict with main (an open proposal)
     commands: tuple[str, ...] = ()  # the git commands that resolve the conflict
-
-
-@dataclass(frozen=True)
-class FileChange:
-    path: str
-    kind: str  # "modifié", "ajouté" or "supprimé"
-    blocks: list[Block]
-
-
-def word_changes(assembly: Assembly, base: str, tip: str) -> list[FileChange]:
-    """What the text of `tip` changes from `base`, file by file, word by word (the proposal
-    files aside)."""
-    repo = assembly.repo
-    result = []
-    for change in repo.changes(base, tip):
-        if change.path.startswith(f"{PROPOSALS_DIR}/"):
-            continue
-        old = repo.read_text(f"{base}:{change.path}")
-        new = repo.read_text(f"{tip}:{change.path}")
-        kind = "ajouté" if old is None else "supprimé" if new is None else "modifié"
-        result.append(FileChange(change.path, kind, changed_blocks(old or "", new or "")))
-    return result
 
 
 def show(assembly: Assembly, now: datetime, ident: str) -> ShowView:

@@ -32,9 +32,8 @@ from assemblee_cli.git.repo import Identity
 from assemblee_cli.store.assembly import Assembly, open_assembly
 from assemblee_cli.usecases import propose as propose_case
 from assemblee_cli.usecases import vote as vote_case
-from assemblee_cli.usecases.common import current_time
+from assemblee_cli.usecases.common import FileChange, current_time
 from assemblee_cli.usecases.links import BadToken, Signer, Throttle, UsedNonces
-from assemblee_cli.usecases.show import FileChange
 from assemblee_cli.web import pages
 from assemblee_cli.web.render import Links, environment, render
 
