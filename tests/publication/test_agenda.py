@@ -106,3 +106,26 @@ def test_agenda_refuses_a_date_that_is_not_one(scene: Scene) -> None:
     message = scene.refused("alice", "agenda", "--date", "26/11/2026")
     assert "AAAA-MM-JJ" in message
     assert MEETING_DATE  # the scenario's meeting, for the reader
+
+
+def test_agenda_and_remind_as_one_json_document(scene: Scene) -> None:
+    agenda = scene.json("alice", "agenda")
+    assert agenda["reunion"].startswith("2026-11-26T")
+    assert sorted((p["id"], p["statut"]) for p in agenda["decisions"]) == [
+        (1, "adoptee"),
+        (3, "retiree"),
+    ]
+    [postponed] = agenda["reportees"]
+    assert postponed["id"] == 2 and postponed["tours_bloques"] == 2
+    assert [b["raison"] for b in postponed["blocages"]][-1].startswith("Toujours pas")
+    assert (
+        postponed["tour_aux_deux_tiers"]["refus"] or postponed["tour_aux_deux_tiers"]["possible_le"]
+    )
+    assert [p["id"] for p in agenda["avant_la_reunion"]] == [4]
+    assert [p["id"] for p in agenda["apres_la_reunion"]] == [5]
+    assert "dave@exemple.org" in agenda["avant_la_reunion"][0]["sans_avis"]
+    reminder = scene.json("alice", "remind")
+    assert [p["id"] for p in reminder["propositions"]] == [4]
+    assert reminder["propositions"][0]["decompte"]["d-accord"] == 1
+    usage = scene.run("alice", "remind", "--email", "--json")
+    assert usage.returncode == 2 and "--json" in usage.stderr

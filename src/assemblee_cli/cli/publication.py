@@ -71,6 +71,7 @@ def agenda(
     ] = None,
     output: Output = None,
     offline: Offline = False,
+    as_json: Json = False,
 ) -> None:
     """L'ordre du jour d'une réunion en markdown : décisions depuis la précédente, propositions
     reportées (blocages, tours, ce que les règles permettent), propositions ouvertes et qui ne
@@ -80,6 +81,14 @@ def agenda(
 
     assembly = open_here(offline)
     view = build_agenda(assembly, clock(), date)
+    if as_json:
+        import json
+
+        from assemblee_cli.render.json import agenda_json
+
+        document = json.dumps(agenda_json(view), ensure_ascii=False, indent=2) + "\n"
+        write_output(document, output)
+        return
     write_output(render_agenda(view), output)
     if output is not None:
         _say(
@@ -168,6 +177,7 @@ def remind(
         bool, typer.Option("--email", help="Envoyer le rappel à la liste de l'assemblée.")
     ] = False,
     offline: Offline = False,
+    as_json: Json = False,
 ) -> None:
     """Les propositions qui se terminent d'ici la fin du prochain jour ouvré, et les membres
     qui ne se sont pas encore positionnés."""
@@ -175,6 +185,10 @@ def remind(
     from assemblee_cli.render.announce import reminder_text
     from assemblee_cli.usecases import remind
 
+    if email and as_json:
+        raise UsageError(
+            "Choisissez --email (envoyer le rappel) ou --json (le lire), pas les deux."
+        )
     settings = None
     if email:
         from assemblee_cli.git.setup import global_config
@@ -184,6 +198,11 @@ def remind(
     assembly = open_here(offline)
     now = clock()
     view = remind.reminder(assembly, now)
+    if as_json:
+        from assemblee_cli.render.json import reminder_json
+
+        print_json(reminder_json(view))
+        return
     if not view.items:
         nothing = (
             f"Aucune proposition ne se termine d'ici la fin du {format_date(view.next_working_day)}"
