@@ -26,3 +26,31 @@ def test_sync_speaks_json(assembly):
     assert proc.returncode == 0
     [line] = json.loads(proc.stdout)
     assert line["ok"] is True and "Rien à publier" in line["texte"]
+
+
+def test_a_long_command_says_it_works_on_a_terminal_only(assembly) -> None:
+    """On a terminal, `verify` shows what it is doing while it works (on stderr); in a pipe it
+    prints nothing more than its result."""
+    import os
+    import pty
+    import sys
+
+    clone = assembly.path("alice")
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the tool on a terminal
+        os.chdir(clone)
+        os.execvp(sys.executable, [sys.executable, "-m", "assemblee_cli", "verify"])
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    _pid, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, shown
+    assert "Vérification de tout l'historique" in shown.decode("utf-8", "replace")
+    piped = assembly.ok("alice", "verify")
+    assert piped.stderr == "" and "Vérification de tout" not in piped.stdout

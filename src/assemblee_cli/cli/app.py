@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -117,6 +119,19 @@ def console() -> Any:
     from rich.console import Console
 
     return Console(highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def working(message: str) -> Iterator[None]:
+    """While a command that can take seconds works, say so on stderr (an animated line, on a
+    terminal only: scripts and pipes see nothing more than before)."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(message, spinner="dots"):
+        yield
 
 
 def print_json(data: Any) -> None:

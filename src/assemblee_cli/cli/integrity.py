@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from assemblee_cli.cli.app import Json, app, clock, console, open_here, print_json
+from assemblee_cli.cli.app import Json, app, clock, console, open_here, print_json, working
 from assemblee_cli.cli.french_help import FrenchCommand, FrenchGroup
 
 hook_app = typer.Typer(
@@ -23,7 +23,8 @@ def sync(as_json: Json = False) -> None:
     """Publier ce qui a été fait avec --offline, rejoué sur ce que les autres ont publié."""
     from assemblee_cli.usecases.sync import sync as sync_offline
 
-    lines = sync_offline(open_here(False), clock())
+    with working("Publication du travail fait hors ligne…"):
+        lines = sync_offline(open_here(False), clock())
     if as_json:
         print_json([{"proposition": ln.name, "texte": ln.text, "ok": ln.ok} for ln in lines])
         if not all(line.ok for line in lines):
@@ -47,7 +48,8 @@ def verify(
     """Rejouer tout l'historique et vérifier chaque avis, chaque clôture et chaque fusion."""
     from assemblee_cli.usecases.verify import verify as run_verify
 
-    report = run_verify(open_here(offline))
+    with working("Vérification de tout l'historique…"):
+        report = run_verify(open_here(offline))
     if as_json:
         print_json(
             {

@@ -21,6 +21,7 @@ from assemblee_cli.cli.app import (
     print_json,
     when,
     workdir,
+    working,
 )
 from assemblee_cli.cli.french_help import FrenchCommand
 
@@ -300,7 +301,8 @@ def close(
     assembly = open_here(offline)
     from assemblee_cli.usecases import close
 
-    items = close.close(assembly, clock(), dry_run)
+    with working("Clôture des propositions échues…"):
+        items = close.close(assembly, clock(), dry_run)
     if as_json:
         print_json(
             [

@@ -20,6 +20,7 @@ from assemblee_cli.cli.app import (
     open_here,
     print_json,
     when,
+    working,
 )
 from assemblee_cli.cli.french_help import FrenchCommand
 from assemblee_cli.errors import AssembleeError, UsageError
@@ -275,7 +276,8 @@ def export(
     if links and not links.endswith("/"):
         links += "/"
     assembly = open_here(offline)
-    view = build_export(assembly, clock(), links)
+    with working("Assemblage du code social et du journal des décisions…"):
+        view = build_export(assembly, clock(), links)
     text = render_html(view) if chosen == "html" else render_markdown(view)
     write_output(text, output)
     if output is not None:
