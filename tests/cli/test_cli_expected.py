@@ -54,3 +54,27 @@ def test_a_long_command_says_it_works_on_a_terminal_only(assembly) -> None:
     assert "Vérification de tout l'historique" in shown.decode("utf-8", "replace")
     piped = assembly.ok("alice", "verify")
     assert piped.stderr == "" and "Vérification de tout" not in piped.stdout
+
+
+def test_shell_completion_of_commands(tmp_path) -> None:
+    """`--show-completion bash` prints the script to install; the shell's request for the
+    commands starting with « sta » gets « status »."""
+    import os
+    import subprocess
+    import sys
+
+    script = run_cli(tmp_path, "--show-completion", "bash")
+    assert script.returncode == 0 and "_assemblee_completion" in script.stdout
+    asked = subprocess.run(
+        [sys.executable, "-m", "assemblee_cli"],
+        env={
+            **os.environ,
+            "_ASSEMBLEE_COMPLETE": "complete_bash",
+            "COMP_WORDS": "assemblee sta",
+            "COMP_CWORD": "1",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert asked.stdout.split() == ["status"], asked.stdout + asked.stderr

@@ -21,7 +21,7 @@ app = typer.Typer(
         "Faire vivre le code social d'une assemblée dans git : proposer une modification, se "
         "positionner (d'accord, s'abstient, pas d'accord, blocage), appliquer les décisions."
     ),
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},

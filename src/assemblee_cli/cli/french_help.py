@@ -56,6 +56,21 @@ class FrenchCommand(TyperCommand):
         return translate_help(super().get_help(ctx))
 
 
+# The help of the shell-completion options typer adds to the main command.
+_COMPLETION_HELP = {
+    "install_completion": "Installer la complétion des commandes pour votre shell.",
+    "show_completion": "Afficher le script de complétion, à copier ou adapter.",
+}
+
+
 class FrenchGroup(TyperGroup):
     def get_help(self, ctx: Any) -> str:
         return translate_help(super().get_help(ctx))
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params: list[Any] = super().get_params(ctx)
+        for param in params:
+            french = _COMPLETION_HELP.get(getattr(param, "name", ""))
+            if french is not None:
+                param.help = french
+        return params
