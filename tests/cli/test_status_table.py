@@ -9,7 +9,7 @@ import pytest
 from rich.cells import cell_len
 from rich.console import Console
 
-from assemblee_cli.cli.tables import Column, print_table
+from assemblee_cli.cli.tables import STATUS_COLUMNS, Column, print_table
 
 COLUMNS = [
     Column("n°", right=True),
@@ -67,15 +67,6 @@ def test_short_listings_wrap_without_losing_a_word() -> None:
     assert title_cells == f"{TITLE} (1)"
 
 
-STATUS_COLUMNS = [
-    Column("n°", right=True),
-    Column("titre", shrink=3, least=16),
-    Column("statut", shrink=2),
-    Column("échéance", shrink=1, least=8),
-    Column("reste", shrink=1),
-    Column("✓/∅/✗/⛔"),
-    Column("vous", shrink=2),
-]
 
 
 def test_at_80_columns_the_status_table_wraps_between_words_never_inside_one() -> None:

@@ -49,6 +49,18 @@ class Column:
     least: int = 6  # the width it keeps when shrunk
 
 
+# The status table: the title shrinks first, the short structured columns keep their words.
+STATUS_COLUMNS = [
+    Column("n°", right=True),
+    Column("titre", shrink=3, least=16),
+    Column("statut", shrink=2),
+    Column("échéance", shrink=1, least=8),
+    Column("reste", shrink=1),
+    Column("✓/∅/✗/⛔"),
+    Column("vous", shrink=2),
+]
+
+
 def print_table(
     console: Any, title: str, columns: list[Column], rows: list[list[str]], wrap: bool
 ) -> None:
@@ -152,15 +164,7 @@ def render_status(console: Any, view: StatusView) -> None:
         print_table(
             console,
             "Propositions en cours",
-            [
-                Column("n°", right=True),
-                Column("titre", shrink=3, least=16),
-                Column("statut", shrink=2),
-                Column("échéance", shrink=1, least=8),
-                Column("reste", shrink=1),
-                Column("✓/∅/✗/⛔"),
-                Column("vous", shrink=2),
-            ],
+            STATUS_COLUMNS,
             rows,
             # Long listings stay one line a proposal (easier to scan); short ones wrap.
             wrap=len(rows) <= 30,
