@@ -264,6 +264,22 @@ def create_app(root: Path, public_url: str, secret: bytes) -> Any:
         data = await run_in_threadpool(read)
         return page("personal.html", **data, token=token)
 
+    async def record_position(number: str, fields: dict[str, str], **who: Any) -> Any:
+        """`assemblee vote` for a form of the page: the position and reason it sent, for the
+        member (and recorder) given in `who`; one write at a time on this server."""
+        return await run_in_threadpool(
+            lambda: server.writing(
+                lambda assembly: vote_case.vote(
+                    assembly,
+                    current_time(),
+                    number,
+                    fields.get("choix", ""),
+                    fields.get("raison") or None,
+                    **who,
+                )
+            )
+        )
+
     async def member_proposal(request: Request) -> Response:
         member = await member_of(request)
         token = request.path_params["token"]
@@ -273,19 +289,7 @@ def create_app(root: Path, public_url: str, secret: bytes) -> Any:
         if request.method == "POST":
             fields = await form_of(request, member, f"vote-{number}")
             try:
-                result = await run_in_threadpool(
-                    lambda: server.writing(
-                        lambda assembly: vote_case.vote(
-                            assembly,
-                            current_time(),
-                            number,
-                            fields.get("choix", ""),
-                            fields.get("raison") or None,
-                            member=member,
-                            via="web",
-                        )
-                    )
-                )
+                result = await record_position(number, fields, member=member, via="web")
                 return RedirectResponse(
                     f"{links.proposal(result.proposal.id, token)}?enregistre=1", status_code=303
                 )
@@ -396,18 +400,8 @@ def create_app(root: Path, public_url: str, secret: bytes) -> Any:
         if request.method == "POST":
             fields = await form_of(request, member, f"secretariat-{number}")
             try:
-                result = await run_in_threadpool(
-                    lambda: server.writing(
-                        lambda assembly: vote_case.vote(
-                            assembly,
-                            current_time(),
-                            number,
-                            fields.get("choix", ""),
-                            fields.get("raison") or None,
-                            member=fields.get("membre", ""),
-                            by=Identity(name, member),
-                        )
-                    )
+                result = await record_position(
+                    number, fields, member=fields.get("membre", ""), by=Identity(name, member)
                 )
                 message = (
                     f"Position de {result.vote.member} enregistrée : "
