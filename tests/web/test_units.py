@@ -51,8 +51,8 @@ def test_the_secret_is_made_once_private_and_the_environment_wins(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("ASSEMBLEE_WEB_SECRET", raising=False)
-    first = load_secret(tmp_path)
-    assert load_secret(tmp_path) == first and len(first) >= 48
+    first = load_secret(tmp_path / "assemblee")
+    assert load_secret(tmp_path / "assemblee") == first and len(first) >= 48
     path = tmp_path / "assemblee" / "web-secret"
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     monkeypatch.setenv("ASSEMBLEE_WEB_SECRET", "depuis-l-environnement")

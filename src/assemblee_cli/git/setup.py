@@ -46,6 +46,22 @@ def shallow_clone(source: str, destination: Path) -> str | None:
     return run_git(destination, "rev-parse", "HEAD").strip()
 
 
+def init_repository(path: Path, branch: str) -> None:
+    """A new, empty repository in `path` whose first branch is `branch`."""
+    run_git(path, "init", "--quiet", f"--initial-branch={branch}")
+
+
+def point_head_at(path: Path, branch: str) -> None:
+    """Make `branch` the current branch of the (empty) repository in `path`."""
+    run_git(path, "symbolic-ref", "HEAD", f"refs/heads/{branch}")
+
+
+def commit_paths(path: Path, paths: list[str], message: str) -> None:
+    """Add `paths` of the working tree in `path` to the index and commit them."""
+    run_git(path, "add", *paths)
+    run_git(path, "commit", "--quiet", "-m", message)
+
+
 def global_config() -> dict[str, str]:
     """The person's global git configuration (key → last value), in one process. The
     repository's own configuration is deliberately not read."""

@@ -35,15 +35,17 @@ from assemblee_cli.formats.proposalfile import (
     parse_proposal_data,
     parse_proposal_with_data,
 )
-from assemblee_cli.git.objects import ObjectWriter
 from assemblee_cli.git.repo import ZERO, Change, GitRepo, Identity, short_ref
 from assemblee_cli.store.cache import HeaderCache
+from assemblee_cli.store.draft import Draft
 
 TRUNK = "main"
 # The line of a commit message naming the proposal that a merge (or a record) on main decides.
 MERGE_TRAILER = "Assemblee-Proposition"
 ARCHIVE_PREFIX = "refs/archives/proposition/"
 CLAIM_PREFIX = "refs/assemblee/numeros/"
+# Votes cast offline that could not be published, kept for the record (`sync`).
+KEPT_PREFIX = "refs/assemblee/hors-ligne/"
 T = TypeVar("T")
 EMPTY_VERSION = hashlib.sha1(b"").hexdigest()[:12]
 
@@ -322,10 +324,10 @@ class Assembly:
     def _text_of(self, sha: str) -> str:
         return self.repo.read_text(sha) or ""
 
-    def decided_names(self) -> list[str]:
-        """Names (`NNNN-slug`) of proposal files on the trunk, in id order."""
+    def decided_names(self, commit: str | None = None) -> list[str]:
+        """Names (`NNNN-slug`) of proposal files on the trunk (or on `commit`), in id order."""
         names = []
-        for entry in self.repo.tree(f"{self.trunk}:{PROPOSALS_DIR}"):
+        for entry in self.repo.tree(f"{commit or self.trunk}:{PROPOSALS_DIR}"):
             if entry.kind == "blob" and entry.name.endswith(".md"):
                 name = entry.name.removesuffix(".md")
                 if parse_name(name):
@@ -439,13 +441,13 @@ class Assembly:
         parent: str,
         message: str,
         extra: Mapping[str, bytes | None] | None = None,
-        writer: ObjectWriter | None = None,
+        writer: Draft | None = None,
         author: Identity | None = None,
     ) -> str:
         """A commit on top of `parent` whose only changes are the proposal file (and `extra`),
-        authored by the current git identity. Stored at once, unless made with the `writer` of
-        a larger change (whose owner flushes it)."""
-        own = writer or ObjectWriter(self.repo)
+        authored by the current git identity. Stored at once, unless made in the draft
+        `writer` of a larger change (whose owner flushes it)."""
+        own = writer or self.draft()
         changes: dict[str, bytes | None] = dict(extra or {})
         changes[proposal.path] = dump_proposal(proposal).encode()
         commit = own.commit(
@@ -465,6 +467,110 @@ class Assembly:
 
     def local_branch_ref(self, name: str) -> str:
         return f"refs/heads/{BRANCH_PREFIX}{name}"
+
+    def draft(self) -> Draft:
+        """Commits to make in memory, stored together (see store/draft.py)."""
+        return Draft(self.repo)
+
+    # -- what the use cases ask of the clone (they are never handed its git repository) ------
+
+    def identity(self) -> Identity:
+        """The person using this clone: their git identity (asked once)."""
+        return self.repo.identity()
+
+    @property
+    def signs(self) -> bool:
+        """Whether this clone signs its commits."""
+        return self.repo.signs
+
+    def config_value(self, key: str) -> str | None:
+        """A setting of this clone's git configuration (`assemblee.url`…), or None."""
+        return self.repo.config(key)
+
+    @property
+    def root(self) -> Path:
+        """The folder of the clone's working tree (of the repository itself, when bare)."""
+        return self.repo.root
+
+    @property
+    def bare(self) -> bool:
+        """Whether the repository has no working tree (a shared repository, say)."""
+        return self.repo.bare
+
+    @property
+    def private_folder(self) -> Path:
+        """This clone's own folder, inside the git directory: never committed nor pushed
+        (the web page's secret, what `update` saw last, the cache)."""
+        return self.repo.git_dir / "assemblee"
+
+    def read_at(self, commit: str, path: str) -> bytes | None:
+        """The content of a file on a commit, or None when it has none."""
+        return self.repo.read(f"{commit}:{path}")
+
+    def read_text_at(self, commit: str, path: str) -> str | None:
+        """The text of a file on a commit, or None when it has none."""
+        return self.repo.read_text(f"{commit}:{path}")
+
+    def changes(self, old: str, new: str) -> list[Change]:
+        """The files that differ between two commits."""
+        return self.repo.changes(old, new)
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        return self.repo.is_ancestor(ancestor, descendant)
+
+    def has_commit(self, commit: str) -> bool:
+        """Whether this clone has `commit` (a commit seen once may have been pruned since)."""
+        return self.repo.resolve(commit) is not None
+
+    def merge_texts(self, base: bytes, ours: bytes, theirs: bytes) -> bytes | None:
+        """Two edits of one file's `base` reconciled, or None when they touch the same lines."""
+        return self.repo.merge_file(base, ours, theirs)
+
+    # -- the member's working tree and local branches ---------------------------------------
+
+    def head(self) -> str | None:
+        """The commit checked out in the working tree (None: no commit yet)."""
+        return self.repo.resolve("HEAD")
+
+    def current_branch(self) -> str | None:
+        """The ref checked out in the working tree (`refs/heads/main`…), None when detached."""
+        return self.repo.current_branch()
+
+    def worktree_status(self) -> list[tuple[str, str]]:
+        """(XY, path) for every change of the working tree and index (new files included)."""
+        return self.repo.worktree_status()
+
+    def restore_worktree(self, commit: str, paths: Sequence[str]) -> None:
+        """Put `paths` back in the working tree and index as they are on `commit`."""
+        self.repo.restore_paths(commit, paths)
+
+    def local_proposal_branches(self) -> dict[str, str]:
+        """Name (`0007-slug`) → commit of this clone's own proposal branches."""
+        prefix = f"refs/heads/{BRANCH_PREFIX}"
+        return {
+            ref.removeprefix(prefix): sha for ref, sha in sorted(self.repo.refs(prefix).items())
+        }
+
+    def move_local_branch(self, name: str, new: str, old: str) -> None:
+        """Move this clone's branch of a proposal from `old` to `new` (compare-and-swap)."""
+        self.repo.update_ref(self.local_branch_ref(name), new, old)
+
+    def delete_local_branch(self, name: str, old: str) -> None:
+        self.repo.delete_ref(self.local_branch_ref(name), old)
+
+    def move_local_trunk(self, new: str, old: str, follow_worktree: bool = False) -> None:
+        """Bring this clone's main from `old` to `new` (a fast-forward), and the working tree
+        with it when `follow_worktree` (main is checked out)."""
+        self.repo.update_ref(f"refs/heads/{TRUNK}", new, old)
+        if follow_worktree:
+            self.repo.follow_in_worktree(old, new)
+
+    def keep_for_the_record(self, name: str, stamp: str, commit: str) -> str:
+        """Keep `commit` of proposal `name` under KEPT_PREFIX (once for a `stamp`); its ref."""
+        ref = f"{KEPT_PREFIX}{name}/{stamp}"
+        if self.repo.resolve(ref) is None:
+            self.repo.update_ref(ref, commit, None)
+        return ref
 
 
 def lawful(proposal: Proposal) -> Proposal:
@@ -520,4 +626,13 @@ def open_assembly(path: Path, *, offline: bool) -> Assembly:
     return Assembly(repo, offline=offline)
 
 
-__all__ = ["Assembly", "BranchTip", "Loaded", "open_assembly", "short_ref"]
+__all__ = [
+    "ZERO",
+    "Assembly",
+    "BranchTip",
+    "Change",
+    "Identity",
+    "Loaded",
+    "open_assembly",
+    "short_ref",
+]

@@ -11,9 +11,8 @@ from assemblee_cli.core.rules import tz_of
 from assemblee_cli.formats.proposalfile import (
     parse_name,
 )
-from assemblee_cli.git.objects import Entry, ObjectWriter
-from assemblee_cli.git.repo import MergeResult
 from assemblee_cli.store.assembly import MERGE_TRAILER, Assembly, BranchTip, Fork
+from assemblee_cli.store.draft import Draft, Entry, MergeResult
 from assemblee_cli.store.faults import checkpoint
 from assemblee_cli.store.publish import RefUpdate, publish
 from assemblee_cli.usecases.common import (
@@ -63,9 +62,8 @@ def _plan_close(assembly: Assembly, now: datetime, dry_run: bool) -> _ClosePlan:
     in memory, stored in one go at the end (a real close) or never (a dry run). The number of
     git processes does not depend on the number of proposals, unless a merge has files changed
     on both sides (then `git merge-tree` works it out)."""
-    repo = assembly.repo
     plan = _ClosePlan()
-    writer = ObjectWriter(repo)
+    writer = assembly.draft()
     trunk = assembly.trunk
     due: list[tuple[BranchTip, lc.Proposal]] = []
     for loaded in sorted(assembly.open_proposals(), key=lambda item: item.name):
@@ -113,7 +111,7 @@ def _plan_close(assembly: Assembly, now: datetime, dry_run: bool) -> _ClosePlan:
         assert record is not None
         explanation = decision.explanation
         if closed.status is lc.Status.ADOPTED:
-            merge = _merge(assembly, writer, trunk, commit, fork, merged, {p.path: record})
+            merge = _merge(writer, trunk, commit, fork, merged, {p.path: record})
             if merge.tree is None:
                 conflicts = tuple(merge.conflicts)
                 plan.items.append(
@@ -161,8 +159,7 @@ def _plan_close(assembly: Assembly, now: datetime, dry_run: bool) -> _ClosePlan:
 
 
 def _merge(
-    assembly: Assembly,
-    writer: ObjectWriter,
+    writer: Draft,
     trunk: str,
     commit: str,
     fork: Fork,
@@ -173,9 +170,5 @@ def _merge(
     into `trunk`. Worked out in memory when the trunk still has, unchanged since the fork
     point, every file the branch changes, and no branch merged before shares commits with
     this one (the fork point is then still the merge base); otherwise by `git merge-tree`."""
-    if fork.single_base and not (fork.own & merged):
-        tree = writer.clean_merge(writer.tree_of(trunk), fork.changes, record)
-        if tree is not None:
-            return MergeResult(tree, ())
-    writer.flush()  # git merge-tree reads the commits made so far
-    return assembly.repo.merge_tree(trunk, commit)
+    in_memory = fork.single_base and not (fork.own & merged)
+    return writer.merge(trunk, commit, fork.changes if in_memory else None, record)

@@ -208,18 +208,12 @@ def text_conflicts(assembly: Assembly, tips: list[str]) -> list[tuple[str, ...]]
     """For each branch tip, the files whose text is in conflict with main (empty: it merges
     cleanly). In memory when main still has the branch's files as they were at its fork point;
     otherwise `git merge-tree` (one process for each such branch)."""
-    from assemblee_cli.git.objects import ObjectWriter
-
     if not tips:
         return []
-    writer = ObjectWriter(assembly.repo)
-    trunk_tree = writer.tree_of(assembly.trunk)
+    draft = assembly.draft()
     result: list[tuple[str, ...]] = []
     for tip, fork in zip(tips, assembly.forks(tips), strict=True):
-        if fork.single_base and writer.clean_merge(trunk_tree, fork.changes, {}) is not None:
-            result.append(())
-            continue
-        merge = assembly.repo.merge_tree(assembly.trunk, tip)
+        merge = draft.merge(assembly.trunk, tip, fork.changes if fork.single_base else None)
         result.append(() if merge.tree is not None else tuple(merge.conflicts))
     return result
 
@@ -283,13 +277,12 @@ class FileChange:
 def word_changes(assembly: Assembly, base: str, tip: str) -> list[FileChange]:
     """What the text of `tip` changes from `base`, file by file, word by word (the proposal
     files aside)."""
-    repo = assembly.repo
     result = []
-    for change in repo.changes(base, tip):
+    for change in assembly.changes(base, tip):
         if change.path.startswith(f"{PROPOSALS_DIR}/"):
             continue
-        old = repo.read_text(f"{base}:{change.path}")
-        new = repo.read_text(f"{tip}:{change.path}")
+        old = assembly.read_text_at(base, change.path)
+        new = assembly.read_text_at(tip, change.path)
         kind = "ajouté" if old is None else "supprimé" if new is None else "modifié"
         result.append(FileChange(change.path, kind, changed_blocks(old or "", new or "")))
     return result

@@ -20,7 +20,7 @@ from assemblee_cli.formats.codesocial import (
     parse_rules,
 )
 from assemblee_cli.formats.yamlio import dump_yaml
-from assemblee_cli.git.setup import author_identity, has_history, run_git, shallow_clone
+from assemblee_cli.store.setup import first_commit, has_history, person_identity, read_source
 
 ROSTER_HEADER = """\
 # Liste des membres de l'assemblée : qui peut proposer et se positionner.
@@ -39,7 +39,7 @@ class InitResult:
 
 
 def _identity(cwd: Path) -> Member:
-    found = author_identity(cwd)
+    found = person_identity(cwd)
     if found is None:
         raise AssembleeError(
             "Votre identité git n'est pas configurée : lancez « git config --global user.name "
@@ -78,7 +78,7 @@ def _fetch_source(source: str, scratch: Path) -> tuple[Path, str]:
     """Clone the source code social (a path or a URL); returns its folder and commit."""
     local = Path(source).expanduser()
     origin = str(local.resolve()) if local.exists() else source
-    commit = shallow_clone(origin, scratch)
+    commit = read_source(origin, scratch)
     if commit is None:
         raise AssembleeError(
             f"Impossible de lire le code social « {source} » : ce n'est pas un dépôt git "
@@ -124,12 +124,6 @@ def initialise(target: Path, name: str | None = None, source: str | None = None)
         (staging / ROSTER_PATH).write_text(roster_text, encoding="utf-8")
         target.mkdir(parents=True, exist_ok=True)
         shutil.copytree(staging, target, dirs_exist_ok=True)
-    fresh = not (target / ".git").exists()
-    if fresh:
-        run_git(target, "init", "--quiet", "--initial-branch=main")
-    else:
-        run_git(target, "symbolic-ref", "HEAD", "refs/heads/main")
-    run_git(target, "add", "sections", "codesocial", "proposals")
     message = f"Création du code social de {rules.name}"
     if origin_note:
         message = (
@@ -137,5 +131,5 @@ def initialise(target: Path, name: str | None = None, source: str | None = None)
             f"Sections et règles reprises de {origin_note} ; nouvel historique, "
             "nouvelle liste de membres."
         )
-    run_git(target, "commit", "--quiet", "-m", message)
+    first_commit(target, ["sections", "codesocial", "proposals"], message)
     return InitResult(target, rules.name, origin_note, member)

@@ -26,7 +26,7 @@ from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.store.assembly import Assembly
 
 SECRET_ENV = "ASSEMBLEE_WEB_SECRET"
-SECRET_FILE = "assemblee/web-secret"  # inside the git directory: never committed
+SECRET_FILE = "web-secret"  # in the clone's private folder (.git/assemblee): never committed
 LINK_DAYS = 45
 CSRF_SECONDS = 6 * 3600
 
@@ -43,13 +43,14 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def load_secret(git_dir: Path) -> bytes:
-    """The server's secret: from the environment, or from a file in the git directory made
-    on first use (mode 0600, created atomically so that two processes agree on it)."""
+def load_secret(folder: Path) -> bytes:
+    """The server's secret: from the environment, or from a file in the clone's private
+    `folder` made on first use (mode 0600, created atomically so that two processes agree
+    on it)."""
     from_env = os.environ.get(SECRET_ENV, "").strip()
     if from_env:
         return from_env.encode()
-    path = git_dir / SECRET_FILE
+    path = folder / SECRET_FILE
     try:
         return path.read_bytes().strip()
     except FileNotFoundError:
@@ -65,9 +66,9 @@ def load_secret(git_dir: Path) -> bytes:
     return value
 
 
-def rotate_secret(git_dir: Path) -> None:
+def rotate_secret(folder: Path) -> None:
     """Forget the secret file: every personal link made so far stops working."""
-    (git_dir / SECRET_FILE).unlink(missing_ok=True)
+    (folder / SECRET_FILE).unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -190,8 +191,8 @@ def personal_links(
 
 def signer_and_url(assembly: Assembly, url: str | None) -> tuple[Signer, str]:
     """The server's signer (its secret, made on first use) and the public address."""
-    return Signer(load_secret(assembly.repo.git_dir)), public_url(
-        url, assembly.repo.config("assemblee.url")
+    return Signer(load_secret(assembly.private_folder)), public_url(
+        url, assembly.config_value("assemblee.url")
     )
 
 

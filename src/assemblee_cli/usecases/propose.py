@@ -17,9 +17,7 @@ from assemblee_cli.formats.proposalfile import (
     PROPOSALS_DIR,
     slugify,
 )
-from assemblee_cli.git.objects import ObjectWriter
-from assemblee_cli.git.repo import Identity
-from assemblee_cli.store.assembly import TRUNK, Assembly
+from assemblee_cli.store.assembly import TRUNK, Assembly, Identity
 from assemblee_cli.store.publish import RefUpdate, publish
 from assemblee_cli.usecases.common import (
     TEXT_DIRS,
@@ -43,18 +41,17 @@ class ProposeResult:
 def _capture_change(assembly: Assembly, trunk: str, me: Identity) -> tuple[str, str, bool]:
     """The commit the proposal branch starts from, and a French description of what was taken.
     Returns (parent commit, description, whether the working tree is to be taken)."""
-    repo = assembly.repo
-    if repo.bare:
+    if assembly.bare:
         return trunk, "aucune modification du texte (dépôt sans copie de travail)", False
-    current = repo.current_branch() or ""
+    current = assembly.current_branch() or ""
     if current.startswith(f"refs/heads/{BRANCH_PREFIX}"):
         raise AssembleeError(
             f"Vous êtes sur la branche {current.removeprefix('refs/heads/')}, celle d'une "
             "proposition : pour l'amender, faites un commit sur cette branche et poussez-le ; "
             "pour une nouvelle proposition, revenez sur main (git switch main)."
         )
-    head = repo.resolve("HEAD")
-    if head and head != trunk and not repo.is_ancestor(head, trunk):
+    head = assembly.head()
+    if head and head != trunk and not assembly.is_ancestor(head, trunk):
         return head, "les commits de la branche courante absents de main", True
     # Edits in the working tree are edits of HEAD's text, replayed on main as it is now on the
     # shared repository (never on a stale local main): see `_onto_trunk`.
@@ -67,12 +64,11 @@ def _onto_trunk(
     """The working tree's edits (made on HEAD's text) replayed on the trunk's text: a file main
     did not change since HEAD is taken as it is; one it changed is merged three ways (HEAD,
     the edit, main). Only what differs from the trunk is returned."""
-    repo = assembly.repo
     result: dict[str, bytes | None] = {}
     stale: list[str] = []
     for path, ours in worktree.items():
-        base = repo.read(f"{head}:{path}") if head != trunk else None
-        theirs = repo.read(f"{trunk}:{path}")
+        base = assembly.read_at(head, path) if head != trunk else None
+        theirs = assembly.read_at(trunk, path)
         if head == trunk or base == theirs:
             merged: bytes | None = ours
         elif ours == theirs:
@@ -81,7 +77,7 @@ def _onto_trunk(
             stale.append(path)
             continue
         else:
-            merged = repo.merge_file(base, ours, theirs)
+            merged = assembly.merge_texts(base, ours, theirs)
             if merged is None:
                 stale.append(path)
                 continue
@@ -102,15 +98,15 @@ def _onto_trunk(
 
 
 def _worktree_changes(assembly: Assembly) -> dict[str, bytes | None]:
-    repo = assembly.repo
+    root = assembly.root
     changes: dict[str, bytes | None] = {}
-    for status, path in repo.worktree_status():
+    for status, path in assembly.worktree_status():
         if path.startswith(f"{PROPOSALS_DIR}/"):
             continue
         if status == "??" and not path.startswith(TEXT_DIRS):
             continue
-        file = repo.root / path
-        if file.is_symlink() or any(folder.is_symlink() for folder in _folders(repo.root, file)):
+        file = root / path
+        if file.is_symlink() or any(folder.is_symlink() for folder in _folders(root, file)):
             raise AssembleeError(
                 f"{path} est un lien symbolique : assemblee ne le suit pas (il pourrait "
                 "publier un fichier hors du dépôt). Remplacez-le par un vrai fichier, puis "
@@ -139,14 +135,13 @@ def _refuse_locked_paragraphs(
     from assemblee_cli.core.textdiff import touched_lines
     from assemblee_cli.usecases.blame import challenge_state, paragraphs_of
 
-    repo = assembly.repo
     for path in files:
         if not path.startswith("sections/") or not path.endswith(".md"):
             continue
-        old = repo.read_text(f"{trunk}:{path}")
+        old = assembly.read_text_at(trunk, path)
         if old is None:
             continue
-        lines = touched_lines(old, repo.read_text(f"{commit}:{path}") or "")
+        lines = touched_lines(old, assembly.read_text_at(commit, path) or "")
         if not lines:
             continue
         for paragraph in paragraphs_of(assembly, trunk, path, now):
@@ -183,7 +178,7 @@ def propose(
         raise AssembleeError(
             "Donnez un titre à la proposition, par exemple « Conditions d'entrée »."
         )
-    me = author or assembly.repo.identity()
+    me = author or assembly.identity()
     tried: set[int] = set()
     taken_from_worktree: list[str] = []
 
@@ -207,7 +202,7 @@ def propose(
             worktree = _worktree_changes(assembly) if has_worktree else {}
             taken_from_worktree[:] = sorted(worktree)
             if worktree and not source:
-                head = assembly.repo.resolve("HEAD") or trunk
+                head = assembly.head() or trunk
                 worktree = _onto_trunk(assembly, head, trunk, worktree)
         else:
             parent, source, worktree = trunk, "", _given_changes(assembly, trunk, files)
@@ -232,7 +227,7 @@ def propose(
         # First the text, then the proposal's record with the version of that text.
         text_commit = parent
         if worktree:
-            writer = ObjectWriter(assembly.repo)
+            writer = assembly.draft()
             text_commit = writer.commit(
                 writer.with_files(writer.tree_of(parent), worktree),
                 [parent],
@@ -275,13 +270,12 @@ def propose(
         return ProposeResult(proposal, what, tuple(paths))
 
     result = retrying(assembly, attempt)
-    repo = assembly.repo
-    if taken_from_worktree and result.files and repo.current_branch() == f"refs/heads/{TRUNK}":
+    if taken_from_worktree and result.files and assembly.current_branch() == f"refs/heads/{TRUNK}":
         # The edit now lives on the proposal's branch: on main, the working tree goes back to
         # main's text for those files, so that `git pull` brings the decision when it comes.
-        head = repo.resolve("HEAD")
+        head = assembly.head()
         if head is not None:
-            repo.restore_paths(head, taken_from_worktree)
+            assembly.restore_worktree(head, taken_from_worktree)
             result = replace(result, restored=tuple(taken_from_worktree))
     return result
 
@@ -296,7 +290,7 @@ def _given_changes(
             raise AssembleeError(
                 f"« {path} » n'est pas un fichier du texte (sections/ ou codesocial/)."
             )
-        if assembly.repo.read(f"{trunk}:{path}") != content:
+        if assembly.read_at(trunk, path) != content:
             changes[path] = content
     return changes
 

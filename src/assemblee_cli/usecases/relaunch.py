@@ -20,7 +20,7 @@ from assemblee_cli.usecases.common import (
 
 
 def relaunch(assembly: Assembly, now: datetime, ident: str, two_thirds: bool) -> lc.Proposal:
-    me = assembly.repo.identity()
+    me = assembly.identity()
 
     def attempt() -> lc.Proposal:
         tip, proposal = open_branch(assembly, ident)

@@ -13,10 +13,8 @@ from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.core.members import normalise_email
 from assemblee_cli.errors import AssembleeError, RuleRefusal
 from assemblee_cli.formats.proposalfile import BRANCH_PREFIX, parse_name, parse_proposal
-from assemblee_cli.store.assembly import Assembly, BranchTip
+from assemblee_cli.store.assembly import KEPT_PREFIX, Assembly, BranchTip
 from assemblee_cli.store.publish import RefUpdate, publish
-
-KEPT_PREFIX = "refs/assemblee/hors-ligne/"
 
 
 @dataclass(frozen=True)
@@ -35,7 +33,7 @@ def sync(assembly: Assembly, now: datetime) -> list[SyncLine]:
         )
     if not assembly.online:
         raise AssembleeError("« sync » publie le travail hors ligne : relancez-la sans --offline.")
-    me = normalise_email(assembly.repo.identity().email)
+    me = normalise_email(assembly.identity().email)
     assembly.refresh()
     lines: list[SyncLine] = []
     pending = [
@@ -60,12 +58,9 @@ def sync(assembly: Assembly, now: datetime) -> list[SyncLine]:
 def _closed_meanwhile(assembly: Assembly, me: str, now: datetime) -> list[SyncLine]:
     """Local branches of proposals decided while this clone was offline: the votes cast on
     them that the decision did not count are refused by name and kept for the record."""
-    repo = assembly.repo
     decided = set(assembly.decided_names())
-    prefix = f"refs/heads/{BRANCH_PREFIX}"
     lines: list[SyncLine] = []
-    for ref, sha in sorted(repo.refs(prefix).items()):
-        name = ref.removeprefix(prefix)
+    for name, sha in assembly.local_proposal_branches().items():
         if name not in decided:
             continue
         try:
@@ -95,8 +90,8 @@ def _closed_meanwhile(assembly: Assembly, me: str, now: datetime) -> list[SyncLi
                     False,
                 )
             )
-        if repo.current_branch() != ref:
-            repo.delete_ref(ref, sha)
+        if assembly.current_branch() != assembly.local_branch_ref(name):
+            assembly.delete_local_branch(name, sha)
     return lines
 
 
@@ -106,18 +101,17 @@ def _sync_branch(
     tip = assembly.snapshot.branches.get(name)
     if tip is None or tip.local is None or tip.local == tip.remote:
         return []
-    repo = assembly.repo
     if tip.remote is None:
         return [_publish_new(assembly, tip, now, tried)]
-    if repo.is_ancestor(tip.local, tip.remote):
-        repo.update_ref(assembly.local_branch_ref(name), tip.remote, tip.local)
+    if assembly.is_ancestor(tip.local, tip.remote):
+        assembly.move_local_branch(name, tip.remote, tip.local)
         return [SyncLine(name, "branche locale mise à jour depuis le dépôt partagé.", True)]
     return _replay_votes(assembly, tip, me, now)
 
 
 def _read(assembly: Assembly, sha: str, name: str, where: str) -> lc.Proposal:
     path = f"proposals/{name}.md"
-    text = assembly.repo.read_text(f"{sha}:{path}")
+    text = assembly.read_text_at(sha, path)
     if text is None:
         raise AssembleeError(f"{path} ({where}) : fichier de proposition introuvable.")
     return parse_proposal(text, path, where)
@@ -182,24 +176,21 @@ def _apply_offline_vote(proposal: lc.Proposal, vote: lc.Vote, now: datetime) -> 
 
 def _keep_for_the_record(assembly: Assembly, tip: BranchTip, now: datetime) -> str:
     assert tip.local is not None
-    stamp = now.strftime("%Y%m%dT%H%M%SZ")
-    ref = f"{KEPT_PREFIX}{tip.name}/{stamp}"
-    if assembly.repo.resolve(ref) is None:
-        assembly.repo.update_ref(ref, tip.local, None)
-    return ref
+    return assembly.keep_for_the_record(tip.name, now.strftime("%Y%m%dT%H%M%SZ"), tip.local)
 
 
 def _publish_and_follow(assembly: Assembly, updates: list[RefUpdate]) -> None:
     """Push (with leases), then point the local branch at what was published."""
-    repo = assembly.repo
     pushed = [u for u in updates if u.new != u.old_remote]
     if pushed:
         publish(assembly, [replace(u, old_local=u.old_remote) for u in pushed])
     for update in updates:
-        if update.old_local is not None and update.new is not None:
-            local_ref = assembly.local_branch_ref(update.name)
-            if repo.current_branch() != local_ref:
-                repo.update_ref(local_ref, update.new, update.old_local)
+        if (
+            update.old_local is not None
+            and update.new is not None
+            and assembly.current_branch() != assembly.local_branch_ref(update.name)
+        ):
+            assembly.move_local_branch(update.name, update.new, update.old_local)
 
 
 def _publish_new(assembly: Assembly, tip: BranchTip, now: datetime, tried: set[int]) -> SyncLine:
@@ -207,7 +198,6 @@ def _publish_new(assembly: Assembly, tip: BranchTip, now: datetime, tried: set[i
     full window from now, and publish it. A number whose claim was refused is never tried
     again, so this ends."""
     assert tip.local is not None
-    repo = assembly.repo
     proposal = _read(assembly, tip.local, tip.name, "copie locale")
     names = [*assembly.snapshot.branches, *assembly.snapshot.archives, *assembly.decided_names()]
     taken = {parsed[0] for n in names if n != tip.name and (parsed := parse_name(n))} | tried
@@ -245,12 +235,11 @@ def _publish_new(assembly: Assembly, tip: BranchTip, now: datetime, tried: set[i
             RefUpdate("claim", f"{number:04d}", commit, None, None),
         ],
     )
-    local_ref = assembly.local_branch_ref(tip.name)
-    if repo.current_branch() != local_ref:
+    if assembly.current_branch() != assembly.local_branch_ref(tip.name):
         if reopened.name == tip.name:
-            repo.update_ref(local_ref, commit, tip.local)
+            assembly.move_local_branch(tip.name, commit, tip.local)
         else:
-            repo.delete_ref(local_ref, tip.local)
+            assembly.delete_local_branch(tip.name, tip.local)
     moved = f" sous le n°{number} (le n°{proposal.id} était pris)" if number != proposal.id else ""
     return SyncLine(
         reopened.name,

@@ -11,7 +11,6 @@ from datetime import datetime
 from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.core.members import normalise_email
 from assemblee_cli.errors import AssembleeError
-from assemblee_cli.formats.proposalfile import PROPOSALS_DIR
 from assemblee_cli.store.assembly import TRUNK, Assembly
 from assemblee_cli.store.publish import check_worktree_can_follow
 
@@ -30,9 +29,8 @@ def catch_up(assembly: Assembly, now: datetime) -> CatchUp:
     """Bring the clone's `main` to the shared one (fast-forward, the working tree following
     when nothing of the member's is in the way), and say what happened since the last look."""
     assembly.refresh()
-    repo = assembly.repo
     trunk = assembly.trunk
-    seen_file = repo.git_dir / "assemblee" / "vu.json"
+    seen_file = assembly.private_folder / "vu.json"
     try:
         seen = json.loads(seen_file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -40,31 +38,26 @@ def catch_up(assembly: Assembly, now: datetime) -> CatchUp:
     local = assembly.snapshot.local_trunk
     last_main = seen.get("main") or local
     moved, note = False, None
-    if local and local != trunk and not repo.bare:
-        if not repo.is_ancestor(local, trunk):
+    if local and local != trunk and not assembly.bare:
+        if not assembly.is_ancestor(local, trunk):
             note = (
                 "votre main a des commits absents du dépôt partagé : proposez-les (assemblee "
                 "propose « titre ») ou mettez-les de côté, puis relancez."
             )
-        elif repo.current_branch() == f"refs/heads/{TRUNK}":
+        elif assembly.current_branch() == f"refs/heads/{TRUNK}":
             try:
                 check_worktree_can_follow(assembly, local, trunk)
             except AssembleeError as exc:
                 note = exc.message
             else:
-                repo.update_ref(f"refs/heads/{TRUNK}", trunk, local)
-                repo.follow_in_worktree(local, trunk)
+                assembly.move_local_trunk(trunk, local, follow_worktree=True)
                 moved = True
         else:
-            repo.update_ref(f"refs/heads/{TRUNK}", trunk, local)
+            assembly.move_local_trunk(trunk, local)
             moved = True
     before: set[str] = set()
-    if last_main and repo.resolve(last_main) is not None:
-        before = {
-            e.name.removesuffix(".md")
-            for e in repo.tree(f"{last_main}:{PROPOSALS_DIR}")
-            if e.kind == "blob"
-        }
+    if last_main and assembly.has_commit(last_main):
+        before = set(assembly.decided_names(last_main))
     fresh = [n for n in assembly.decided_names() if n not in before]
     decided = [
         item.proposal
@@ -73,7 +66,7 @@ def catch_up(assembly: Assembly, now: datetime) -> CatchUp:
     ]
     seen_open = set(seen.get("ouvertes", []))
     try:
-        me: str | None = normalise_email(repo.identity().email)
+        me: str | None = normalise_email(assembly.identity().email)
     except AssembleeError:
         me = None
     new, to_vote = [], []

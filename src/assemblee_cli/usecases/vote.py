@@ -9,8 +9,7 @@ from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.core.members import normalise_email
 from assemblee_cli.core.tally import parse_choice
 from assemblee_cli.errors import RuleRefusal
-from assemblee_cli.git.repo import Identity
-from assemblee_cli.store.assembly import Assembly
+from assemblee_cli.store.assembly import Assembly, Identity
 from assemblee_cli.store.publish import publish
 from assemblee_cli.usecases.common import (
     branch_update,
@@ -43,16 +42,16 @@ def vote(
     the web page's server for the member (`via="web"`: the commit is authored as the member,
     committed by the server, and the vote says it was recorded by the server)."""
     choice = parse_choice(choice_text)
-    me = by or assembly.repo.identity()
+    me = by or assembly.identity()
     if via == "web":
-        me = assembly.repo.identity()
+        me = assembly.identity()
     voter = normalise_email(member or me.email)
     recorded_by = normalise_email(me.email) if voter != normalise_email(me.email) else None
     web = via == "web" and recorded_by is not None
 
     def attempt() -> VoteResult:
         tip, proposal = open_branch(assembly, ident)
-        if proposal.rules.decision.signed_votes and not assembly.repo.signs:
+        if proposal.rules.decision.signed_votes and not assembly.signs:
             raise RuleRefusal(
                 "Le code social exige des avis signés, et git ne signe pas vos commits ici : "
                 "configurez la signature (git config gpg.format ssh ; git config "

@@ -8,7 +8,6 @@ from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.formats.proposalfile import (
     dump_proposal,
 )
-from assemblee_cli.git.objects import ObjectWriter
 from assemblee_cli.store.assembly import MERGE_TRAILER, Assembly
 from assemblee_cli.store.publish import RefUpdate, publish
 from assemblee_cli.usecases.common import (
@@ -21,17 +20,15 @@ from assemblee_cli.usecases.common import (
 
 def _record_on_trunk(assembly: Assembly, trunk: str, proposal: lc.Proposal, message: str) -> str:
     """Only the proposal file lands on main: the public record of a rejection or withdrawal."""
-    writer = ObjectWriter(assembly.repo)
-    tree = writer.with_files(
-        writer.tree_of(trunk), {proposal.path: dump_proposal(proposal).encode()}
-    )
-    commit = writer.commit(tree, [trunk], message)
-    writer.flush()
+    draft = assembly.draft()
+    tree = draft.with_files(draft.tree_of(trunk), {proposal.path: dump_proposal(proposal).encode()})
+    commit = draft.commit(tree, [trunk], message)
+    draft.flush()
     return commit
 
 
 def withdraw(assembly: Assembly, now: datetime, ident: str) -> lc.Proposal:
-    me = assembly.repo.identity()
+    me = assembly.identity()
 
     def attempt() -> lc.Proposal:
         tip, proposal = open_branch(assembly, ident)

@@ -1,0 +1,71 @@
+"""A draft: the commits of one write of the assembly (a proposal's record, a decision, the
+merges of `close`), made in memory and stored together by `flush`. The use cases build them
+here, from the assembly's commits, without being handed the git repository; the objects are
+made by git/objects.py (ids by git's own formula, stored in one process per type)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from assemblee_cli.git.objects import Entry, ObjectWriter
+from assemblee_cli.git.repo import Change, GitRepo, Identity, MergeResult
+
+
+class Draft:
+    """Trees and commits made in memory on top of the assembly's commits."""
+
+    def __init__(self, repo: GitRepo) -> None:
+        self._repo = repo
+        self._objects = ObjectWriter(repo)
+        self._made: set[str] = set()  # commits made in this draft
+
+    def tree_of(self, commit: str) -> str:
+        """The tree of a commit (of the repository, or made in this draft)."""
+        return self._objects.tree_of(commit)
+
+    def entry(self, tree: str, path: str) -> Entry | None:
+        """(mode, id) of `path` in `tree`, or None when there is nothing there."""
+        return self._objects.entry(tree, path)
+
+    def with_files(self, tree: str, files: Mapping[str, bytes | None]) -> str:
+        """`tree` with files written (path → content) or removed (None)."""
+        return self._objects.with_files(tree, files)
+
+    def edit(self, tree: str, changes: Mapping[str, Entry | None]) -> str:
+        """`tree` with each path set to an entry (as found by `entry`), or removed (None)."""
+        return self._objects.edit(tree, changes)
+
+    def commit(
+        self, tree: str, parents: Sequence[str], message: str, author: Identity | None = None
+    ) -> str:
+        """A commit by the current identity, now; `author` names someone else as its author."""
+        sha = self._objects.commit(tree, parents, message, author=author)
+        self._made.add(sha)
+        return sha
+
+    def merge(
+        self,
+        ours: str,
+        theirs: str,
+        changes: Sequence[Change] | None,
+        overrides: Mapping[str, Entry] | None = None,
+    ) -> MergeResult:
+        """The tree of the merge of commit `theirs` (a branch) into `ours` (the trunk), or its
+        conflicts. In memory from `changes`, the branch's files since its one fork point (plus
+        `overrides`), when the trunk still has each of them as it was there; otherwise (or
+        when `changes` is None: the fork point is not the merge base) by `git merge-tree`, one
+        process, after storing the commits of this draft it reads."""
+        if changes is not None:
+            tree = self._objects.clean_merge(self.tree_of(ours), changes, overrides or {})
+            if tree is not None:
+                return MergeResult(tree, ())
+        if ours in self._made or theirs in self._made:
+            self.flush()  # git merge-tree reads the commits made so far
+        return self._repo.merge_tree(ours, theirs)
+
+    def flush(self) -> None:
+        """Hand every object made so far to git (which checks each id)."""
+        self._objects.flush()
+
+
+__all__ = ["Change", "Draft", "Entry", "MergeResult"]
