@@ -147,8 +147,8 @@ def announce(
         subject, body = announcement_text(announce.announcement(assembly, now, ident))
         write_output(f"Objet : {subject}\n\n{body}", None)
         return
-    from assemblee_cli.git.setup import global_config
     from assemblee_cli.mail import smtp as mailer
+    from assemblee_cli.store.setup import global_config
 
     settings = mailer.load_settings(git_config=global_config())
     view = announce.announcement(assembly, now, ident)
@@ -192,8 +192,8 @@ def remind(
         )
     settings = None
     if email:
-        from assemblee_cli.git.setup import global_config
         from assemblee_cli.mail import smtp as mailer
+        from assemblee_cli.store.setup import global_config
 
         settings = mailer.load_settings(git_config=global_config())
     assembly = open_here(offline)

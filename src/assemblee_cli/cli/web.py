@@ -55,12 +55,12 @@ def serve(
     assembly = open_here(False)
     assembly.rules_at(assembly.trunk)  # refuses a repository that is not a code social
     signer, base = signer_and_url(assembly, url or f"http://{host}:{port}")
-    identity = assembly.repo.identity()
+    identity = assembly.identity()
     sys.stderr.write(
         f"Page de l'assemblée sur {base} (écoute {host}:{port}) ; les votes sont enregistrés "
         f"par {identity.email}. Ctrl+C pour arrêter.\n"
     )
-    _web().serve(assembly.repo.root, host, port, base, signer.secret)
+    _web().serve(assembly.root, host, port, base, signer.secret)
 
 
 @app.command(cls=FrenchCommand)

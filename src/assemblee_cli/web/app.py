@@ -28,8 +28,7 @@ from starlette.staticfiles import StaticFiles
 from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.core.textdiff import changed_blocks
 from assemblee_cli.errors import AssembleeError
-from assemblee_cli.git.repo import Identity
-from assemblee_cli.store.assembly import Assembly, open_assembly
+from assemblee_cli.store.assembly import Assembly, Identity, open_assembly
 from assemblee_cli.usecases import propose as propose_case
 from assemblee_cli.usecases import vote as vote_case
 from assemblee_cli.usecases.common import FileChange, current_time
@@ -94,7 +93,7 @@ class Server:
         # One git process at a time writes the clone's refs: a write under way fetches anyway.
         if assembly.remote is not None and stale and self.write_lock.acquire(blocking=False):
             try:
-                assembly.repo.fetch(assembly.remote)
+                assembly.refresh(force=True)
             except AssembleeError as exc:
                 log.warning("fetch impossible : %s", exc.message)
             finally:
@@ -329,9 +328,7 @@ def create_app(root: Path, public_url: str, secret: bytes) -> Any:
         def sections() -> tuple[list[Any], dict[str, str]]:
             assembly = server.reading()
             found = pages.sections(assembly)
-            texts = {
-                s.path: assembly.repo.read_text(f"{assembly.trunk}:{s.path}") or "" for s in found
-            }
+            texts = {s.path: assembly.read_text_at(assembly.trunk, s.path) or "" for s in found}
             return found, texts
 
         found, texts = await run_in_threadpool(sections)

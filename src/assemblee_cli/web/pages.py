@@ -114,7 +114,7 @@ def code_social(assembly: Assembly, now: datetime) -> dict[str, Any]:
     parts = []
     for section in sections:
         view = blame(assembly, now, section.path)
-        text = (assembly.repo.read_text(f"{view.trunk}:{section.path}") or "").splitlines()
+        text = (assembly.read_text_at(view.trunk, section.path) or "").splitlines()
         paragraphs = []
         for para in view.paragraphs:
             if para.kind == "en-tête":
