@@ -451,6 +451,16 @@ def tamper(
     return result
 
 
+def draft_edit(store: Any, draft: Any, edit: tuple[str, str, str]) -> str:
+    """A commit on top of the store's trunk, made in memory in `draft` (store.draft()), with
+    one edit (path, old, new) of the trunk's text."""
+    path, old, new = edit
+    text = store.read_text_at(store.trunk, path) or ""
+    assert old in text, f"{old!r} absent de {path}"
+    tree = draft.with_files(draft.tree_of(store.trunk), {path: text.replace(old, new).encode()})
+    return str(draft.commit(tree, [store.trunk], f"Sur main : {path}"))
+
+
 def vote_entry(
     member: str, choice: str, when: str, version: str, reason: str | None = None
 ) -> dict[str, Any]:

@@ -1,14 +1,25 @@
 """The assembly as stored in git, read without checking anything out: the trunk and the rules
 and roster at a commit, open proposals from branch tips (local and remote), decided ones from
-main, names resolved from `7`, `0007` or a branch name, and the fork of each branch."""
+main, names resolved from `7`, `0007` or a branch name, the fork of each branch; and what
+the use cases ask of the clone (local branches, a draft of commits and its merges)."""
 
 from __future__ import annotations
 
 import pytest
-from tests.helpers import AFTER, EDIT_DROITS, EDIT_VALEURS, NEXT_DAY, OPEN, Assembly
+from tests.helpers import (
+    AFTER,
+    EDIT_DROITS,
+    EDIT_QUALITES,
+    EDIT_VALEURS,
+    NEXT_DAY,
+    OPEN,
+    Assembly,
+    draft_edit,
+    git_run,
+)
 
-from assemblee_cli.errors import AssembleeError
-from assemblee_cli.store.assembly import EMPTY_VERSION, open_assembly
+from assemblee_cli.errors import AssembleeError, GitError
+from assemblee_cli.store.assembly import EMPTY_VERSION, KEPT_PREFIX, open_assembly
 
 
 @pytest.fixture()
@@ -84,3 +95,78 @@ def test_a_decided_proposal_is_read_from_main(two_proposals: Assembly) -> None:
     assert loaded.proposal is not None and loaded.proposal.status.value == "adoptee"
     assert store.all_numbers() == {1, 2}
     assert store.snapshot.branches == {}
+    first = two_proposals.git("dave", "rev-list", "--max-parents=0", "main").strip()
+    assert store.decided_names(first) == []
+
+
+# -- what the use cases ask of the clone (they are never handed its git repository) ----------
+
+
+def test_the_clone_answers_the_use_cases_questions(assembly: Assembly) -> None:
+    alice = assembly.path("alice")
+    store = open_assembly(alice, offline=True)
+    assert store.identity().email == "alice@exemple.org"
+    assert store.root.resolve() == alice.resolve() and not store.bare
+    assert store.private_folder.resolve() == (alice / ".git" / "assemblee").resolve()
+    path, old, new = EDIT_VALEURS
+    assert old in (store.read_text_at(store.trunk, path) or "")
+    assert store.read_at(store.trunk, "sections/nulle-part.md") is None
+    assert store.head() == store.trunk and store.has_commit(store.trunk)
+    assert store.current_branch() == "refs/heads/main"
+    assembly.edit("alice", path, old, new)
+    assert store.worktree_status() == [(" M", path)]
+    store.restore_worktree(store.trunk, [path])
+    assert store.worktree_status() == []
+
+
+def test_the_clone_local_branches_move_by_compare_and_swap(two_proposals: Assembly) -> None:
+    two_proposals.git(
+        "alice", "branch", "proposition/0001-valeurs", "origin/proposition/0001-valeurs"
+    )
+    store = open_assembly(two_proposals.path("alice"), offline=False)
+    store.refresh()
+    tip = store.snapshot.branches["0001-valeurs"].sha
+    assert store.local_proposal_branches() == {"0001-valeurs": tip}
+    store.move_local_branch("0001-valeurs", store.trunk, tip)
+    with pytest.raises(GitError, match="a changé pendant l'opération"):
+        store.move_local_branch("0001-valeurs", tip, tip)
+    assert store.local_proposal_branches() == {"0001-valeurs": store.trunk}
+    kept = store.keep_for_the_record("0001-valeurs", "20261126T090000Z", tip)
+    assert kept == f"{KEPT_PREFIX}0001-valeurs/20261126T090000Z"
+    assert store.keep_for_the_record("0001-valeurs", "20261126T090000Z", store.trunk) == kept
+    assert two_proposals.git("alice", "rev-parse", kept).strip() == tip  # kept once
+    store.delete_local_branch("0001-valeurs", store.trunk)
+    assert store.local_proposal_branches() == {}
+
+
+def test_a_draft_merges_in_memory_what_git_would_merge(two_proposals: Assembly) -> None:
+    alice = two_proposals.path("alice")
+    store = open_assembly(alice, offline=False)
+    store.refresh()
+    draft = store.draft()
+    # main moved on since the branches forked (another section changed, in memory)
+    ours = draft_edit(store, draft, EDIT_QUALITES)
+    tips = [tip.sha for tip in store.snapshot.branches.values()]
+    for tip, fork in zip(tips, store.forks(tips), strict=True):
+        in_memory = draft.merge(ours, tip, fork.changes)
+        assert in_memory.tree is not None and in_memory.conflicts == ()
+        assert git_run(alice, "cat-file", "-e", in_memory.tree).returncode != 0  # not stored
+        # git's own merge (which stores the commit it reads, then its tree) agrees
+        assert draft.merge(ours, tip, None) == in_memory
+        assert git_run(alice, "cat-file", "-e", in_memory.tree).returncode == 0
+
+
+def test_a_draft_stores_its_commits_before_git_merges_them(two_proposals: Assembly) -> None:
+    alice = two_proposals.path("alice")
+    store = open_assembly(alice, offline=False)
+    store.refresh()
+    draft = store.draft()
+    path, old, _new = EDIT_VALEURS
+    ours = draft_edit(store, draft, (path, old, "## Valeurs clés\n\nLa joie."))
+    assert not store.has_commit(ours)
+    tip = store.snapshot.branches["0001-valeurs"].sha
+    # main changed the branch's file since it forked: git works the merge out, and finds the
+    # conflict, after the draft stored the commit it reads
+    merge = draft.merge(ours, tip, store.forks([tip])[0].changes)
+    assert merge.tree is None and merge.conflicts == (path,)
+    assert store.has_commit(ours)
