@@ -127,6 +127,7 @@ def test_the_clone_local_branches_move_by_compare_and_swap(two_proposals: Assemb
     store.refresh()
     tip = store.snapshot.branches["0001-valeurs"].sha
     assert store.local_proposal_branches() == {"0001-valeurs": tip}
+    assert not store.is_checked_out("0001-valeurs")
     store.move_local_branch("0001-valeurs", store.trunk, tip)
     with pytest.raises(GitError, match="a changé pendant l'opération"):
         store.move_local_branch("0001-valeurs", tip, tip)

@@ -551,6 +551,10 @@ class Assembly:
             ref.removeprefix(prefix): sha for ref, sha in sorted(self.repo.refs(prefix).items())
         }
 
+    def is_checked_out(self, name: str) -> bool:
+        """Whether the working tree is on this clone's branch of proposal `name`."""
+        return self.repo.current_branch() == self.local_branch_ref(name)
+
     def move_local_branch(self, name: str, new: str, old: str) -> None:
         """Move this clone's branch of a proposal from `old` to `new` (compare-and-swap)."""
         self.repo.update_ref(self.local_branch_ref(name), new, old)

@@ -90,7 +90,7 @@ def _closed_meanwhile(assembly: Assembly, me: str, now: datetime) -> list[SyncLi
                     False,
                 )
             )
-        if assembly.current_branch() != assembly.local_branch_ref(name):
+        if not assembly.is_checked_out(name):
             assembly.delete_local_branch(name, sha)
     return lines
 
@@ -188,7 +188,7 @@ def _publish_and_follow(assembly: Assembly, updates: list[RefUpdate]) -> None:
         if (
             update.old_local is not None
             and update.new is not None
-            and assembly.current_branch() != assembly.local_branch_ref(update.name)
+            and not assembly.is_checked_out(update.name)
         ):
             assembly.move_local_branch(update.name, update.new, update.old_local)
 
@@ -235,7 +235,7 @@ def _publish_new(assembly: Assembly, tip: BranchTip, now: datetime, tried: set[i
             RefUpdate("claim", f"{number:04d}", commit, None, None),
         ],
     )
-    if assembly.current_branch() != assembly.local_branch_ref(tip.name):
+    if not assembly.is_checked_out(tip.name):
         if reopened.name == tip.name:
             assembly.move_local_branch(tip.name, commit, tip.local)
         else:
