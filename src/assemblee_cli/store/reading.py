@@ -188,6 +188,12 @@ def _state(assembly: Assembly) -> tuple[HistoryIndex, IndexState] | None:
     return None if state is None else (index, state)
 
 
+def follow_main(assembly: Assembly) -> None:
+    """Bring the history index to the trunk now (a long-running reader does it when it
+    fetches, so that its pages then answer from memory)."""
+    _state(assembly)
+
+
 def decided_journal(assembly: Assembly) -> tuple[list[Decided], list[str]]:
     """The decided proposals' summaries, oldest decision first, and the files of
     `proposals/` on main that could not be read: from the history index (each file parsed
