@@ -7,6 +7,7 @@ made up), disabled, and after a rewritten, foreign `main` (it is rebuilt)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from dataclasses import dataclass
@@ -29,8 +30,13 @@ class World:
     now: str
     summary: Any
 
-    def index_file(self, who: str) -> Path:
-        return self.clones[who] / ".git" / "assemblee" / "index" / f"historique-v{FORMAT}.json"
+    def index_file(self, who: str, kind: str = "historique") -> Path:
+        return self.clones[who] / ".git" / "assemblee" / "index" / f"{kind}-v{FORMAT}.json"
+
+    def stored(self, who: str, kind: str = "historique") -> Any:
+        """The content of an index file (after its digest line)."""
+        text = self.index_file(who, kind).read_text(encoding="utf-8")
+        return json.loads(text.partition("\n")[2])
 
     def run(self, who: str, *args: str, disabled: bool = False) -> str:
         proc = run_in_process(
@@ -73,6 +79,12 @@ class World:
         return with_index
 
 
+def _digested(data: Any) -> str:
+    """`data` as the index writes it: the digest of its JSON, then the JSON."""
+    text = json.dumps(data, ensure_ascii=False)
+    return f"{hashlib.sha1(text.encode()).hexdigest()}\n{text}"
+
+
 def _world(folder: Path, seed: int) -> World:
     summary = generate.generate(
         folder / "gen", decided=14, open_count=6, votes=3, due=4, seed=seed, decided_votes=3
@@ -106,29 +118,40 @@ def test_answers_equal_cold_warm_extended_damaged_and_rebuilt(world: World, tmp_
 
     # a closes the due proposals (some adopted, some rejected or postponed) and pushes
     world.run("a", "close")
-    before = json.loads(world.index_file("b").read_text(encoding="utf-8"))
+    before = world.stored("b")
+    summaries = world.stored("b", "entetes")
     world.run("b", "status")  # fetches: b's index is extended by the new commits only
     after = world.same("b")
     assert after["status"] != cold["status"]
-    extended = json.loads(world.index_file("b").read_text(encoding="utf-8"))
+    extended = world.stored("b")
     assert extended["commit"] != before["commit"]
-    assert set(before["entetes"]) <= set(extended["entetes"])  # kept, not rebuilt
+    kept = world.stored("b", "entetes")
+    assert set(summaries["entetes"]) < set(kept["entetes"])  # kept, not made again
 
-    # damaged: truncated, garbage, an entry made up, another format
-    text = world.index_file("b").read_text(encoding="utf-8")
-    data = json.loads(text)
-    made_up = dict(data)
-    made_up["entetes"] = {key: {"resume": {"id": "x"}} for key in data["entetes"]}
-    for damaged in (
-        text[: len(text) // 2],
-        "\x00garbage\xff",
-        json.dumps(made_up),
-        json.dumps({**data, "format": FORMAT + 1}),
-        json.dumps({**data, "fichiers": []}),
-    ):
-        forget_memory()
-        world.index_file("b").write_text(damaged, encoding="utf-8")
-        assert world.same("b") == after
+    # damaged: truncated, garbage, entries made up, another format
+    for kind in ("historique", "entetes"):
+        text = world.index_file("b", kind).read_text(encoding="utf-8")
+        data = json.loads(text.partition("\n")[2])
+        made_up = {k: {"resume": {"id": "x"}} for k in data.get("entetes", {})}
+        for damaged in (
+            text[: len(text) // 2],
+            "\x00garbage\xff",
+            text.replace('"', "'", 3),  # its digest no longer matches
+            # well-formed, with a digest that matches, but not an index of this format
+            *map(
+                _digested,
+                (
+                    {**data, "entetes": made_up},
+                    {**data, "format": FORMAT + 1},
+                    {**data, "fichiers": []},
+                    {**data, "entetes": []},
+                    [],
+                ),
+            ),
+        ):
+            forget_memory()
+            world.index_file("b", kind).write_text(damaged, encoding="utf-8")
+            assert world.same("b") == after
 
     # disabled: nothing written
     forget_memory()
@@ -139,14 +162,14 @@ def test_answers_equal_cold_warm_extended_damaged_and_rebuilt(world: World, tmp_
 
 def test_a_rewritten_foreign_main_rebuilds_the_index(world: World, tmp_path: Path) -> None:
     world.same("a")
-    indexed = json.loads(world.index_file("a").read_text(encoding="utf-8"))["commit"]
+    indexed = world.stored("a")["commit"]
     # The remote's history is replaced by another assembly's (another seed), pushed by force.
     other = _world(tmp_path / "autre", 3)
     git(world.remote, "fetch", "-q", "--force", str(other.remote), "+refs/heads/*:refs/heads/*")
     git(world.clones["a"], "fetch", "-q", "--force", "--prune", "origin")
     git(world.clones["a"], "reset", "-q", "--hard", "origin/main")
     shown = world.same("a")
-    rebuilt = json.loads(world.index_file("a").read_text(encoding="utf-8"))
+    rebuilt = world.stored("a")
     assert rebuilt["commit"] != indexed
     assert shown == other.same("a")
     # main went back (a reset of the remote): the index follows it too

@@ -16,11 +16,13 @@ only (their changes to `proposals/` against their first parent, and their messag
 commit it describes is no longer an ancestor of `main` along its first-parent line (a
 rewritten or foreign history, a `main` that went back), it is rebuilt from `main`'s tree.
 
-Stored as one JSON file, replaced atomically (a temporary file, then `os.replace`): a reader
+The journal (`files`, `decisions`) and the summaries (`headers`, read only by the commands
+that show the whole journal) are two JSON files, each replaced atomically (a temporary file, then `os.replace`): a reader
 always sees a whole index, two commands writing at once each write a whole one (the last one
 stays, and is extended by the next command); no lock, nothing to repair. SQLite would allow
 partial reads, but every reader of the journal needs most of it, and a single file with an
-atomic replace has no locking or journal to get wrong. Reading, writing or trusting it can
+atomic replace has no locking or journal to get wrong. Each file starts with the digest of
+its content, so that a file cut short or edited by hand is not believed. Reading, writing or trusting it can
 fail in any way (missing, truncated, garbage, another format): it is then rebuilt, and every
 answer stays the one worked out without it. `ASSEMBLEE_SANS_CACHE=1` disables it (the readers
 then work from the history itself).
@@ -31,12 +33,15 @@ A long-running process (`serve`) keeps the last index of each repository in memo
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
+import re
 import tempfile
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from assemblee_cli.errors import AssembleeError
@@ -60,11 +65,17 @@ class IndexState:
     commit: str
     files: dict[str, str] = field(default_factory=dict)
     decisions: dict[str, tuple[str, bool]] = field(default_factory=dict)
-    headers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    headers: dict[str, dict[str, Any]] | None = None  # None: not read yet (see `headers_of`)
+    _names: list[str] | None = field(default=None, repr=False, compare=False)
+    # What a reader made of `headers` (the journal), kept with the state in memory.
+    derived: Any = field(default=None, repr=False, compare=False)
 
     def names(self) -> list[str]:
-        """The decided proposals' names, in id order (as `Assembly.decided_names`)."""
-        return sorted(self.files, key=lambda n: parse_name(n) or (0, ""))
+        """The decided proposals' names, in id order (as `Assembly.decided_names`); sorted
+        once for a state (a name starts with its number on four digits or more)."""
+        if self._names is None or len(self._names) != len(self.files):
+            self._names = sorted(self.files, key=lambda n: parse_name(n) or (0, ""))
+        return self._names
 
     def key(self, name: str) -> str:
         """Where `headers` keeps the entry of a decided file: its name and blob (an error
@@ -79,7 +90,6 @@ class IndexState:
             "decisions": {
                 name: [commit, merge] for name, (commit, merge) in self.decisions.items()
             },
-            "entetes": self.headers,
         }
 
     @classmethod
@@ -94,10 +104,9 @@ class IndexState:
                 for k, v in data["decisions"].items()
                 if _is_sha(v[0])
             }
-            headers = {str(k): v for k, v in data["entetes"].items() if isinstance(v, dict)}
         except (KeyError, TypeError, AttributeError, IndexError, ValueError):
             return None
-        return cls(data["commit"], files, decisions, headers)
+        return cls(data["commit"], files, decisions)
 
 
 class HistoryIndex:
@@ -106,7 +115,9 @@ class HistoryIndex:
 
     def __init__(self, repo: GitRepo) -> None:
         self.repo = repo
-        self.path = repo.git_dir / "assemblee" / "index" / f"historique-v{FORMAT}.json"
+        folder = repo.git_dir / "assemblee" / "index"
+        self.path = folder / f"historique-v{FORMAT}.json"
+        self.headers_path = folder / f"entetes-v{FORMAT}.json"
         self.key = str(self.path)
 
     def at(self, trunk: str) -> IndexState | None:
@@ -120,9 +131,12 @@ class HistoryIndex:
             return state
         if state is None:
             state = self._load()
-        if state is not None and state.commit != trunk:
+            if state is not None and state.commit == trunk:
+                self.remember(state)
+                return state
+        if state is not None:
             state = self._extended(state, trunk)
-        if state is None or state.commit != trunk:
+        if state is None:
             state = self._built(trunk)
         self.save(state)
         return state
@@ -134,26 +148,33 @@ class HistoryIndex:
     def save(self, state: IndexState) -> None:
         """Write the index atomically, and keep it in memory; failures to write are ignored."""
         self.remember(state)
-        temporary = None
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(
-                "w", encoding="utf-8", dir=self.path.parent, delete=False, suffix=".tmp"
-            ) as handle:
-                temporary = handle.name
-                json.dump(state.as_json(), handle, ensure_ascii=False, separators=(",", ":"))
-            os.replace(temporary, self.path)
-        except OSError:
-            if temporary is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)
+        _write_json(self.path, state.as_json())
+
+    def headers_of(self, state: IndexState) -> dict[str, dict[str, Any]]:
+        """The summaries of `state`'s decided files known so far: from memory, else from
+        their own file (read only by the readers of the whole journal)."""
+        if state.headers is None:
+            try:
+                data = _read_json(self.headers_path)
+                if data.get("format") != FORMAT:
+                    raise ValueError
+                stored = data["entetes"]
+                wanted = {state.key(name) for name in state.files}
+                state.headers = {
+                    k: v for k, v in stored.items() if k in wanted and isinstance(v, dict)
+                }
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                state.headers = {}
+        return state.headers
+
+    def save_headers(self, state: IndexState) -> None:
+        """Write the summaries (of the files on `state`'s main only) atomically."""
+        self.remember(state)
+        _write_json(self.headers_path, {"format": FORMAT, "entetes": state.headers or {}})
 
     def _load(self) -> IndexState | None:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        return IndexState.from_json(data)
+        data = _read_json(self.path)
+        return None if data is None else IndexState.from_json(data)
 
     def _extended(self, state: IndexState, trunk: str) -> IndexState | None:
         """`state` brought to `trunk` by the first-parent commits since its commit, or None
@@ -186,11 +207,12 @@ class HistoryIndex:
             for name in _trailer_names(message):
                 decisions[name] = (sha, len(parents) > 1)
         kept = IndexState(trunk, files, decisions)
-        kept.headers = {
-            kept.key(name): state.headers[kept.key(name)]
-            for name in files
-            if kept.key(name) in state.headers
-        }
+        if state.headers is not None:
+            kept.headers = {
+                kept.key(name): state.headers[kept.key(name)]
+                for name in files
+                if kept.key(name) in state.headers
+            }
         return kept
 
     def _built(self, trunk: str) -> IndexState:
@@ -204,13 +226,45 @@ class HistoryIndex:
         for sha, parents, message, _changes in self.repo.first_parent_history(trunk, paths=False):
             for name in _trailer_names(message):
                 decisions.setdefault(name, (sha, len(parents) > 1))
-        return IndexState(trunk, files, decisions, {})
+        return IndexState(trunk, files, decisions)
+
+
+def _write_json(target: Path, data: Any) -> None:
+    """Replace `target` by `data` atomically (a reader sees the old file or the new one);
+    failures are ignored."""
+    temporary = None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=target.parent, delete=False, suffix=".tmp"
+        ) as handle:
+            temporary = handle.name
+            text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+            handle.write(f"{hashlib.sha1(text.encode()).hexdigest()}\n{text}")
+        os.replace(temporary, target)
+    except OSError:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+
+
+def _read_json(source: Path) -> Any:
+    """What `_write_json` wrote, or None when the file is missing or damaged (its first line
+    is the digest of the rest: a file cut short or edited is not believed)."""
+    try:
+        digest, _, text = source.read_text(encoding="utf-8").partition("\n")
+        if hashlib.sha1(text.encode()).hexdigest() != digest:
+            return None
+        return json.loads(text)
+    except (OSError, ValueError):
+        return None
+
+
+_SHA = re.compile(r"[0-9a-f]{40}")
 
 
 def _is_sha(value: Any) -> bool:
-    return (
-        isinstance(value, str) and len(value) == 40 and all(c in "0123456789abcdef" for c in value)
-    )
+    return isinstance(value, str) and _SHA.fullmatch(value) is not None
 
 
 def _decided_name(path: str) -> str | None:

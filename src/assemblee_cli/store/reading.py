@@ -203,18 +203,23 @@ def decided_journal(assembly: Assembly) -> tuple[list[Decided], list[str]]:
         proposals, unreadable = decided_proposals(assembly)
         return [Decided.of(p) for p in proposals], unreadable
     index, state = found
-    missing = [name for name in state.files if state.key(name) not in state.headers]
+    known = index.headers_of(state)
+    missing = [name for name in state.files if state.key(name) not in known]
     if missing:
-        headers = dict(state.headers)
+        headers = dict(known)
         texts = assembly.repo.contents(sorted({state.files[name] for name in missing}))
         for name in missing:
             headers[state.key(name)] = _summary(name, texts.get(state.files[name]))
         state = IndexState(state.commit, state.files, state.decisions, headers)
-        index.save(state)
+        index.save_headers(state)
+    if state.derived is not None:  # a long-running process: worked out once for this main
+        journal, unreadable = state.derived
+        return list(journal), list(unreadable)
     result: list[Decided] = []
     errors: list[str] = []
+    headers = state.headers or {}
     for name in state.names():
-        entry = state.headers[state.key(name)]
+        entry = headers[state.key(name)]
         if "erreur" in entry:
             errors.append(str(entry["erreur"]))
             continue
@@ -225,6 +230,7 @@ def decided_journal(assembly: Assembly) -> tuple[list[Decided], list[str]]:
         if decided is not None and decided.status in lc.DECIDED:
             result.append(decided)
     result.sort(key=lambda p: (p.decided_at or p.opened_at, p.id))
+    state.derived = (tuple(result), tuple(errors))
     return result, errors
 
 
