@@ -146,9 +146,12 @@ class ObjectWriter:
                 entries[head] = _Raw(TREE_MODE, head, subtree)
         if not entries:
             return None
-        spliced = self._spliced(tree, original, entries) if tree is not None else None
+        touched = {path.partition(b"/")[0] for path in changes}
+        spliced = self._spliced(tree, original, entries, touched) if tree is not None else None
         if spliced is not None:
-            return self._add("tree", spliced)  # its entries are parsed again if asked for
+            sha = self._add("tree", spliced)
+            self._trees.setdefault(sha, entries)
+            return sha
         ordered = sorted(entries.values(), key=lambda e: e.sort_key)
         data = b"".join(
             e.mode.encode() + b" " + e.name + b"\0" + bytes.fromhex(e.sha) for e in ordered
@@ -180,12 +183,17 @@ class ObjectWriter:
         return found
 
     def _spliced(
-        self, tree: str, original: Mapping[bytes, _Raw], entries: Mapping[bytes, _Raw]
+        self,
+        tree: str,
+        original: Mapping[bytes, _Raw],
+        entries: Mapping[bytes, _Raw],
+        touched: set[bytes],
     ) -> bytes | None:
-        """The content of `tree` with `entries` in place of `original`, made by replacing,
+        """The content of `tree` with `entries` in place of `original` (which differ only by
+        the `touched` names), made by replacing,
         inserting or removing only the entries that changed (a few among thousands). None when
         an entry changes kind (its place in the order changes) or the tree is not in order."""
-        changed = [n for n in {*original, *entries} if original.get(n) != entries.get(n)]
+        changed = [n for n in touched if original.get(n) != entries.get(n)]
         if len(changed) * 8 > len(original):
             return None  # a small folder, or many changes: rebuilt as before
         layout = self._layout(tree)
