@@ -104,6 +104,39 @@ def test_edited_trees_are_the_trees_git_writes(repo: GitRepo) -> None:
     git(repo.root, "fsck", "--strict", "--no-dangling")
 
 
+def test_a_large_folder_edited_in_place_is_the_tree_git_writes(repo: GitRepo) -> None:
+    """A folder of many entries (years of proposals/) is edited by splicing its bytes: the
+    result is still exactly git's tree, whatever is added, replaced or removed, files and
+    folders whose names sort differently ("a-b" < "a/" < "a0"), one edit after another."""
+    rng = random.Random(11)
+    blobs = [blob(repo, f"contenu {i}\n") for i in range(4)]
+    names = [f"proposals/{n:04d}-x.md" for n in range(0, 200, 2)]
+    names += ["proposals/a-b", "proposals/a/x", "proposals/a0", "proposals/z/y"]
+    files = {p: ("100644", rng.choice(blobs)) for p in names}
+    tree = git_tree(repo, files)
+    writer = ObjectWriter(repo)
+    candidates = [*names, *(f"proposals/{n:04d}-x.md" for n in range(1, 220, 2))]
+    candidates += ["proposals/a-c", "proposals/a/w", "proposals/a.md", "proposals/zz"]
+    for _step in range(30):
+        changes: dict[str, tuple[str, str] | None] = {}
+        for path in rng.sample(candidates, rng.randint(1, 3)):
+            changes[path] = None if rng.random() < 0.3 else ("100644", rng.choice(blobs))
+        try:
+            tree = writer.edit(tree, changes)
+        except PathConflict:
+            continue
+        for path, entry in changes.items():
+            if entry is None:
+                files.pop(path, None)
+            else:
+                files[path] = entry
+        writer.flush()
+        assert tree == git_tree(repo, files), changes
+        for path, entry in files.items():
+            assert writer.entry(tree, path) == entry
+    git(repo.root, "fsck", "--strict", "--no-dangling")
+
+
 def test_a_file_where_a_folder_is_is_refused(repo: GitRepo) -> None:
     base = git_tree(repo, {"a/x": ("100644", blob(repo, "x\n"))})
     writer = ObjectWriter(repo)

@@ -197,3 +197,20 @@ def test_close_with_ten_times_more_due_proposals(
     assert counted[1] == counted[0], (
         f"{command}: {counted[0]} git processes for one due proposal, {counted[1]} for ten"
     )
+
+
+@pytest.mark.parametrize("command", ["status", "show-decided", "agenda", "export", "close-dry-run"])
+def test_git_processes_with_the_history_index_cold_and_warm(
+    small: Assembly, large: Assembly, command: str
+) -> None:
+    """With the history index (and the header cache) on, a command starts as many git
+    processes on the larger repository, whether the index is made (cold) or read (warm)."""
+    counted = []
+    for assembly in (small, large):
+        with assembly.scratch_copy() as copy:
+            del copy.env["ASSEMBLEE_SANS_CACHE"]
+            shutil.rmtree(copy.repo / ".git" / "assemblee", ignore_errors=True)
+            cold = copy.git_processes(*copy.args(command))
+            warm = copy.git_processes(*copy.args(command))
+            counted.append((cold, warm))
+    assert counted[1] == counted[0], f"{command}: (froid, chaud) {counted[0]} puis {counted[1]}"

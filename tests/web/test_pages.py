@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
 from tests.helpers import run_cli
 from tests.web.forms import csrf_of
 from tests.web.server import NOW, SERVER, Web
@@ -141,3 +143,37 @@ def test_a_decision_without_text_from_the_page(web: Web) -> None:
     ]
     proc = a.run("carol", "verify", now=NOW)
     assert proc.returncode == 0, proc.stdout
+
+
+def test_pages_already_computed_answer_without_starting_git(
+    assembly: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Between two fetches, the home and proposal pages come from memory: the server starts no
+    git process for them (counted with GIT_TRACE, as tests/perf does)."""
+    from tests.perf.test_process_counts import bench
+    from tests.web.server import SERVER_MEMBER, add_members, server_clone, start_server
+
+    add_members(assembly, SERVER_MEMBER)
+    trace = tmp_path / "trace.txt"
+    clone = server_clone(assembly)
+    web = Web(assembly, clone, "", None, trace)  # type: ignore[arg-type]
+    open_two(web)
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+    server = start_server(assembly, clone, NOW)
+    monkeypatch.delenv("GIT_TRACE")
+    try:
+        with httpx.Client() as client:
+            pages = ["/", "/proposition/1", "/proposition/2"]
+            quiet = 0
+            for _attempt in range(5):  # a busy machine may let a fetch fall in between
+                for page in pages:
+                    assert client.get(server.url + page).status_code == 200
+                before = bench.count_git_processes(trace.read_text(errors="replace"))
+                for page in pages * 3:
+                    assert client.get(server.url + page).status_code == 200
+                after = bench.count_git_processes(trace.read_text(errors="replace"))
+                quiet += after == before
+            assert quiet > 0, "chaque page relancée démarre git"
+    finally:
+        server.process.terminate()
+        server.process.wait(timeout=10)

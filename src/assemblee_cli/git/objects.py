@@ -9,7 +9,9 @@ which recomputes and checks every id. Signed commits are left to `git commit-tre
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -55,6 +57,9 @@ class ObjectWriter:
         self._pending: dict[str, tuple[str, bytes]] = {}
         self._trees: dict[str, dict[bytes, _Raw]] = {}
         self._commit_trees: dict[str, str] = {}
+        # A tree's raw content, its entries' sort keys and where each entry starts: a large
+        # folder (years of `proposals/`) is then edited by splicing its bytes, not rebuilt.
+        self._layouts: dict[str, tuple[bytes, list[bytes], list[int]] | None] = {}
 
     # -- reading (the objects made here, or the repository's) --------------------------------
 
@@ -116,7 +121,8 @@ class ObjectWriter:
         )
 
     def _edit(self, tree: str | None, changes: Mapping[bytes, Entry | None]) -> str | None:
-        entries = dict(self._entries(tree)) if tree is not None else {}
+        original = self._entries(tree) if tree is not None else {}
+        entries = dict(original)
         below: dict[bytes, dict[bytes, Entry | None]] = {}
         for path, entry in changes.items():
             head, slash, rest = path.partition(b"/")
@@ -140,6 +146,12 @@ class ObjectWriter:
                 entries[head] = _Raw(TREE_MODE, head, subtree)
         if not entries:
             return None
+        touched = {path.partition(b"/")[0] for path in changes}
+        spliced = self._spliced(tree, original, entries, touched) if tree is not None else None
+        if spliced is not None:
+            sha = self._add("tree", spliced)
+            self._trees.setdefault(sha, entries)
+            return sha
         ordered = sorted(entries.values(), key=lambda e: e.sort_key)
         data = b"".join(
             e.mode.encode() + b" " + e.name + b"\0" + bytes.fromhex(e.sha) for e in ordered
@@ -147,6 +159,73 @@ class ObjectWriter:
         sha = self._add("tree", data)
         self._trees.setdefault(sha, {e.name: e for e in ordered})
         return sha
+
+    def _layout(self, tree: str) -> tuple[bytes, list[bytes], list[int]] | None:
+        """`tree`'s content, its sort keys in order and the offset of each entry (plus the
+        end); None when its entries are not in git's order (then it is rebuilt, sorted)."""
+        if tree in self._layouts:
+            return self._layouts[tree]
+        data = self._read(tree, "tree")
+        keys: list[bytes] = []
+        starts: list[int] = []
+        index = 0
+        while index < len(data):
+            space = data.index(b" ", index)
+            nul = data.index(b"\0", space)
+            name = data[space + 1 : nul]
+            keys.append(name + b"/" if data[index:space] == TREE_MODE.encode() else name)
+            starts.append(index)
+            index = nul + 21
+        starts.append(len(data))
+        ordered = all(a < b for a, b in itertools.pairwise(keys))
+        found = (data, keys, starts) if ordered else None
+        self._layouts[tree] = found
+        return found
+
+    def _spliced(
+        self,
+        tree: str,
+        original: Mapping[bytes, _Raw],
+        entries: Mapping[bytes, _Raw],
+        touched: set[bytes],
+    ) -> bytes | None:
+        """The content of `tree` with `entries` in place of `original` (which differ only by
+        the `touched` names), made by replacing,
+        inserting or removing only the entries that changed (a few among thousands). None when
+        an entry changes kind (its place in the order changes) or the tree is not in order."""
+        changed = [n for n in touched if original.get(n) != entries.get(n)]
+        if len(changed) * 8 > len(original):
+            return None  # a small folder, or many changes: rebuilt as before
+        layout = self._layout(tree)
+        if layout is None:
+            return None
+        data, keys, starts = layout
+        edits = []
+        for name in changed:
+            old, new = original.get(name), entries.get(name)
+            if old is not None and new is not None and old.is_tree != new.is_tree:
+                return None
+            entry = new or old
+            assert entry is not None
+            record = (
+                None
+                if new is None
+                else new.mode.encode() + b" " + new.name + b"\0" + bytes.fromhex(new.sha)
+            )
+            edits.append((entry.sort_key, old is not None, record))
+        edits.sort(key=lambda edit: edit[0])
+        pieces = []
+        position = 0
+        for key, existed, record in edits:
+            at = bisect.bisect_left(keys, key)
+            if existed and (at >= len(keys) or keys[at] != key):
+                return None
+            pieces.append(data[position : starts[at]])
+            if record is not None:
+                pieces.append(record)
+            position = starts[at + 1] if existed else starts[at]
+        pieces.append(data[position:])
+        return b"".join(pieces)
 
     def with_files(self, tree: str, files: Mapping[str, bytes | None]) -> str:
         """`tree` with files written (path → content) or removed (None); a file keeps its

@@ -558,6 +558,34 @@ class GitRepo:
                 merges.append((sha, tuple(parents.split()), message))
         return merges
 
+    def first_parent_history(
+        self, rev: str, since: str | None = None, paths: bool = True
+    ) -> list[tuple[str, tuple[str, ...], str, list[tuple[str, str | None]]]]:
+        """(sha, parents, message, changes) of the commits on `rev`'s first-parent line (only
+        those not in `since`, when given), newest first, in one process. The changes (when
+        `paths`) are those against the first parent, merges included: (path, new blob, None
+        when deleted); a path git had to quote is given with its quotes."""
+        args = ["-c", "core.quotepath=off", "log", "--first-parent", "--no-renames"]
+        if paths:
+            args += ["--diff-merges=first-parent", "--raw", "--no-abbrev"]
+        args += ["--format=%x1e%H%x1f%P%x1f%B%x1d", rev if since is None else f"{since}..{rev}"]
+        history = []
+        for record in self.out(*args, "--").split("\x1e"):
+            if not record.strip():
+                continue
+            head, _, raw = record.partition("\x1d")
+            sha, parents, message = head.split("\x1f", 2)
+            changes: list[tuple[str, str | None]] = []
+            for line in raw.splitlines():
+                if not line.startswith(":"):
+                    continue
+                fields, _, path = line.partition("\t")
+                parts = fields.split()
+                if len(parts) >= 5:
+                    changes.append((path, None if parts[4].startswith("D") else parts[3]))
+            history.append((sha, tuple(parents.split()), message, changes))
+        return history
+
     def history_with_files(self, rev: str) -> list[tuple[str, tuple[str, ...], list[str]]]:
         """(sha, parents, files changed against the first parent) of every commit of `rev`."""
         out = self.out(

@@ -15,6 +15,7 @@ from assemblee_cli.core.french import format_instant, one_line
 from assemblee_cli.core.rules import tz_of
 from assemblee_cli.formats.sections import TODO_MARK, BundleCheck, Section
 from assemblee_cli.store.assembly import ARCHIVE_PREFIX
+from assemblee_cli.store.reading import Decided
 from assemblee_cli.usecases.export import Export
 
 # -- shared wording ------------------------------------------------------------------------
@@ -33,7 +34,7 @@ def bundle_state(check: BundleCheck) -> str:
     return "complet"
 
 
-def decision_summary(export: Export, p: lc.Proposal) -> str:
+def decision_summary(export: Export, p: Decided) -> str:
     when = _when(export, p.decided_at) if p.decided_at else "à une date inconnue"
     if p.status is lc.Status.WITHDRAWN:
         return f"Retirée par son auteur·rice le {when}."
@@ -58,11 +59,11 @@ def todo_place(section: Section, heading: str | None) -> str | None:
     return f"« {heading} »"
 
 
-def changed_labels(export: Export, p: lc.Proposal) -> list[tuple[str, str | None]]:
+def changed_labels(export: Export, p: Decided) -> list[tuple[str, str | None]]:
     return [(path, export.titles.get(path)) for path in p.files]
 
 
-def link_to(export: Export, p: lc.Proposal) -> str:
+def link_to(export: Export, p: Decided) -> str:
     return f"{export.link_base}{p.path}"
 
 
@@ -199,7 +200,7 @@ def render_markdown(export: Export) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def _changes_text(export: Export, p: lc.Proposal, escape: Any) -> str:
+def _changes_text(export: Export, p: Decided, escape: Any) -> str:
     labels = changed_labels(export, p)
     if p.status is not lc.Status.ADOPTED:
         if labels:

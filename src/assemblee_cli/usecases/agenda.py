@@ -18,7 +18,7 @@ from assemblee_cli.core.rules import Rules, tz_of
 from assemblee_cli.core.tally import Choice
 from assemblee_cli.errors import AssembleeError, RuleRefusal
 from assemblee_cli.store.assembly import Assembly
-from assemblee_cli.store.reading import OpenItem, decided_proposals, open_items
+from assemblee_cli.store.reading import OpenItem, decided_between, open_items
 
 LOOKBACK = timedelta(days=400)
 
@@ -93,9 +93,7 @@ def build_agenda(assembly: Assembly, now: datetime, on: str | None = None) -> Ag
     later = calendar.next_meetings(meeting + timedelta(minutes=1), 1, meetings_rule, tz)
     following = later[0] if later else None
 
-    decided_all, errors = decided_proposals(assembly)
-    since = previous or meeting - LOOKBACK
-    decided = [p for p in decided_all if p.decided_at and since <= p.decided_at < meeting]
+    decided, errors = decided_between(assembly, previous or meeting - LOOKBACK, meeting)
     items, open_errors = open_items(assembly)
     errors += open_errors
     postponed = [

@@ -16,12 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.core.rules import Rules
 from assemblee_cli.errors import AssembleeError
 from assemblee_cli.formats.sections import BundleCheck, Section, completeness
 from assemblee_cli.store.assembly import Assembly
-from assemblee_cli.store.reading import decided_proposals, read_sections, section_title
+from assemblee_cli.store.reading import Decided, decided_journal, read_sections, section_title
 
 FORMATS = ("md", "html")
 
@@ -33,7 +32,7 @@ class Export:
     now: datetime
     sections: list[Section]
     bundles: list[BundleCheck]
-    journal: list[lc.Proposal]
+    journal: list[Decided]
     titles: dict[str, str]  # file path → its section title on main (for the journal)
     warnings: list[str]
     link_base: str
@@ -48,7 +47,7 @@ def build_export(assembly: Assembly, now: datetime, link_base: str = "") -> Expo
         raise AssembleeError(
             "Aucune section sur main (dossier sections/) : il n'y a rien à exporter."
         )
-    journal, errors = decided_proposals(assembly)
+    journal, errors = decided_journal(assembly)
     titles: dict[str, str] = {s.path: s.title for s in sections}
     for p in journal:
         for path in p.files:

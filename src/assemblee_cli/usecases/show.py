@@ -13,7 +13,8 @@ from assemblee_cli.formats.proposalfile import (
     BRANCH_PREFIX,
     PROPOSALS_DIR,
 )
-from assemblee_cli.store.assembly import MERGE_TRAILER, Assembly
+from assemblee_cli.store.assembly import Assembly
+from assemblee_cli.store.reading import decision_merge
 from assemblee_cli.usecases.common import (
     FileChange,
     conflict_commands,
@@ -90,7 +91,7 @@ def _decided_diff(assembly: Assembly, proposal: lc.Proposal) -> tuple[str, list[
             repo.diff(base, archived, exclude=PROPOSALS_DIR),
             word_changes(assembly, base, archived),
         )
-    out = repo.merge_naming(f"{MERGE_TRAILER}: {proposal.name}", assembly.trunk)
+    out = decision_merge(assembly, proposal.name)
     if not out:
         return "", []
     return repo.diff(f"{out}^1", out, exclude=PROPOSALS_DIR), word_changes(

@@ -62,7 +62,9 @@ def status(assembly: Assembly, now: datetime, recent: int = 5) -> StatusView:
                 views[i] = replace(views[i], conflict=files)
     views.sort(key=lambda v: (v.proposal.status is not lc.Status.OPEN, v.proposal.round.deadline))
     decided: list[lc.Proposal] = []
-    for loaded in assembly.load_decided_many(assembly.decided_names()[-recent * 2 :]):
+    from assemblee_cli.store.reading import last_decided_names
+
+    for loaded in assembly.load_decided_many(last_decided_names(assembly, recent * 2)):
         if loaded.proposal is None:
             errors.append(loaded.error or loaded.name)
         elif loaded.proposal.status in lc.DECIDED:

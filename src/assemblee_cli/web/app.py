@@ -62,27 +62,44 @@ class Server:
     pages: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     page_locks: dict[str, threading.Lock] = field(default_factory=dict)
     pages_lock: threading.Lock = field(default_factory=threading.Lock)
+    refs_key: tuple[Any, ...] = ()  # the refs as last read (see `page`)
+    refs_read_at: float = float("-inf")
 
     def page(self, name: str, compute: Callable[[Assembly], T]) -> T:
         """A public page's data, computed once for a state of the repository (its refs) and a
-        minute of the clock: many readers at once wait for one computation."""
-        assembly = self.reading()
-        snapshot = assembly.snapshot
-        key = (
-            snapshot.trunk_sha,
-            tuple(sorted((tip.name, tip.sha) for tip in snapshot.branches.values())),
-            tuple(sorted(snapshot.archives.items())),
-            int(current_time().timestamp() // 60),
-        )
+        minute of the clock: many readers at once wait for one computation. The refs are read
+        again when the clone is fetched (every few seconds) or after a write; in between, a
+        page already computed is answered from memory, without starting git."""
+        minute = int(current_time().timestamp() // 60)
         with self.pages_lock:
             lock = self.page_locks.setdefault(name, threading.Lock())
         with lock:
             found = self.pages.get(name)
+            fresh = time.monotonic() - self.refs_read_at <= FETCH_SECONDS
+            if found is not None and fresh and found[0] == (*self.refs_key, minute):
+                return found[1]  # type: ignore[no-any-return]
+            assembly = self.reading()
+            key = (*self.read_refs(assembly), minute)
             if found is not None and found[0] == key:
                 return found[1]  # type: ignore[no-any-return]
             value = compute(assembly)
             self.pages[name] = (key, value)
             return value
+
+    def read_refs(self, assembly: Assembly) -> tuple[Any, ...]:
+        """The refs `assembly` reads, kept as the state the pages are computed for; the history
+        index (kept in memory by the store) is brought to its main at once."""
+        from assemblee_cli.store.reading import follow_main
+
+        snapshot = assembly.snapshot
+        follow_main(assembly)
+        self.refs_key = (
+            snapshot.trunk_sha,
+            tuple(sorted((tip.name, tip.sha) for tip in snapshot.branches.values())),
+            tuple(sorted(snapshot.archives.items())),
+        )
+        self.refs_read_at = time.monotonic()
+        return self.refs_key
 
     def reading(self) -> Assembly:
         """The repository as last fetched; fetched again when older than a few seconds, so that
@@ -109,7 +126,10 @@ class Server:
         with self.write_lock:
             if self.writer is None:
                 self.writer = open_assembly(self.root, offline=False)
-            return action(self.writer)
+            try:
+                return action(self.writer)
+            finally:
+                self.refs_read_at = float("-inf")  # the pages read the refs again
 
 
 class Refused(Exception):

@@ -91,10 +91,10 @@ def proposal(assembly: Assembly, now: datetime, ident: str) -> dict[str, Any]:
 
 
 def register(assembly: Assembly, now: datetime) -> dict[str, Any]:
-    from assemblee_cli.store.reading import decided_proposals
+    from assemblee_cli.store.reading import decided_journal
 
     assembly.refresh()
-    decided, errors = decided_proposals(assembly)
+    decided, errors = decided_journal(assembly)
     return {
         "name": assembly.rules_at(assembly.trunk).name,
         "clock": clock(assembly, now),
@@ -149,13 +149,14 @@ def atom(assembly: Assembly, now: datetime, base: str) -> str:
     from xml.sax.saxutils import escape
 
     from assemblee_cli.formats.proposalfile import instant_text
-    from assemblee_cli.store.reading import decided_proposals, open_items
+    from assemblee_cli.store.reading import decided_journal, in_full, open_items
 
     assembly.refresh()
     rules = assembly.rules_at(assembly.trunk)
     tz = ZoneInfo(rules.timezone)
     items, _errors = open_items(assembly)
-    decided, _errors = decided_proposals(assembly)
+    journal, _errors = decided_journal(assembly)
+    decided, _errors = in_full(assembly, journal[-50:], [])
     entries: list[tuple[datetime, str]] = []
     for item in items:
         p = item.proposal
@@ -165,7 +166,7 @@ def atom(assembly: Assembly, now: datetime, base: str) -> str:
         entries.append(
             (p.round.opened_at, _entry(base, p, f"Ouverte : {p.title}", p.round.opened_at, summary))
         )
-    for p in decided[-50:]:
+    for p in decided:
         moment = p.decided_at or p.opened_at
         title = f"{lc.STATUS_LABELS[p.status].capitalize()} : {p.title}"
         entries.append((moment, _entry(base, p, title, moment, p.description)))

@@ -15,7 +15,7 @@ from assemblee_cli.web.render import Links, environment, render
 def build_site(assembly: Assembly, now: datetime, directory: Path, base: str) -> int:
     """Write the site; returns the number of files written."""
     from assemblee_cli.render.ics import render_ics
-    from assemblee_cli.store.reading import decided_proposals, open_items
+    from assemblee_cli.store.reading import decided_journal, open_items
     from assemblee_cli.usecases.calendar import coming_events
 
     links = Links(static=True)
@@ -24,7 +24,7 @@ def build_site(assembly: Assembly, now: datetime, directory: Path, base: str) ->
     home = pages.home(assembly, now)
     files["index.html"] = render(env, "home.html", links, **home, token=None)
     items, _errors = open_items(assembly)
-    decided, _errors = decided_proposals(assembly)
+    decided, _errors = decided_journal(assembly)
     for number in [i.proposal.id for i in items] + [p.id for p in decided]:
         data = pages.proposal(assembly, now, str(number))
         files[links.proposal(number)] = render(

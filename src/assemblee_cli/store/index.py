@@ -1,0 +1,289 @@
+"""The history index: what the reading commands need from `main`'s history, kept under
+`.git/assemblee/index/` (never in the working tree) and extended as `main` moves.
+
+It describes one commit of `main` (the one it was last brought to) and holds:
+
+- `files`: the decided proposals' files on that commit (`NNNN-slug` → blob), what
+  `proposals/` holds, without reading that tree (10 000 entries after years);
+- `decisions`: the journal of the first-parent line: which commit decided which proposal
+  (its `Assemblee-Proposition:` line), and whether it was a merge (an adoption);
+- `headers`: for each decided file (its name and blob), the summary the journal shows (`Decided`) or the
+  French error that prevents reading it. A blob never changes, so an entry never goes stale;
+  it is worked out the first time a reader needs the whole journal (`agenda`, `export`).
+
+When `main` moved, the index is extended with one `git log` of the new first-parent commits
+only (their changes to `proposals/` against their first parent, and their messages). When the
+commit it describes is no longer an ancestor of `main` along its first-parent line (a
+rewritten or foreign history, a `main` that went back), it is rebuilt from `main`'s tree.
+
+The journal (`files`, `decisions`) and the summaries (`headers`, read only by the commands
+that show the whole journal) are two JSON files, each replaced atomically (a temporary file, then `os.replace`): a reader
+always sees a whole index, two commands writing at once each write a whole one (the last one
+stays, and is extended by the next command); no lock, nothing to repair. SQLite would allow
+partial reads, but every reader of the journal needs most of it, and a single file with an
+atomic replace has no locking or journal to get wrong. Each file starts with the digest of
+its content, so that a file cut short or edited by hand is not believed. Reading, writing or trusting it can
+fail in any way (missing, truncated, garbage, another format): it is then rebuilt, and every
+answer stays the one worked out without it. `ASSEMBLEE_SANS_CACHE=1` disables it (the readers
+then work from the history itself).
+
+A long-running process (`serve`) keeps the last index of each repository in memory: once
+`main` has not moved, a reader neither starts git nor reads the file."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import tempfile
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assemblee_cli.errors import AssembleeError
+from assemblee_cli.formats.proposalfile import PROPOSALS_DIR, parse_name
+from assemblee_cli.git.repo import GitRepo
+
+FORMAT = 1
+TRAILER = "Assemblee-Proposition"
+_MEMORY: dict[str, IndexState] = {}
+_MEMORY_LOCK = threading.Lock()
+
+
+def disabled() -> bool:
+    return os.environ.get("ASSEMBLEE_SANS_CACHE") == "1"
+
+
+@dataclass
+class IndexState:
+    """The index for one commit of main (see the module's documentation)."""
+
+    commit: str
+    files: dict[str, str] = field(default_factory=dict)
+    decisions: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    headers: dict[str, dict[str, Any]] | None = None  # None: not read yet (see `headers_of`)
+    _names: list[str] | None = field(default=None, repr=False, compare=False)
+    # What a reader made of `headers` (the journal), kept with the state in memory.
+    derived: Any = field(default=None, repr=False, compare=False)
+
+    def names(self) -> list[str]:
+        """The decided proposals' names, in id order (as `Assembly.decided_names`); sorted
+        once for a state (a name starts with its number on four digits or more)."""
+        if self._names is None or len(self._names) != len(self.files):
+            self._names = sorted(self.files, key=lambda n: parse_name(n) or (0, ""))
+        return self._names
+
+    def key(self, name: str) -> str:
+        """Where `headers` keeps the entry of a decided file: its name and blob (an error
+        names the file, and a file's number must match its name)."""
+        return f"{name} {self.files[name]}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "commit": self.commit,
+            "fichiers": self.files,
+            "decisions": {
+                name: [commit, merge] for name, (commit, merge) in self.decisions.items()
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> IndexState | None:
+        """The state stored in `data`, or None when it is not a whole index of this format."""
+        try:
+            if data["format"] != FORMAT or not _is_sha(data["commit"]):
+                return None
+            files = {str(k): str(v) for k, v in data["fichiers"].items() if _is_sha(v)}
+            decisions = {
+                str(k): (str(v[0]), bool(v[1]))
+                for k, v in data["decisions"].items()
+                if _is_sha(v[0])
+            }
+        except (KeyError, TypeError, AttributeError, IndexError, ValueError):
+            return None
+        return cls(data["commit"], files, decisions)
+
+
+class HistoryIndex:
+    """The index of one repository: brought to a commit of main on demand, saved when it
+    changed."""
+
+    def __init__(self, repo: GitRepo) -> None:
+        self.repo = repo
+        folder = repo.git_dir / "assemblee" / "index"
+        self.path = folder / f"historique-v{FORMAT}.json"
+        self.headers_path = folder / f"entetes-v{FORMAT}.json"
+        self.key = str(self.path)
+
+    def at(self, trunk: str) -> IndexState | None:
+        """The index for `trunk` (None when disabled). Extends the last one when `trunk`
+        descends from it along the first-parent line, rebuilds it otherwise."""
+        if disabled():
+            return None
+        with _MEMORY_LOCK:
+            state = _MEMORY.get(self.key)
+        if state is not None and state.commit == trunk:
+            return state
+        if state is None:
+            state = self._load()
+            if state is not None and state.commit == trunk:
+                self.remember(state)
+                return state
+        if state is not None:
+            state = self._extended(state, trunk)
+        if state is None:
+            state = self._built(trunk)
+        self.save(state)
+        return state
+
+    def remember(self, state: IndexState) -> None:
+        with _MEMORY_LOCK:
+            _MEMORY[self.key] = state
+
+    def save(self, state: IndexState) -> None:
+        """Write the index atomically, and keep it in memory; failures to write are ignored."""
+        self.remember(state)
+        _write_json(self.path, state.as_json())
+
+    def headers_of(self, state: IndexState) -> dict[str, dict[str, Any]]:
+        """The summaries of `state`'s decided files known so far: from memory, else from
+        their own file (read only by the readers of the whole journal)."""
+        if state.headers is None:
+            try:
+                data = _read_json(self.headers_path)
+                if data.get("format") != FORMAT:
+                    raise ValueError
+                stored = data["entetes"]
+                wanted = {state.key(name) for name in state.files}
+                state.headers = {
+                    k: v for k, v in stored.items() if k in wanted and isinstance(v, dict)
+                }
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                state.headers = {}
+        return state.headers
+
+    def save_headers(self, state: IndexState) -> None:
+        """Write the summaries (of the files on `state`'s main only) atomically."""
+        self.remember(state)
+        _write_json(self.headers_path, {"format": FORMAT, "entetes": state.headers or {}})
+
+    def _load(self) -> IndexState | None:
+        data = _read_json(self.path)
+        return None if data is None else IndexState.from_json(data)
+
+    def _extended(self, state: IndexState, trunk: str) -> IndexState | None:
+        """`state` brought to `trunk` by the first-parent commits since its commit, or None
+        when its commit is not on `trunk`'s first-parent line (a rewritten history)."""
+        try:
+            history = self.repo.first_parent_history(trunk, since=state.commit)
+        except AssembleeError:  # its commit no longer exists (a foreign history)
+            return None
+        # The new commits must lead back to the indexed one through first parents.
+        expected = trunk
+        for sha, parents, _message, _changes in history:
+            if sha != expected or not parents:
+                return None
+            expected = parents[0]
+        if expected != state.commit:
+            return None
+        files = dict(state.files)
+        decisions = dict(state.decisions)
+        for sha, parents, message, changes in reversed(history):
+            for path, blob in changes:
+                name = _decided_name(path)
+                if path.startswith('"') and path[1:].startswith(f"{PROPOSALS_DIR}/"):
+                    return None  # a name git had to quote: read the tree instead
+                if name is None:
+                    continue
+                if blob is None:
+                    files.pop(name, None)
+                else:
+                    files[name] = blob
+            for name in _trailer_names(message):
+                decisions[name] = (sha, len(parents) > 1)
+        kept = IndexState(trunk, files, decisions)
+        if state.headers is not None:
+            kept.headers = {
+                kept.key(name): state.headers[kept.key(name)]
+                for name in files
+                if kept.key(name) in state.headers
+            }
+        return kept
+
+    def _built(self, trunk: str) -> IndexState:
+        """The index made from `trunk`'s tree and first-parent history: two reads."""
+        files = {}
+        for entry in self.repo.tree(f"{trunk}:{PROPOSALS_DIR}"):
+            name = _decided_name(f"{PROPOSALS_DIR}/{entry.name}")
+            if entry.kind == "blob" and name is not None:
+                files[name] = entry.sha
+        decisions: dict[str, tuple[str, bool]] = {}
+        for sha, parents, message, _changes in self.repo.first_parent_history(trunk, paths=False):
+            for name in _trailer_names(message):
+                decisions.setdefault(name, (sha, len(parents) > 1))
+        return IndexState(trunk, files, decisions)
+
+
+def _write_json(target: Path, data: Any) -> None:
+    """Replace `target` by `data` atomically (a reader sees the old file or the new one);
+    failures are ignored."""
+    temporary = None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=target.parent, delete=False, suffix=".tmp"
+        ) as handle:
+            temporary = handle.name
+            text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+            handle.write(f"{hashlib.sha1(text.encode()).hexdigest()}\n{text}")
+        os.replace(temporary, target)
+    except OSError:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+
+
+def _read_json(source: Path) -> Any:
+    """What `_write_json` wrote, or None when the file is missing or damaged (its first line
+    is the digest of the rest: a file cut short or edited is not believed)."""
+    try:
+        digest, _, text = source.read_text(encoding="utf-8").partition("\n")
+        if hashlib.sha1(text.encode()).hexdigest() != digest:
+            return None
+        return json.loads(text)
+    except (OSError, ValueError):
+        return None
+
+
+_SHA = re.compile(r"[0-9a-f]{40}")
+
+
+def _is_sha(value: Any) -> bool:
+    return isinstance(value, str) and _SHA.fullmatch(value) is not None
+
+
+def _decided_name(path: str) -> str | None:
+    """`NNNN-slug` for `proposals/NNNN-slug.md` (a decided proposal's file), else None."""
+    folder, _, base = path.rpartition("/")
+    if folder != PROPOSALS_DIR or not base.endswith(".md"):
+        return None
+    name = base.removesuffix(".md")
+    return name if parse_name(name) else None
+
+
+def _trailer_names(message: str) -> Iterable[str]:
+    for line in message.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip() == TRAILER and value.strip():
+            yield value.strip()
+
+
+def forget_memory() -> None:
+    """Drop the indexes kept in memory (tests, and a process that wants to re-read)."""
+    with _MEMORY_LOCK:
+        _MEMORY.clear()

@@ -1,0 +1,179 @@
+"""The history index (store/index.py) changes no answer: what the reading commands print from
+it equals what they print from the history itself (`ASSEMBLEE_SANS_CACHE=1`), on random
+histories made by benchmarks/generate.py (adopted, rejected and withdrawn proposals, open ones
+past their deadline), shared by two clones of a bare remote: cold (no index), warm, after a
+`close` made in the other clone (the index is extended), damaged (truncated, garbage, an entry
+made up), disabled, and after a rewritten, foreign `main` (it is rebuilt)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.helpers import git, run_in_process
+from tests.perf.test_process_counts import generate
+
+from assemblee_cli.store.index import FORMAT, forget_memory
+
+DISABLED = {"ASSEMBLEE_SANS_CACHE": "1"}
+
+
+@dataclass
+class World:
+    remote: Path
+    clones: dict[str, Path]
+    now: str
+    summary: Any
+
+    def index_file(self, who: str, kind: str = "historique") -> Path:
+        return self.clones[who] / ".git" / "assemblee" / "index" / f"{kind}-v{FORMAT}.json"
+
+    def stored(self, who: str, kind: str = "historique") -> Any:
+        """The content of an index file (after its digest line)."""
+        text = self.index_file(who, kind).read_text(encoding="utf-8")
+        return json.loads(text.partition("\n")[2])
+
+    def run(self, who: str, *args: str, disabled: bool = False) -> str:
+        proc = run_in_process(
+            self.clones[who], *args, now=self.now, extra=DISABLED if disabled else None
+        )
+        assert proc.returncode in (0, 1), proc.stderr
+        return f"{proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+
+    def written(self, who: str, *args: str, disabled: bool = False) -> str:
+        """What a command writes to its -o file (agenda, export)."""
+        target = self.clones[who].parent / f"sortie-{who}.txt"
+        self.run(who, *args, "-o", str(target), disabled=disabled)
+        return target.read_text(encoding="utf-8")
+
+    def answers(self, who: str, disabled: bool = False) -> dict[str, Any]:
+        """What the reading commands say in `who`'s clone (offline: as last fetched)."""
+        decided = self.decided_ids(who)
+        found: dict[str, Any] = {
+            "status": self.run(who, "status", "--json", "--offline", disabled=disabled),
+            "agenda": self.written(who, "agenda", "--offline", disabled=disabled),
+            "agenda-json": self.written(who, "agenda", "--json", "--offline", disabled=disabled),
+            "export": self.written(who, "export", "--format", "md", "--offline", disabled=disabled),
+            "html": self.written(who, "export", "--format", "html", "--offline", disabled=disabled),
+            "close": self.run(who, "close", "--dry-run", "--json", "--offline", disabled=disabled),
+        }
+        for number in decided[:2] + decided[-2:]:
+            found[f"show {number}"] = self.run(
+                who, "show", str(number), "--json", "--offline", disabled=disabled
+            )
+        return found
+
+    def decided_ids(self, who: str) -> list[int]:
+        listing = git(self.clones[who], "ls-tree", "--name-only", "origin/main", "proposals/")
+        return sorted(int(Path(p).name[:4]) for p in listing.split() if Path(p).name[:4].isdigit())
+
+    def same(self, who: str) -> dict[str, Any]:
+        """The answers with the index equal the answers without it; returns them."""
+        with_index = self.answers(who)
+        assert with_index == self.answers(who, disabled=True)
+        return with_index
+
+
+def _digested(data: Any) -> str:
+    """`data` as the index writes it: the digest of its JSON, then the JSON."""
+    text = json.dumps(data, ensure_ascii=False)
+    return f"{hashlib.sha1(text.encode()).hexdigest()}\n{text}"
+
+
+def _world(folder: Path, seed: int) -> World:
+    summary = generate.generate(
+        folder / "gen", decided=14, open_count=6, votes=3, due=4, seed=seed, decided_votes=3
+    )
+    remote = folder / "remote.git"
+    git(folder, "clone", "-q", "--bare", str(summary.repo), str(remote))
+    clones = {}
+    for who in ("a", "b"):
+        git(folder, "clone", "-q", str(remote), who)
+        git(folder / who, "config", "user.name", summary.secretary_name)
+        git(folder / who, "config", "user.email", summary.secretary_email)
+        clones[who] = folder / who
+    return World(remote, clones, summary.now, summary)
+
+
+@pytest.fixture(params=[1, 7], ids=["graine-1", "graine-7"])
+def world(request: pytest.FixtureRequest, tmp_path: Path) -> World:
+    forget_memory()
+    return _world(tmp_path, request.param)
+
+
+def test_answers_equal_cold_warm_extended_damaged_and_rebuilt(world: World, tmp_path: Path) -> None:
+    # cold: no index yet; then warm (from the file, then from memory)
+    assert not world.index_file("a").exists()
+    cold = world.same("a")
+    assert world.index_file("a").exists()
+    forget_memory()
+    assert world.same("a") == cold
+    assert world.same("a") == cold
+    world.same("b")  # b's index describes main before the close below
+
+    # a closes the due proposals (some adopted, some rejected or postponed) and pushes
+    world.run("a", "close")
+    before = world.stored("b")
+    summaries = world.stored("b", "entetes")
+    world.run("b", "status")  # fetches: b's index is extended by the new commits only
+    after = world.same("b")
+    assert after["status"] != cold["status"]
+    extended = world.stored("b")
+    assert extended["commit"] != before["commit"]
+    kept = world.stored("b", "entetes")
+    assert set(summaries["entetes"]) < set(kept["entetes"])  # kept, not made again
+
+    # damaged: truncated, garbage, entries made up, another format
+    for kind in ("historique", "entetes"):
+        text = world.index_file("b", kind).read_text(encoding="utf-8")
+        data = json.loads(text.partition("\n")[2])
+        made_up = {k: {"resume": {"id": "x"}} for k in data.get("entetes", {})}
+        for damaged in (
+            text[: len(text) // 2],
+            "\x00garbage\xff",
+            text.replace('"', "'", 3),  # its digest no longer matches
+            # well-formed, with a digest that matches, but not an index of this format
+            *map(
+                _digested,
+                (
+                    {**data, "entetes": made_up},
+                    {**data, "format": FORMAT + 1},
+                    {**data, "fichiers": []},
+                    {**data, "entetes": []},
+                    [],
+                ),
+            ),
+        ):
+            forget_memory()
+            world.index_file("b", kind).write_text(damaged, encoding="utf-8")
+            assert world.same("b") == after
+
+    # disabled: nothing written
+    forget_memory()
+    shutil.rmtree(world.index_file("b").parent)
+    world.answers("b", disabled=True)
+    assert not world.index_file("b").exists()
+
+
+def test_a_rewritten_foreign_main_rebuilds_the_index(world: World, tmp_path: Path) -> None:
+    world.same("a")
+    indexed = world.stored("a")["commit"]
+    # The remote's history is replaced by another assembly's (another seed), pushed by force.
+    other = _world(tmp_path / "autre", 3)
+    git(world.remote, "fetch", "-q", "--force", str(other.remote), "+refs/heads/*:refs/heads/*")
+    git(world.clones["a"], "fetch", "-q", "--force", "--prune", "origin")
+    git(world.clones["a"], "reset", "-q", "--hard", "origin/main")
+    shown = world.same("a")
+    rebuilt = world.stored("a")
+    assert rebuilt["commit"] != indexed
+    assert shown == other.same("a")
+    # main went back (a reset of the remote): the index follows it too
+    git(world.remote, "update-ref", "refs/heads/main", "refs/heads/main~2")
+    git(world.clones["a"], "fetch", "-q", "--force", "origin")
+    git(world.clones["a"], "reset", "-q", "--hard", "origin/main")
+    assert world.same("a") != shown
