@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.core.rules import Rules
 from assemblee_cli.core.tally import Outcome, Tally
-from assemblee_cli.usecases.blame import CommitMeta, Origin, challenge_state, introducing_commits
+from assemblee_cli.store.provenance import CommitMeta, introducing_commits
+from assemblee_cli.usecases.blame import Origin, challenge_state
 
 BASE = {"ASSEMBLEE_SMTP_HOTE": "smtp.exemple.org", "ASSEMBLEE_LISTE": "liste@exemple.org"}
 

@@ -60,6 +60,14 @@ class CommitFacts(NamedTuple):
     message: str
 
 
+class BlamedLine(NamedTuple):
+    commit: str  # the commit that wrote the line (or the boundary where the search stopped)
+    line: int  # its number in the file at that commit, from 1
+    path: str  # the file's name at that commit
+    boundary: bool  # the search stopped there: the line may be older
+    content: str
+
+
 @dataclass(frozen=True)
 class PushResult:
     ok: bool
@@ -440,9 +448,13 @@ class GitRepo:
                 current = line.split(" ", 1)[0]
         return lines
 
-    def commit_log(self, rev: str) -> list[tuple[str, tuple[str, ...], int, str, str]]:
-        """(sha, parents, committer time, author name, message) of every commit of `rev`."""
-        out = self.out("log", "-z", "--format=%H%x1f%P%x1f%ct%x1f%an%x1f%B", rev)
+    def commit_log(
+        self, rev: str, since: str | None = None
+    ) -> list[tuple[str, tuple[str, ...], int, str, str]]:
+        """(sha, parents, committer time, author name, message) of every commit of `rev`, or
+        only of those not in `since` when it is given (an error when `since` is unknown)."""
+        limit = (rev,) if since is None else (rev, "--not", since, "--")
+        out = self.out("log", "-z", "--format=%H%x1f%P%x1f%ct%x1f%an%x1f%B", *limit)
         commits = []
         for record in out.split("\0"):
             fields = record.strip("\n").split("\x1f", 4)
@@ -451,6 +463,28 @@ class GitRepo:
             sha, parents, stamp, author, message = fields
             commits.append((sha, tuple(parents.split()), int(stamp), author, message))
         return commits
+
+    def blame_since(self, rev: str, since: str, path: str) -> list[BlamedLine]:
+        """Who wrote each line of `path` at `rev`, searching only the commits of `rev` that
+        are not in `since`: a line older than them is given to the commit where the search
+        stopped (`boundary`), with its number and the file's name there. One process whose
+        work follows the commits since `since`, not the whole history."""
+        out = self.out("blame", "--line-porcelain", f"{since}..{rev}", "--", path)
+        lines: list[BlamedLine] = []
+        header: list[str] | None = None
+        name, boundary = path, False
+        for line in out.split("\n"):
+            if line.startswith("\t"):
+                if header is not None:
+                    lines.append(BlamedLine(header[0], int(header[1]), name, boundary, line[1:]))
+                header, name, boundary = None, path, False
+            elif header is None and len(line) >= 40 and " " in line:
+                header = line.split(" ")
+            elif line.startswith("filename "):
+                name = line.removeprefix("filename ")
+            elif line == "boundary":
+                boundary = True
+        return lines
 
     def merge_naming(self, line: str, rev: str) -> str | None:
         """The newest merge of `rev` whose message has the line `line` (None: none has)."""
