@@ -197,3 +197,27 @@ def test_close_with_ten_times_more_due_proposals(
     assert counted[1] == counted[0], (
         f"{command}: {counted[0]} git processes for one due proposal, {counted[1]} for ten"
     )
+
+
+@pytest.mark.parametrize("target", ["sections/04-droits.md", "codesocial/regles.yml"])
+def test_blame_starts_as_many_git_processes_cold_warm_and_once_main_has_moved_on(
+    small: Assembly, large: Assembly, target: str
+) -> None:
+    """`blame` of a section and of a file with a single commit: without its index, with it
+    cold, warm, and once main has a new commit (the index extended, not rebuilt)."""
+    counted = []
+    for assembly in (small, large):
+        with assembly.scratch_copy() as copy:
+            args = ("blame", target, "--offline")
+            disabled = copy.git_processes(*args)  # the perf tests run with ASSEMBLEE_SANS_CACHE
+            del copy.env["ASSEMBLEE_SANS_CACHE"]
+            cold, warm = copy.git_processes(*args), copy.git_processes(*args)
+            section = copy.repo / "sections" / "02-qualites.md"
+            section.write_text(section.read_text() + "\nUn ajout direct.\n", encoding="utf-8")
+            for command in (["add", "-A"], ["commit", "-q", "-m", "Ajout direct"]):
+                subprocess.run(["git", *command], cwd=copy.repo, env=copy.env, check=True)
+            moved, warm_again = copy.git_processes(*args), copy.git_processes(*args)
+            counted.append((disabled, cold, warm, moved, warm_again))
+    assert counted[1] == counted[0], counted
+    disabled, cold, warm, moved, warm_again = counted[0]
+    assert cold == disabled and warm < moved <= cold and warm_again == warm, counted[0]
