@@ -38,12 +38,28 @@ class Counted:
         self.original = original
 
 
+def today(repo: GitRepo, tip: str, path: str) -> pv.Provenance:
+    """What `blame` computed before the index: `git blame`, one `git log` of all of main with
+    every message, the walk."""
+    blamed = repo.blame_commits(tip, path)
+    commits = {
+        sha: pv.CommitMeta(sha, parents, datetime.fromtimestamp(stamp, UTC), author, message)
+        for sha, parents, stamp, author, message in repo.commit_log(tip)
+    }
+    owner = pv.introducing_commits({sha: c.parents for sha, c in commits.items()}, tip)
+    writers = [owner.get(sha, sha) for sha, _content in blamed]
+    known = {sha: commits[sha] for sha in writers if sha in commits}
+    return pv.Provenance([content for _sha, content in blamed], writers, known)
+
+
 def _entries(repo: Path) -> list[Path]:
     return sorted((repo / ".git" / "assemblee" / "provenance").rglob("*.json"))
 
 
 def _same(repo: GitRepo, scratch: Any, tip: str, path: str) -> None:
-    assert pv.provenance(repo, tip, path) == scratch(repo, tip, path), (tip, path)
+    expected = today(repo, tip, path)
+    assert scratch(repo, tip, path) == expected, (tip, path)
+    assert pv.provenance(repo, tip, path) == expected, (tip, path)
 
 
 @pytest.mark.parametrize("seed", range(5))

@@ -35,7 +35,7 @@ def test_introducing_commits_assigns_each_commit_to_the_merge_that_brought_it() 
             _commit("M2", "M1", "F", message="y\n\nAssemblee-Proposition: 0002-deux"),
         )
     }
-    owner = introducing_commits(commits, "M2")
+    owner = introducing_commits({sha: c.parents for sha, c in commits.items()}, "M2")
     assert owner == {
         "A": "A",
         "B": "B",

@@ -454,15 +454,23 @@ class GitRepo:
         """(sha, parents, committer time, author name, message) of every commit of `rev`, or
         only of those not in `since` when it is given (an error when `since` is unknown)."""
         limit = (rev,) if since is None else (rev, "--not", since, "--")
-        out = self.out("log", "-z", "--format=%H%x1f%P%x1f%ct%x1f%an%x1f%B", *limit)
-        commits = []
-        for record in out.split("\0"):
-            fields = record.strip("\n").split("\x1f", 4)
-            if len(fields) < 5 or not fields[0]:
-                continue
-            sha, parents, stamp, author, message = fields
-            commits.append((sha, tuple(parents.split()), int(stamp), author, message))
-        return commits
+        return _log_records(self.out("log", "-z", f"--format={_LOG_FORMAT}", *limit))
+
+    def describe_commits(
+        self, shas: Sequence[str]
+    ) -> list[tuple[str, tuple[str, ...], int, str, str]]:
+        """What `commit_log` says of each commit of `shas` (and of them only), in one process."""
+        if not shas:
+            return []
+        out = self.out(
+            "log",
+            "--no-walk=unsorted",
+            "--stdin",
+            "-z",
+            f"--format={_LOG_FORMAT}",
+            input="".join(f"{sha}\n" for sha in shas).encode(),
+        )
+        return _log_records(out)
 
     def blame_since(self, rev: str, since: str, path: str) -> list[BlamedLine]:
         """Who wrote each line of `path` at `rev`, searching only the commits of `rev` that
@@ -812,6 +820,20 @@ class GitRepo:
 
 
 _RACE_MARKERS = ("but expected", "reference already exists", ".lock': File exists")
+
+
+_LOG_FORMAT = "%H%x1f%P%x1f%ct%x1f%an%x1f%B"
+
+
+def _log_records(out: str) -> list[tuple[str, tuple[str, ...], int, str, str]]:
+    commits = []
+    for record in out.split("\0"):
+        fields = record.strip("\n").split("\x1f", 4)
+        if len(fields) < 5 or not fields[0]:
+            continue
+        sha, parents, stamp, author, message = fields
+        commits.append((sha, tuple(parents.split()), int(stamp), author, message))
+    return commits
 
 
 def _lost_a_race(err: str) -> bool:

@@ -1,13 +1,13 @@
 """Which commit of main's first-parent line last wrote each line of a file on main: the
 provenance `blame` shows, kept in an index that follows main.
 
-From scratch (two git processes, whose work grows with the whole history): `git blame` names
-the commit that last wrote each line; one `git log` of main gives every commit with its parents
-and message. A commit on main's first-parent line is either a proposal's merge (its message
-carries the line `Assemblee-Proposition: NNNN-slug`) or a direct commit (init, hand edits). A
-commit off that line came in with the first merge of main whose second parent reaches it:
-walking the graph from each merge, oldest first, assigns every such commit to the merge that
-introduced it.
+From scratch (three git processes, whose work grows with the whole history): `git blame` names
+the commit that last wrote each line; `git rev-list --parents` of main gives the graph; one `git
+log` says what the writers are. A commit on main's first-parent line is either a proposal's
+merge (its message carries the line `Assemblee-Proposition: NNNN-slug`) or a direct commit
+(init, hand edits). A commit off that line came in with the first merge of main whose second
+parent reaches it: walking the graph from each merge, oldest first, assigns every such commit
+to the merge that introduced it.
 
 The index (`.git/assemblee/provenance/`, one entry per file, keyed by the commit of main it was
 computed at) keeps each line's content and the commit of main that wrote it. When main has
@@ -31,6 +31,7 @@ import json
 import os
 import re
 from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -79,43 +80,49 @@ class Provenance:
     commits: dict[str, CommitMeta]
 
 
-def introducing_commits(commits: dict[str, CommitMeta], tip: str) -> dict[str, str]:
+def introducing_commits(parents: Mapping[str, Sequence[str]], tip: str) -> dict[str, str]:
     """Every commit reachable from `tip` → the commit of main's first-parent line that brought
-    it (itself when it is on that line). `commits` may hold only the commits since an older
-    commit of main: the walk stops at the others (they came with that older commit)."""
+    it (itself when it is on that line). `parents` (commit → its parents) may hold only the
+    commits since an older commit of main: the walk stops at the others (they came with that
+    older commit)."""
     line: list[str] = []
     sha: str | None = tip
-    while sha is not None and sha in commits:
+    while sha is not None and sha in parents:
         line.append(sha)
-        parents = commits[sha].parents
-        sha = parents[0] if parents else None
+        first = parents[sha]
+        sha = first[0] if first else None
     owner = {sha: sha for sha in line}
     for merge in reversed(line):  # oldest first
-        queue = deque(commits[merge].parents[1:])
+        queue = deque(parents[merge][1:])
         while queue:
             current = queue.popleft()
-            if current in owner or current not in commits:
+            if current in owner or current not in parents:
                 continue
             owner[current] = merge
-            queue.extend(commits[current].parents)
+            queue.extend(parents[current])
     return owner
 
 
-def _history(repo: GitRepo, tip: str, since: str | None = None) -> dict[str, CommitMeta]:
+def _described(
+    records: Iterable[tuple[str, tuple[str, ...], int, str, str]],
+) -> dict[str, CommitMeta]:
     return {
         sha: CommitMeta(sha, parents, datetime.fromtimestamp(stamp, UTC), author, message)
-        for sha, parents, stamp, author, message in repo.commit_log(tip, since)
+        for sha, parents, stamp, author, message in records
     }
 
 
 def from_scratch(repo: GitRepo, tip: str, path: str) -> Provenance:
-    """The provenance of `path` at `tip` (a commit of main) computed from the whole history."""
+    """The provenance of `path` at `tip` (a commit of main) computed from the whole history:
+    three git processes (the blame, the graph, what is said of the writers)."""
     blamed = repo.blame_commits(tip, path)
-    commits = _history(repo, tip)
-    owner = introducing_commits(commits, tip)
+    graph = repo.parents_graph(tip)
+    owner = introducing_commits(graph, tip)
     writers = [owner.get(sha, sha) for sha, _content in blamed]
-    known = {sha: commits[sha] for sha in set(writers) if sha in commits}
-    return Provenance([content for _sha, content in blamed], writers, known)
+    known = sorted(sha for sha in set(writers) if sha in graph)
+    return Provenance(
+        [content for _sha, content in blamed], writers, _described(repo.describe_commits(known))
+    )
 
 
 def provenance(repo: GitRepo, tip: str, path: str) -> Provenance:
@@ -142,14 +149,14 @@ def provenance(repo: GitRepo, tip: str, path: str) -> Provenance:
 def _extend(repo: GitRepo, old: str, known: Provenance, tip: str, path: str) -> Provenance | None:
     """The provenance at `tip` from the one at `old`, or None when it cannot be worked out
     from it (then the caller starts from scratch)."""
-    commits = _history(repo, tip, since=old)
+    commits = _described(repo.commit_log(tip, since=old))
     sha: str | None = tip
     while sha is not None and sha in commits:
         parents = commits[sha].parents
         sha = parents[0] if parents else None
     if sha != old:  # main rewritten, or `old` is not on its first-parent line
         return None
-    owner = introducing_commits(commits, tip)
+    owner = introducing_commits({sha: meta.parents for sha, meta in commits.items()}, tip)
     blamed = repo.blame_since(tip, old, path)
     same_as_old = _unchanged_stretch(repo, old, path, {b.commit for b in blamed if b.boundary})
     writers: list[str] = []

@@ -135,27 +135,31 @@ def paragraphs_of(assembly: Assembly, trunk: str, path: str, now: datetime) -> l
     if header is not None:
         blocks.append((1, start - 1, "en-tête"))
     blocks += _blocks(body, start - 1) if path.endswith(".md") else _plain_blocks(contents)
+    lines_of = [
+        [found.writers[i - 1] for i in range(first, last + 1) if 0 < i <= len(contents)]
+        for first, last, _kind in blocks
+    ]
+    metas = {
+        sha: commits.get(sha) or CommitMeta(sha, (), now, "?", "")
+        for sha in dict.fromkeys(sha for shas in lines_of for sha in shas)
+    }
+    # The decisions' files, through the persistent cat-file process (no process more, however
+    # many), the header cache answering for those already read.
+    names = list(dict.fromkeys(m.trailer for m in metas.values() if m.trailer is not None))
+    decided = assembly.load_decided_many(names, batch=False)
+    loaded = {name: (item.proposal, item.error) for name, item in zip(names, decided, strict=True)}
     origins: dict[str, Origin] = {}
-    loaded: dict[str, tuple[lc.Proposal | None, str | None]] = {}
 
     def origin_of(mainline: str) -> Origin:
-        if mainline in origins:
-            return origins[mainline]
-        meta = commits.get(mainline) or CommitMeta(mainline, (), now, "?", "")
-        name = meta.trailer
-        proposal, error = None, None
-        if name is not None:
-            if name not in loaded:
-                item = assembly.load_decided(name)
-                loaded[name] = (item.proposal, item.error)
-            proposal, error = loaded[name]
-        origin = Origin(meta, proposal, name, error)
-        origins[mainline] = origin
-        return origin
+        if mainline not in origins:
+            meta = metas[mainline]
+            name = meta.trailer
+            proposal, error = loaded[name] if name is not None else (None, None)
+            origins[mainline] = Origin(meta, proposal, name, error)
+        return origins[mainline]
 
     paragraphs = []
-    for first, last, kind in blocks:
-        shas = [found.writers[i - 1] for i in range(first, last + 1) if 0 < i <= len(contents)]
+    for (first, last, kind), shas in zip(blocks, lines_of, strict=True):
         distinct: dict[str, Origin] = {}
         for sha in shas:
             origin = origin_of(sha)
