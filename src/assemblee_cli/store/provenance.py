@@ -30,6 +30,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -228,7 +229,7 @@ class ProvenanceIndex:
     def write(self, path: str, tip: str, found: Provenance) -> None:
         """Atomically (a reader never sees half an entry; two writers, the last one wins)."""
         target = self._path(path)
-        temporary = target.with_name(f"{target.stem}.{os.getpid()}.tmp")
+        temporary = target.with_name(f"{target.stem}.{os.getpid()}.{threading.get_ident()}.tmp")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             temporary.write_text(json.dumps(_encode(path, tip, found)), encoding="utf-8")
