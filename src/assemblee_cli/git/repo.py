@@ -434,9 +434,13 @@ class GitRepo:
 
     # -- history, as named questions ---------------------------------------------------------
 
-    def blame_commits(self, rev: str, path: str) -> list[tuple[str, str]]:
-        """(commit that wrote it, content) of each line of `path` at `rev`."""
-        out = self.out("blame", "--line-porcelain", rev, "--", path)
+    def blame_commits(
+        self, rev: str, path: str, first_parent: bool = False
+    ) -> list[tuple[str, str]]:
+        """(commit that wrote it, content) of each line of `path` at `rev`; with
+        `first_parent`, the commit of `rev`'s first-parent line that brought it."""
+        extra = ("--first-parent",) if first_parent else ()
+        out = self.out("blame", *extra, "--line-porcelain", rev, "--", path)
         lines: list[tuple[str, str]] = []
         current: str | None = None
         for line in out.split("\n"):

@@ -1,13 +1,12 @@
 """Which commit of main's first-parent line last wrote each line of a file on main: the
 provenance `blame` shows, kept in an index that follows main.
 
-From scratch (three git processes, whose work grows with the whole history): `git blame` names
-the commit that last wrote each line; `git rev-list --parents` of main gives the graph; one `git
-log` says what the writers are. A commit on main's first-parent line is either a proposal's
-merge (its message carries the line `Assemblee-Proposition: NNNN-slug`) or a direct commit
-(init, hand edits). A commit off that line came in with the first merge of main whose second
-parent reaches it: walking the graph from each merge, oldest first, assigns every such commit
-to the merge that introduced it.
+From scratch (three or four git processes, whose work grows with the whole history; see
+`from_scratch`): `git blame` names the commit that last wrote each line. A commit on main's
+first-parent line is either a proposal's merge (its message carries the line
+`Assemblee-Proposition: NNNN-slug`) or a direct commit (init, hand edits). A commit off that
+line came in with the first merge of main whose second parent reaches it: walking the graph
+from each merge, oldest first, assigns every such commit to the merge that introduced it.
 
 The index (`.git/assemblee/provenance/`, one entry per file, keyed by the commit of main it was
 computed at) keeps each line's content and the commit of main that wrote it. When main has
@@ -32,7 +31,7 @@ import os
 import re
 import threading
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -114,13 +113,25 @@ def _described(
 
 
 def from_scratch(repo: GitRepo, tip: str, path: str) -> Provenance:
-    """The provenance of `path` at `tip` (a commit of main) computed from the whole history:
-    three git processes (the blame, the graph, what is said of the writers)."""
+    """The provenance of `path` at `tip` (a commit of main) computed from the whole history.
+
+    `git blame` names the commit that wrote each line; `git blame --first-parent` the commit
+    of main's first-parent line that brought it. Where both name the same commit, that commit
+    is on main's line, hence its own introducer: a file written by direct commits only (the
+    rules, the roster) needs nothing more. Otherwise `git rev-list --parents` gives the graph
+    for the walk. Last, one `git log` says what the writers are."""
     blamed = repo.blame_commits(tip, path)
-    graph = repo.parents_graph(tip)
-    owner = introducing_commits(graph, tip)
+    brought = repo.blame_commits(tip, path, first_parent=True)
+    on_line = {
+        sha for (sha, _), (mainline, _) in zip(blamed, brought, strict=False) if sha == mainline
+    }
+    owner = {sha: sha for sha in on_line}
+    reachable: Container[str] = on_line
+    if len(brought) != len(blamed) or any(sha not in on_line for sha, _content in blamed):
+        graph = repo.parents_graph(tip)
+        owner, reachable = introducing_commits(graph, tip), graph
     writers = [owner.get(sha, sha) for sha, _content in blamed]
-    known = sorted(sha for sha in set(writers) if sha in graph)
+    known = sorted(sha for sha in set(writers) if sha in reachable)
     return Provenance(
         [content for _sha, content in blamed], writers, _described(repo.describe_commits(known))
     )
