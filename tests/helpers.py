@@ -598,3 +598,158 @@ def sign_as(clone: Path, key: Path) -> None:
     git(clone, "config", "gpg.format", "ssh")
     git(clone, "config", "commit.gpgsign", "true")
     git(clone, "config", "user.signingkey", str(key))
+
+
+# -- a random history of main, in plain git ------------------------------------------------
+
+_SENTENCES = (
+    "Chaque membre peut proposer un changement.",
+    "Les réunions sont ouvertes à toutes et à tous.",
+    "Le local est partagé.",
+    "Nous décidons par consentement.",
+    "Le secrétariat tient le registre.",
+    "Les comptes sont publics.",
+    "- une personne, une voix",
+    "- le soin des communs",
+)
+
+
+class RandomHistory:
+    """A repository, in plain git (no tool), whose main grows the way an assembly's does, at
+    random (`seed`): proposals forked from main or from a few commits of main back, edited in
+    one to three commits (a paragraph written, rewritten, moved or removed, repeated lines and
+    blank lines where diffs hesitate), sometimes updated with main, merged with the trailer
+    line; conflicts settled by hand; direct commits and decision records on main; and main
+    rewritten now and then. `SECTIONS` change, `RULES` never does (a file with one commit)."""
+
+    SECTIONS = ("sections/01-un.md", "sections/02-deux.md")
+    RULES = "codesocial/regles.yml"
+    FILES = (*SECTIONS, RULES)
+
+    def __init__(self, folder: Path, seed: int) -> None:
+        import random
+
+        self.repo = folder
+        self.random = random.Random(seed)
+        self.clock = 1_780_000_000
+        self.number = 0
+        folder.mkdir(parents=True, exist_ok=True)
+        git(folder, "init", "-q", "-b", "main")
+        for index, path in enumerate(self.SECTIONS):
+            body = [f"# Section {index + 1}", ""]
+            for _ in range(4):
+                body += [self.random.choice(_SENTENCES), ""]
+            self._write(path, ["---", f"titre: Section {index + 1}", "---", *body])
+        self._write(self.RULES, ["delai_heures: 72", "", "quorum: 0"])
+        self._commit("Création du code social")
+
+    # -- plain git with a clock ------------------------------------------------------------
+
+    def git(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        self.clock += 3600
+        stamp = f"@{self.clock} +0000"
+        env = dict(os.environ, GIT_AUTHOR_DATE=stamp, GIT_COMMITTER_DATE=stamp)
+        proc = git_run(self.repo, *args, env=env)
+        assert not check or proc.returncode == 0, f"git {' '.join(args)}\n{proc.stderr}"
+        return proc
+
+    def main(self) -> str:
+        return self.git("rev-parse", "main").stdout.strip()
+
+    def _read(self, path: str) -> list[str]:
+        return (self.repo / path).read_text(encoding="utf-8").split("\n")
+
+    def _write(self, path: str, lines: list[str]) -> None:
+        (self.repo / path).parent.mkdir(parents=True, exist_ok=True)
+        (self.repo / path).write_text("\n".join(lines), encoding="utf-8")
+
+    def _commit(self, message: str) -> None:
+        self.git("add", "-A")
+        self.git("commit", "-q", "--allow-empty", "-m", message)
+
+    # -- edits of a section --------------------------------------------------------------------
+
+    def edit(self, path: str) -> None:
+        lines = self._read(path)
+        start = lines.index("---", 1) + 1  # after the header
+        body = lines[start:]
+        blocks = [i for i, line in enumerate(body) if line.strip()]
+        pick = self.random.random()
+        sentence = self.random.choice(_SENTENCES)
+        if pick < 0.3 and blocks:  # rewrite a line
+            body[self.random.choice(blocks)] = sentence
+        elif pick < 0.55:  # write a paragraph (sometimes two lines long)
+            at = self.random.randrange(len(body) + 1)
+            more = [self.random.choice(_SENTENCES)] if self.random.random() < 0.3 else []
+            body[at:at] = ["", sentence, *more, ""]
+        elif pick < 0.7 and len(blocks) > 2:  # remove a paragraph
+            at = self.random.choice(blocks[1:])
+            del body[at : at + 2]
+        elif pick < 0.85 and len(blocks) > 2:  # move a paragraph
+            moved = body.pop(self.random.choice(blocks[1:]))
+            at = self.random.randrange(len(body) + 1)
+            body[at:at] = [moved, ""]
+        else:  # a blank line more or less
+            at = self.random.randrange(len(body) + 1)
+            if at < len(body) and not body[at].strip():
+                del body[at]
+            else:
+                body.insert(at, "")
+        self._write(path, lines[:start] + body)
+
+    # -- what happens to main --------------------------------------------------------------
+
+    def step(self) -> str:
+        """One random event on main; its kind."""
+        pick = self.random.random()
+        if pick < 0.12:
+            self.git("checkout", "-q", "main")
+            self.edit(self.random.choice(self.SECTIONS))
+            self._commit("Correction directe")
+            return "direct"
+        if pick < 0.2:
+            self.number += 1
+            self.git("checkout", "-q", "main")
+            self._write(f"proposals/{self.number:04d}-p.md", ["rejetée"])
+            self._commit(f"Proposition n°{self.number} rejetée\n\nAssemblee-Proposition: x")
+            return "record"
+        if pick < 0.25:
+            self.rewrite()
+            return "rewrite"
+        self.proposal()
+        return "proposal"
+
+    def proposal(self) -> None:
+        self.number += 1
+        line = self.git("rev-list", "--first-parent", "-5", "main").stdout.split()
+        base = self.random.choice(line[:1] * 3 + line)
+        self.git("checkout", "-q", "-B", "proposition", base)
+        for commit in range(self.random.randint(1, 3)):
+            for path in self.random.sample(self.SECTIONS, self.random.randint(1, 2)):
+                self.edit(path)
+            self._commit(f"Proposition n°{self.number}, version {commit + 1}")
+            updated = self.random.random() < 0.2  # brought up to date with main
+            if updated and self.git("merge", "-q", "--no-edit", "main", check=False).returncode:
+                self.git("merge", "--abort")
+        self.git("checkout", "-q", "main")
+        message = (
+            f"Proposition n°{self.number} adoptée\n\n"
+            f"Assemblee-Proposition: {self.number:04d}-p{self.number}"
+        )
+        if self.git("merge", "-q", "--no-ff", "-m", message, "proposition", check=False).returncode:
+            conflicted = self.git("diff", "--name-only", "--diff-filter=U").stdout.split()
+            for path in conflicted:  # settled by hand: one side, or one side edited again
+                side = self.random.choice(("--ours", "--theirs"))
+                self.git("checkout", side, "--", path)
+                if self.random.random() < 0.5:
+                    self.edit(path)
+            self._commit(message)
+
+    def rewrite(self) -> None:
+        """main loses its last commits (first-parent) and takes another one instead."""
+        self.git("checkout", "-q", "main")
+        depth = len(self.git("rev-list", "--first-parent", "-4", "main").stdout.split())
+        if depth > 1:
+            self.git("reset", "-q", "--hard", f"main~{self.random.randint(1, depth - 1)}")
+        self.edit(self.random.choice(self.SECTIONS))
+        self._commit("Historique réécrit")

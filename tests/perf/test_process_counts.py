@@ -214,3 +214,37 @@ def test_git_processes_with_the_history_index_cold_and_warm(
             warm = copy.git_processes(*copy.args(command))
             counted.append((cold, warm))
     assert counted[1] == counted[0], f"{command}: (froid, chaud) {counted[0]} puis {counted[1]}"
+
+
+@pytest.mark.parametrize("target", ["section", "codesocial/regles.yml"])
+def test_blame_starts_as_many_git_processes_cold_warm_and_once_main_has_moved_on(
+    small: Assembly, large: Assembly, target: str
+) -> None:
+    """`blame` of a section that decisions wrote and of a file with a single commit: without
+    its index, with it cold, warm, and once main has a new commit (the index extended, not
+    rebuilt). A file written by direct commits only needs one process less from scratch: the
+    section is one that a decision wrote at both sizes."""
+    if target == "section":
+        written = "Ajouté par la proposition"
+        target = next(
+            f"sections/{path.name}"
+            for path in sorted((small.repo / "sections").glob("*.md"))
+            if written in path.read_text(encoding="utf-8")
+        )
+        assert written in (large.repo / target).read_text(encoding="utf-8")
+    counted = []
+    for assembly in (small, large):
+        with assembly.scratch_copy() as copy:
+            args = ("blame", target, "--offline")
+            disabled = copy.git_processes(*args)  # the perf tests run with ASSEMBLEE_SANS_CACHE
+            del copy.env["ASSEMBLEE_SANS_CACHE"]
+            cold, warm = copy.git_processes(*args), copy.git_processes(*args)
+            section = copy.repo / "sections" / "02-qualites.md"
+            section.write_text(section.read_text() + "\nUn ajout direct.\n", encoding="utf-8")
+            for command in (["add", "-A"], ["commit", "-q", "-m", "Ajout direct"]):
+                subprocess.run(["git", *command], cwd=copy.repo, env=copy.env, check=True)
+            moved, warm_again = copy.git_processes(*args), copy.git_processes(*args)
+            counted.append((disabled, cold, warm, moved, warm_again))
+    assert counted[1] == counted[0], counted
+    disabled, cold, warm, moved, warm_again = counted[0]
+    assert cold == disabled and warm < moved <= cold and warm_again == warm, counted[0]

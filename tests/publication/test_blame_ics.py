@@ -3,11 +3,12 @@ iCalendar library."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from publication_scenario import VALEURS_TEXT, Scene
+from publication_scenario import NOW, VALEURS_TEXT, Scene
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -37,6 +38,42 @@ def test_blame_names_the_decision_of_each_paragraph(scene: Scene) -> None:
     assert "le jeudi 5 novembre 2026 à 12 h" in text
     assert "possible à tout moment (assemblee propose … --challenges 1)" in text
     assert "écrit hors proposition (commit direct" in text
+
+
+def test_blame_says_the_same_from_its_index_cold_warm_damaged_off_and_after_a_decision(
+    fresh: Scene,
+) -> None:
+    """The index of each line's provenance (.git/assemblee/provenance) changes no word of
+    `blame`, text or JSON: cold, warm, damaged, turned off, and extended once carol's `close`
+    adopted n°4 from her clone and bob's next `blame` fetched it."""
+    index = fresh.path("bob") / ".git" / "assemblee" / "provenance"
+    targets = ("droits", "valeurs", "codesocial/regles.yml")
+
+    def shown(now: str, **extra: str) -> dict[str, tuple[str, str]]:
+        return {
+            target: (
+                fresh.ok("bob", "blame", target, now=now, extra=extra).stdout,
+                fresh.ok("bob", "blame", target, "--json", now=now, extra=extra).stdout,
+            )
+            for target in targets
+        }
+
+    before = shown(NOW, ASSEMBLEE_SANS_CACHE="1")
+    assert not index.exists()
+    assert shown(NOW) == before  # cold
+    assert len(list(index.rglob("*.json"))) == len(targets)
+    assert shown(NOW) == before  # warm
+    for entry in index.rglob("*.json"):
+        entry.write_text('{"fichier": "abîmé', encoding="utf-8")
+    assert shown(NOW) == before
+
+    later = "2026-11-27T12:00:00+01:00"
+    assert "adoptée" in fresh.ok("carol", "close", now=later).stdout
+    after = shown(later)
+    assert after == shown(later, ASSEMBLEE_SANS_CACHE="1")
+    assert "décision n°4 « Conditions d'entrée »" in after["droits"][0]
+    unchanged = [json.loads(view["valeurs"][1])["paragraphes"] for view in (before, after)]
+    assert unchanged[0] == unchanged[1]
 
 
 def test_blame_refuses_an_unknown_file(scene: Scene) -> None:

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.core.rules import Rules
 from assemblee_cli.core.tally import Outcome, Tally
-from assemblee_cli.usecases.blame import CommitMeta, Origin, challenge_state, introducing_commits
+from assemblee_cli.store.provenance import CommitMeta, introducing_commits
+from assemblee_cli.usecases.blame import Origin, challenge_state
 
 BASE = {"ASSEMBLEE_SMTP_HOTE": "smtp.exemple.org", "ASSEMBLEE_LISTE": "liste@exemple.org"}
 
@@ -34,7 +35,7 @@ def test_introducing_commits_assigns_each_commit_to_the_merge_that_brought_it() 
             _commit("M2", "M1", "F", message="y\n\nAssemblee-Proposition: 0002-deux"),
         )
     }
-    owner = introducing_commits(commits, "M2")
+    owner = introducing_commits({sha: c.parents for sha, c in commits.items()}, "M2")
     assert owner == {
         "A": "A",
         "B": "B",

@@ -404,20 +404,22 @@ def _origin_text(origin: Any, view: Any) -> tuple[str, str]:
 def _render_blame(view: Any) -> None:
     from rich.markup import escape
 
-    out = console()
-    out.print(f"[bold]{escape(view.path)}[/bold] sur main ({view.trunk[:12]})")
+    # One print for the whole text: a print per line costs a millisecond each, and a section
+    # has thousands of them after years of decisions.
+    shown = [f"[bold]{escape(view.path)}[/bold] sur main ({view.trunk[:12]})"]
     for number, par in enumerate(view.paragraphs, start=1):
         lines = f"ligne {par.first}" if par.first == par.last else f"lignes {par.first}–{par.last}"
         excerpt = par.text if len(par.text) <= 90 else par.text[:89] + "…"
-        out.print(f"\n[bold]¶ {number}[/bold] ({par.kind}, {lines}) : {escape(excerpt)}")
+        shown.append(f"\n[bold]¶ {number}[/bold] ({par.kind}, {lines}) : {escape(excerpt)}")
         last = len(par.origins) - 1
         for index, origin in enumerate(par.origins):
             written, challenge = _origin_text(origin, view)
             note = ""
             if len(par.origins) > 1:
                 note = " (dernière modification)" if index == last else " (en partie)"
-            out.print(f"  → {escape(written)}{note}")
-            out.print(f"    remise en cause : {escape(challenge)}")
+            shown.append(f"  → {escape(written)}{note}")
+            shown.append(f"    remise en cause : {escape(challenge)}")
+    console().print("\n".join(shown))
 
 
 # -- calendar --ics ------------------------------------------------------------------------

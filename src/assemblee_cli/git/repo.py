@@ -60,6 +60,14 @@ class CommitFacts(NamedTuple):
     message: str
 
 
+class BlamedLine(NamedTuple):
+    commit: str  # the commit that wrote the line (or the boundary where the search stopped)
+    line: int  # its number in the file at that commit, from 1
+    path: str  # the file's name at that commit
+    boundary: bool  # the search stopped there: the line may be older
+    content: str
+
+
 @dataclass(frozen=True)
 class PushResult:
     ok: bool
@@ -426,9 +434,13 @@ class GitRepo:
 
     # -- history, as named questions ---------------------------------------------------------
 
-    def blame_commits(self, rev: str, path: str) -> list[tuple[str, str]]:
-        """(commit that wrote it, content) of each line of `path` at `rev`."""
-        out = self.out("blame", "--line-porcelain", rev, "--", path)
+    def blame_commits(
+        self, rev: str, path: str, first_parent: bool = False
+    ) -> list[tuple[str, str]]:
+        """(commit that wrote it, content) of each line of `path` at `rev`; with
+        `first_parent`, the commit of `rev`'s first-parent line that brought it."""
+        extra = ("--first-parent",) if first_parent else ()
+        out = self.out("blame", *extra, "--line-porcelain", rev, "--", path)
         lines: list[tuple[str, str]] = []
         current: str | None = None
         for line in out.split("\n"):
@@ -440,17 +452,51 @@ class GitRepo:
                 current = line.split(" ", 1)[0]
         return lines
 
-    def commit_log(self, rev: str) -> list[tuple[str, tuple[str, ...], int, str, str]]:
-        """(sha, parents, committer time, author name, message) of every commit of `rev`."""
-        out = self.out("log", "-z", "--format=%H%x1f%P%x1f%ct%x1f%an%x1f%B", rev)
-        commits = []
-        for record in out.split("\0"):
-            fields = record.strip("\n").split("\x1f", 4)
-            if len(fields) < 5 or not fields[0]:
-                continue
-            sha, parents, stamp, author, message = fields
-            commits.append((sha, tuple(parents.split()), int(stamp), author, message))
-        return commits
+    def commit_log(
+        self, rev: str, since: str | None = None
+    ) -> list[tuple[str, tuple[str, ...], int, str, str]]:
+        """(sha, parents, committer time, author name, message) of every commit of `rev`, or
+        only of those not in `since` when it is given (an error when `since` is unknown)."""
+        limit = (rev,) if since is None else (rev, "--not", since, "--")
+        return _log_records(self.out("log", "-z", f"--format={_LOG_FORMAT}", *limit))
+
+    def describe_commits(
+        self, shas: Sequence[str]
+    ) -> list[tuple[str, tuple[str, ...], int, str, str]]:
+        """What `commit_log` says of each commit of `shas` (and of them only), in one process."""
+        if not shas:
+            return []
+        out = self.out(
+            "log",
+            "--no-walk=unsorted",
+            "--stdin",
+            "-z",
+            f"--format={_LOG_FORMAT}",
+            input="".join(f"{sha}\n" for sha in shas).encode(),
+        )
+        return _log_records(out)
+
+    def blame_since(self, rev: str, since: str, path: str) -> list[BlamedLine]:
+        """Who wrote each line of `path` at `rev`, searching only the commits of `rev` that
+        are not in `since`: a line older than them is given to the commit where the search
+        stopped (`boundary`), with its number and the file's name there. One process whose
+        work follows the commits since `since`, not the whole history."""
+        out = self.out("blame", "--line-porcelain", f"{since}..{rev}", "--", path)
+        lines: list[BlamedLine] = []
+        header: list[str] | None = None
+        name, boundary = path, False
+        for line in out.split("\n"):
+            if line.startswith("\t"):
+                if header is not None:
+                    lines.append(BlamedLine(header[0], int(header[1]), name, boundary, line[1:]))
+                header, name, boundary = None, path, False
+            elif header is None and len(line) >= 40 and " " in line:
+                header = line.split(" ")
+            elif line.startswith("filename "):
+                name = line.removeprefix("filename ")
+            elif line == "boundary":
+                boundary = True
+        return lines
 
     def merge_naming(self, line: str, rev: str) -> str | None:
         """The newest merge of `rev` whose message has the line `line` (None: none has)."""
@@ -806,6 +852,20 @@ class GitRepo:
 
 
 _RACE_MARKERS = ("but expected", "reference already exists", ".lock': File exists")
+
+
+_LOG_FORMAT = "%H%x1f%P%x1f%ct%x1f%an%x1f%B"
+
+
+def _log_records(out: str) -> list[tuple[str, tuple[str, ...], int, str, str]]:
+    commits = []
+    for record in out.split("\0"):
+        fields = record.strip("\n").split("\x1f", 4)
+        if len(fields) < 5 or not fields[0]:
+            continue
+        sha, parents, stamp, author, message = fields
+        commits.append((sha, tuple(parents.split()), int(stamp), author, message))
+    return commits
 
 
 def _lost_a_race(err: str) -> bool:

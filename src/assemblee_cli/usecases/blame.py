@@ -1,48 +1,25 @@
 """`assemblee blame FILE`: for each paragraph of a file of the code social on main, the decision
 that wrote it, its date, its mode, and whether it can be challenged today.
 
-Two git processes whatever the size of the history: `git blame --line-porcelain` names the
-commit that last wrote each line; one `git log` of main gives every commit with its parents and
-message. A commit on main's first-parent line is either a proposal's merge (its message carries
-the line `Assemblee-Proposition: NNNN-slug`) or a direct commit (init, hand edits). A commit off
-that line came in with the first merge of main whose second parent reaches it: walking the
-graph from each merge, oldest first, assigns every such commit to the merge that introduced it.
+Which commit of main last wrote each line is the store's provenance (store/provenance.py: an
+index that follows main, or the whole history when it is off); here the lines are grouped in
+paragraphs and each writer is named: a proposal's merge (its message carries the line
+`Assemblee-Proposition: NNNN-slug`, whose decided file is loaded) or a direct commit.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections import deque
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.core.french import one_line
 from assemblee_cli.errors import AssembleeError
 from assemblee_cli.formats.sections import SECTIONS_DIR, split_section
-from assemblee_cli.store.assembly import MERGE_TRAILER, Assembly
-
-
-@dataclass(frozen=True)
-class CommitMeta:
-    sha: str
-    parents: tuple[str, ...]
-    time: datetime
-    author: str
-    message: str
-
-    @property
-    def subject(self) -> str:
-        return self.message.strip().split("\n", 1)[0]
-
-    @property
-    def trailer(self) -> str | None:
-        for line in self.message.splitlines():
-            key, sep, value = line.partition(":")
-            if sep and key.strip() == MERGE_TRAILER and value.strip():
-                return value.strip()
-        return None
+from assemblee_cli.store.assembly import Assembly
+from assemblee_cli.store.provenance import CommitMeta, provenance
 
 
 @dataclass(frozen=True)
@@ -113,39 +90,6 @@ def resolve_path(assembly: Assembly, target: str) -> str:
     )
 
 
-def _blame_lines(assembly: Assembly, path: str, trunk: str) -> list[tuple[str, str]]:
-    """(commit, content) of each line of the file on main."""
-    return assembly.repo.blame_commits(trunk, path)
-
-
-def _history(assembly: Assembly, trunk: str) -> dict[str, CommitMeta]:
-    return {
-        sha: CommitMeta(sha, parents, datetime.fromtimestamp(stamp, UTC), author, message)
-        for sha, parents, stamp, author, message in assembly.repo.commit_log(trunk)
-    }
-
-
-def introducing_commits(commits: dict[str, CommitMeta], tip: str) -> dict[str, str]:
-    """Every commit reachable from `tip` → the commit of main's first-parent line that brought
-    it (itself when it is on that line)."""
-    line: list[str] = []
-    sha: str | None = tip
-    while sha is not None and sha in commits:
-        line.append(sha)
-        parents = commits[sha].parents
-        sha = parents[0] if parents else None
-    owner = {sha: sha for sha in line}
-    for merge in reversed(line):  # oldest first
-        queue = deque(commits[merge].parents[1:])
-        while queue:
-            current = queue.popleft()
-            if current in owner or current not in commits:
-                continue
-            owner[current] = merge
-            queue.extend(commits[current].parents)
-    return owner
-
-
 def _blocks(text: str, offset: int) -> list[tuple[int, int, str]]:
     """Top-level markdown blocks: (first line, last line, kind), 1-based in the file."""
     from markdown_it import MarkdownIt
@@ -182,38 +126,40 @@ def blame(assembly: Assembly, now: datetime, target: str) -> BlameView:
 def paragraphs_of(assembly: Assembly, trunk: str, path: str, now: datetime) -> list[Paragraph]:
     """Each paragraph of `path` on `trunk` (a commit of main), with the decisions that wrote
     it, oldest first."""
-    blamed = _blame_lines(assembly, path, trunk)
-    commits = _history(assembly, trunk)
-    owner = introducing_commits(commits, trunk)
-    contents = [content for _sha, content in blamed]
+    found = provenance(assembly.repo, trunk, path)
+    contents = found.lines
+    commits = found.commits
     text = "\n".join(contents)
     header, body, start = split_section(text) if path.endswith(".md") else (None, text, 1)
     blocks: list[tuple[int, int, str]] = []
     if header is not None:
         blocks.append((1, start - 1, "en-tête"))
     blocks += _blocks(body, start - 1) if path.endswith(".md") else _plain_blocks(contents)
+    lines_of = [
+        [found.writers[i - 1] for i in range(first, last + 1) if 0 < i <= len(contents)]
+        for first, last, _kind in blocks
+    ]
+    metas = {
+        sha: commits.get(sha) or CommitMeta(sha, (), now, "?", "")
+        for sha in dict.fromkeys(sha for shas in lines_of for sha in shas)
+    }
+    # The decisions' files, through the persistent cat-file process (no process more, however
+    # many), the header cache answering for those already read.
+    names = list(dict.fromkeys(m.trailer for m in metas.values() if m.trailer is not None))
+    decided = assembly.load_decided_many(names, batch=False)
+    loaded = {name: (item.proposal, item.error) for name, item in zip(names, decided, strict=True)}
     origins: dict[str, Origin] = {}
-    loaded: dict[str, tuple[lc.Proposal | None, str | None]] = {}
 
-    def origin_of(sha: str) -> Origin:
-        mainline = owner.get(sha, sha)
-        if mainline in origins:
-            return origins[mainline]
-        meta = commits.get(mainline) or CommitMeta(mainline, (), now, "?", "")
-        name = meta.trailer
-        proposal, error = None, None
-        if name is not None:
-            if name not in loaded:
-                item = assembly.load_decided(name)
-                loaded[name] = (item.proposal, item.error)
-            proposal, error = loaded[name]
-        found = Origin(meta, proposal, name, error)
-        origins[mainline] = found
-        return found
+    def origin_of(mainline: str) -> Origin:
+        if mainline not in origins:
+            meta = metas[mainline]
+            name = meta.trailer
+            proposal, error = loaded[name] if name is not None else (None, None)
+            origins[mainline] = Origin(meta, proposal, name, error)
+        return origins[mainline]
 
     paragraphs = []
-    for first, last, kind in blocks:
-        shas = [blamed[i - 1][0] for i in range(first, last + 1) if 0 < i <= len(blamed)]
+    for (first, last, kind), shas in zip(blocks, lines_of, strict=True):
         distinct: dict[str, Origin] = {}
         for sha in shas:
             origin = origin_of(sha)
