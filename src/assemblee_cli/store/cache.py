@@ -8,6 +8,7 @@ is ignored."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -44,7 +45,7 @@ class HeaderCache:
             text = json.dumps({"en_tete": data, "corps": body}, ensure_ascii=False)
         except (TypeError, ValueError):
             return
-        _write(self._path(sha), text)
+        write_atomically(self._path(sha), text)
 
     # -- where a file is in a commit ------------------------------------------------------
 
@@ -68,17 +69,23 @@ class HeaderCache:
     def put_blob(self, spec: str, sha: str) -> None:
         path = None if self.disabled else self._blob_path(spec)
         if path is not None:
-            _write(path, sha)
+            write_atomically(path, sha)
 
 
-def _write(target: Path, text: str) -> None:
-    """Write a cache entry atomically (a reader never sees half of it); failures are ignored."""
+def write_atomically(target: Path, text: str) -> None:
+    """Replace `target` by `text` atomically: a reader sees the old file or the new one, never
+    half of it; two writers, the last one wins. Failures are ignored (a cache or an index that
+    cannot be written is only slower), and no temporary file is left behind."""
+    temporary = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(
             "w", encoding="utf-8", dir=target.parent, delete=False, suffix=".tmp"
         ) as handle:
+            temporary = handle.name
             handle.write(text)
-        os.replace(handle.name, target)
+        os.replace(temporary, target)
     except OSError:
-        return
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)

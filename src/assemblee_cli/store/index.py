@@ -32,12 +32,10 @@ A long-running process (`serve`) keeps the last index of each repository in memo
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import re
-import tempfile
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -47,6 +45,7 @@ from typing import Any
 from assemblee_cli.errors import AssembleeError
 from assemblee_cli.formats.proposalfile import PROPOSALS_DIR, parse_name
 from assemblee_cli.git.repo import GitRepo
+from assemblee_cli.store.cache import write_atomically
 
 FORMAT = 1
 TRAILER = "Assemblee-Proposition"
@@ -230,22 +229,9 @@ class HistoryIndex:
 
 
 def _write_json(target: Path, data: Any) -> None:
-    """Replace `target` by `data` atomically (a reader sees the old file or the new one);
-    failures are ignored."""
-    temporary = None
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", dir=target.parent, delete=False, suffix=".tmp"
-        ) as handle:
-            temporary = handle.name
-            text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-            handle.write(f"{hashlib.sha1(text.encode()).hexdigest()}\n{text}")
-        os.replace(temporary, target)
-    except OSError:
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
+    """Replace `target` by `data` atomically, its first line the digest of the rest."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    write_atomically(target, f"{hashlib.sha1(text.encode()).hexdigest()}\n{text}")
 
 
 def _read_json(source: Path) -> Any:

@@ -24,12 +24,10 @@ turns the index off: it changes how fast the answer comes, never the answer.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import re
-import threading
 from collections import deque
 from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -40,6 +38,7 @@ from typing import Any
 from assemblee_cli.errors import GitError
 from assemblee_cli.git.repo import GitRepo
 from assemblee_cli.store.assembly import MERGE_TRAILER
+from assemblee_cli.store.cache import write_atomically
 
 FORMAT = "v1"
 # How far back main's first-parent line is followed, from the indexed commit, to check that a
@@ -239,15 +238,7 @@ class ProvenanceIndex:
 
     def write(self, path: str, tip: str, found: Provenance) -> None:
         """Atomically (a reader never sees half an entry; two writers, the last one wins)."""
-        target = self._path(path)
-        temporary = target.with_name(f"{target.stem}.{os.getpid()}.{threading.get_ident()}.tmp")
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_text(json.dumps(_encode(path, tip, found)), encoding="utf-8")
-            os.replace(temporary, target)
-        except OSError:
-            with contextlib.suppress(OSError):
-                temporary.unlink(missing_ok=True)
+        write_atomically(self._path(path), json.dumps(_encode(path, tip, found)))
 
 
 def _encode(path: str, tip: str, found: Provenance) -> dict[str, Any]:
