@@ -271,15 +271,18 @@ def _describe(repo: Path, size: Size) -> tuple[str, str, str, list[int]]:
         raise SystemExit(f"{repo} : codesocial/membres.yml illisible.")
     refs = _git(repo, "for-each-ref", "--format=%(refname)", "refs/heads/proposition/")
     branches = sorted(line.strip() for line in refs.splitlines() if line.strip())
-    not_due = [ref for ref in branches if int(ref.rsplit("/", 1)[1][:4]) > size.decided + size.due]
+
+    def number(ref: str) -> int:
+        return int(ref.rsplit("/", 1)[1].split("-", 1)[0])
+
+    not_due = [ref for ref in branches if number(ref) > size.decided + size.due]
     if not not_due:
         raise SystemExit(f"{repo} : aucune proposition ouverte non échue.")
     main_annexes = _git(repo, "ls-tree", "-r", "--name-only", "main", "--", "sections/annexes")
     numbers = []
     for ref in not_due[:20]:
         annexes = _git(repo, "ls-tree", "-r", "--name-only", ref, "--", "sections/annexes")
-        number = int(ref.rsplit("/", 1)[1].split("-", 1)[0])
-        numbers.append((annexes == main_annexes, number))  # with text first
+        numbers.append((annexes == main_annexes, number(ref)))  # with text first
     return (
         found.group(1).strip(),
         found.group(2).strip(),
