@@ -197,3 +197,29 @@ def test_close_with_ten_times_more_due_proposals(
     assert counted[1] == counted[0], (
         f"{command}: {counted[0]} git processes for one due proposal, {counted[1]} for ten"
     )
+
+
+def test_the_benchmark_runs_on_tiny_sizes(tmp_path: Path) -> None:
+    """Not a timing: benchmarks/bench.py works (named sizes, --reuse, --only, the tables), on
+    two tiny repositories; and what it reads from a repository generated without a summary
+    (the secretariat, the open proposals not due) is what the generator's summary says."""
+    proc = subprocess.run(
+        [
+            *(sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--runs", "1"),
+            *("--size", "A=2:3:2:1", "--size", "B=4:3:2:1", "--reuse", str(tmp_path)),
+            *("--only", "status"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "| B/A chaud | B/A froid |" in proc.stdout
+    rows = [line for line in proc.stdout.splitlines() if line.startswith("| status |")]
+    assert len(rows) == 2 and not any("erreur" in row for row in rows), proc.stdout
+    summary = json.loads((tmp_path / "B.json").read_text(encoding="utf-8"))
+    name, email, _now, candidates = bench._describe(tmp_path / "B", bench.Size.parse("4:3:2:1"))
+    assert (name, email) == (summary["secretary_name"], summary["secretary_email"])
+    assert sorted(candidates) == sorted(summary["open"])
+    assert candidates[0] in summary["with_text"] or not summary["with_text"]
