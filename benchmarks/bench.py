@@ -1,38 +1,57 @@
-"""Time every command of `assemblee` on generated repositories of growing size.
+"""Time every command of `assemblee` on generated repositories, at the target size and at five
+times its history and its open proposals, and say how each command's time grows.
 
-    python benchmarks/bench.py                      # three sizes, up to the target one
-    python benchmarks/bench.py --size 200:20:5:5 --runs 3
-    python benchmarks/bench.py --size 2000:200:20:50 --markdown > table.md
-    python benchmarks/bench.py --web                # the web page, at the target size
+    python benchmarks/bench.py                              # T, H and O (below), generated
+    python benchmarks/bench.py --reuse ~/bench-data         # the same, on kept repositories
+    python benchmarks/bench.py --reuse DIR --markdown       # the tables for the README
+    python benchmarks/bench.py --size S=200:20:5:5 --runs 3 # a small size, quickly
+    python benchmarks/bench.py --only status --only help    # some commands only
+    python benchmarks/bench.py --web                        # the web page, at the target size
 
-For each size (`DECIDED:OPEN:VOTES:DUE`), benchmarks/generate.py builds a repository, and each
-command is run `--runs` times in a sealed environment (its own HOME and git identity, the
-secretariat of the generated roster, ASSEMBLEE_NOW at the generator's `now`), after one
-warm-up run made with GIT_TRACE to count the git processes it starts. `close` runs on a fresh
-copy of the repository each time (the copy is not timed). Next to the commands:
+Sizes are `DECIDED:OPEN:VOTES:DUE`, optionally named (`NAME=...`). By default:
 
-- `python -c pass`: a bare interpreter start, the floor of any command;
-- the baseline: a minimal Python script (BASELINE below) that reads what `status` reads with
-  one `git for-each-ref` and one `git cat-file --batch`, and parses the frontmatter of each
-  file with PyYAML (libyaml's loader when available): the floor for a Python tool.
+- T, the target: 2 000 decided proposals, 200 open ones with 20 votes each, 50 of them past
+  their deadline (about 19 000 commits);
+- H, five times T's history: 10 000 decided, the same open proposals (about 76 000 commits);
+- O, five times T's open proposals: 2 000 decided, 1 000 open.
 
-The table gives, for each command, the median wall time, the median CPU time (the command and
-the git processes it waited for: less sensitive to a busy machine), the ratio of the median
-to the baseline's, and the number of git processes started. A command that does not exist
-(exit 2, usage error) is shown with « — ».
+Each repository is made by benchmarks/generate.py (seconds to minutes). With `--reuse DIR` the
+repository of size NAME is DIR/NAME, generated there only when it is missing; a repository found
+there is copied (`cp -a`) before anything runs in it, never written. Each command runs in a
+sealed environment (its own HOME and git identity, the secretariat of the generated roster,
+ASSEMBLEE_NOW at the generator's `now`):
 
-`--web` measures the web page instead (`assemblee serve` on loopback over the generated
+- first a warm-up run with GIT_TRACE, which counts the git processes the command starts;
+- then `--runs` rounds with a warm cache (`.git/assemblee` as the previous run left it), and
+  `--runs` rounds with a cold one (`.git/assemblee` removed before each run: a fresh clone, or
+  the first command after the cache was lost). A round runs the command once at every size, one
+  size after the other, so that a ratio between two sizes compares runs made a few seconds
+  apart: the ratios printed are the medians of the per-round ratios, which a busy machine
+  disturbs much less than the times themselves;
+- `close` runs on a fresh copy of the repository each time (the copy is not timed); a command
+  slower than SLOW seconds on its warm-up is measured once warm (the warm-up) and once cold.
+
+Printed per command: the median wall time and CPU time at each size, warm and cold (the CPU
+time is the command's and that of the git processes it waited for: on a shared machine it moves
+less than the wall time), the ratios H/T and O/T, warm and cold, the ratio to the minimal reader
+(BASELINE below, which reads what `status` reads with one `git for-each-ref` and one
+`git cat-file --batch` and parses each frontmatter with libyaml: the floor for a Python tool),
+and the number of git processes at each size. `python -c pass` is the floor of any command. A
+command or option the tool does not have (exit 2, usage error) is shown « — ».
+
+`--web` measures the web page instead (`assemblee serve` on loopback over a generated
 repository): the assembly's page, an open proposal's page and a vote round trip through a
 personal link (the page with its form, then the POST that records the vote), one request at a
 time, then with 20 readers at once: median and 95th percentile of the latency.
 
-Only the standard library is imported here (the generator imports the package); the timings
-belong here, never in the test suite.
+Only the standard library is imported here (the generator, loaded when a repository must be
+made, imports the package); the timings belong here, never in the test suite.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import resource
@@ -42,13 +61,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_SIZES = ("200:20:5:5", "1000:100:10:25", "2000:200:20:50")
-SLOW = 20.0  # seconds: a command slower than this on its warm-up run is not run again
+DEFAULT_SIZES = ("T=2000:200:20:50", "H=10000:200:20:50", "O=2000:1000:20:50")
+SLOW = 20.0  # seconds: a command slower than this on its warm-up run is measured once each way
+DEFAULT_NOW = "2026-11-24T10:00:00+01:00"  # generate.py's default `now`
+SECTION = "sections/04-droits.md"  # a section that decided proposals change, at every size
 
 # One line per git process: every git process that runs one of git's built-in commands writes
 # exactly one `git.c:NNN  trace: built-in: git <command> ...` line to GIT_TRACE when it starts
@@ -123,55 +144,13 @@ print(len(open_), "ouvertes,", len(names), "décidées")
 """
 
 
-@dataclass
-class Size:
-    decided: int
-    open: int
-    votes: int
-    due: int
-    commits: int = 0  # in the generated history, once generated
-
-    @classmethod
-    def parse(cls, text: str) -> Size:
-        parts = [int(p) for p in text.split(":")]
-        if len(parts) == 3:
-            parts.append(min(parts[1], 50))
-        if len(parts) != 4:
-            raise argparse.ArgumentTypeError(f"« {text} » : DECIDEES:OUVERTES:AVIS[:ECHUES]")
-        return cls(*parts)
-
-    @property
-    def label(self) -> str:
-        return (
-            f"{self.decided} décidées, {self.open} ouvertes × {self.votes} avis, {self.due} échues"
-        )
-
-
-@dataclass
-class Result:
-    key: str
-    name: str
-    wall: list[float] = field(default_factory=list)
-    cpu: list[float] = field(default_factory=list)
-    processes: int | None = None
-    missing: bool = False
-    error: str | None = None
-
-    @property
-    def median(self) -> float | None:
-        return statistics.median(self.wall) if self.wall else None
-
-    @property
-    def cpu_median(self) -> float | None:
-        return statistics.median(self.cpu) if self.cpu else None
-
-
 def _tool() -> list[str]:
     script = Path(sys.executable).with_name("assemblee")
     return [str(script)] if script.exists() else [sys.executable, "-m", "assemblee_cli"]
 
 
 def _run(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[int, str, float, float]:
+    """Run once: exit code, stderr, wall time, CPU time (its own and its waited-for children's)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(
@@ -183,92 +162,276 @@ def _run(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[int, str,
     return proc.returncode, proc.stderr, wall, cpu
 
 
-def measure(
-    key: str,
-    name: str,
-    argv: Sequence[str],
-    repo: Path,
-    env: dict[str, str],
-    runs: int,
-    scratch: Path,
-    fresh_copy: bool = False,
-) -> Result:
-    """Warm-up run with GIT_TRACE (counts git processes), then `runs` timed runs."""
-    result = Result(key, name)
-    for index in range(runs + 1):
-        where = repo
-        if fresh_copy:
-            where = scratch / f"copy-{index}"
-            shutil.rmtree(where, ignore_errors=True)
-            shutil.copytree(repo, where, symlinks=True)
-        run_env = dict(env)
-        trace = scratch / "trace.txt"
-        if index == 0:
-            trace.unlink(missing_ok=True)
-            run_env["GIT_TRACE"] = str(trace)
-        code, err, wall, cpu = _run(argv, where, run_env)
-        if fresh_copy:
-            shutil.rmtree(where, ignore_errors=True)
-        if code == 2 and ("Commande inconnue" in err or "Option inconnue" in err):
-            result.missing = True
-            return result
-        if code != 0:
-            result.error = err.strip().splitlines()[-1] if err.strip() else f"code {code}"
-            return result
-        if index == 0:
-            text = trace.read_text(errors="replace") if trace.exists() else ""
-            result.processes = count_git_processes(text)
-            if wall > SLOW:  # too slow to repeat: the warm-up run is the measure
-                result.wall.append(wall)
-                result.cpu.append(cpu)
-                return result
-            continue
-        result.wall.append(wall)
-        result.cpu.append(cpu)
-    return result
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout
 
 
-def bench_size(size: Size, runs: int, scratch: Path, log: bool) -> tuple[list[Result], str, int]:
+# -- sizes and their repositories ----------------------------------------------------------
+
+
+@dataclass
+class Size:
+    name: str
+    decided: int
+    open: int
+    votes: int
+    due: int
+
+    @classmethod
+    def parse(cls, text: str) -> Size:
+        name, _, spec = text.rpartition("=")
+        try:
+            parts = [int(p) for p in spec.split(":")]
+        except ValueError:
+            parts = []
+        if len(parts) == 3:
+            parts.append(min(parts[1], 50))
+        if len(parts) != 4 or not re.fullmatch(r"[\w.-]*", name):
+            raise argparse.ArgumentTypeError(f"« {text} » : [NOM=]DECIDEES:OUVERTES:AVIS[:ECHUES]")
+        return cls(name or "-".join(map(str, parts)), *parts)
+
+    @property
+    def label(self) -> str:
+        return (
+            f"{self.name} : {self.decided} décidées, {self.open} ouvertes × {self.votes} avis, "
+            f"{self.due} échues"
+        )
+
+
+@dataclass
+class Site:
+    """A repository of one size, copied where the commands may write, and what they need."""
+
+    size: Size
+    repo: Path
+    env: dict[str, str]
+    still_open: int  # an open proposal, not due, that changes the text
+    commits: int
+    note: str
+
+
+def _generate(size: Size, target: Path) -> None:
+    """Generate `size` into `target` (made under a temporary name, then renamed: a repository
+    found under its final name is always complete), with its summary in `target`.json."""
     sys.path.insert(0, str(HERE))
-    from generate import generate, sealed_env
+    from generate import generate
 
-    repo = scratch / f"depot-{size.decided}-{size.open}-{size.votes}"
-    summary = generate(repo, size.decided, size.open, size.votes, due=size.due)
-    env = sealed_env(scratch / "home", summary.secretary_name, summary.secretary_email)
-    env["ASSEMBLEE_NOW"] = summary.now
-    note = f"{summary.commits} commits, générés en {summary.seconds} s"
-    if log:
-        print(f"# {size.label} : {note}", file=sys.stderr, flush=True)
-    tool = _tool()
-    # an open proposal, not due, that changes the text (the same kind at every size)
-    candidates = [n for n in summary.open if n in summary.with_text] or summary.open
-    still_open = candidates[0]
-    py = sys.executable
-    commands: list[tuple[str, str, list[str], bool]] = [
-        ("bare", "python -c pass", [py, "-c", "pass"], False),
-        ("base", "base (for-each-ref + cat-file)", [py, "-c", BASELINE, str(repo)], False),
-        ("help", "assemblee --help", [*tool, "--help"], False),
-        ("status", "status", [*tool, "status", "--offline"], False),
-        (
-            "show-open",
-            f"show {still_open} (ouverte)",
-            [*tool, "show", str(still_open), "--offline"],
-            False,
-        ),
-        ("show-decided", "show 1 (décidée)", [*tool, "show", "1", "--offline"], False),
-        ("vote", "vote", [*tool, "vote", str(still_open), "d-accord", "--offline"], False),
-        ("close-dry", "close --dry-run", [*tool, "close", "--dry-run", "--offline"], False),
-        ("close", f"close ({size.due} échues)", [*tool, "close", "--offline"], True),
-        ("verify", "verify", [*tool, "verify", "--offline"], False),
-    ]
-    results = []
-    for key, name, argv, fresh in commands:
-        result = measure(key, name, argv, repo, env, runs, scratch, fresh)
-        results.append(result)
-        if log:
-            print(f"  {name}: {_cell(result)}", file=sys.stderr, flush=True)
+    partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    _log(f"# {size.label} : génération dans {target}…")
+    summary = generate(partial, size.decided, size.open, size.votes, due=size.due)
+    summary.repo = str(target)
+    partial.rename(target)
+    target.with_name(target.name + ".json").write_text(
+        json.dumps(asdict(summary), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+
+
+def prepare(size: Size, scratch: Path, reuse: Path | None) -> Site:
+    """The repository of `size`: DIR/NAME with --reuse (generated there if missing), else
+    generated in the scratch folder; copied into the scratch folder before use."""
+    sys.path.insert(0, str(HERE))
+    from generate import sealed_env
+
+    source = (reuse or scratch / "generated") / size.name
+    if not source.exists():
+        source.parent.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        _generate(size, source)
+        made = f"généré en {time.perf_counter() - started:.0f} s"
+    else:
+        made = f"repris de {source}"
+    source = source.resolve()  # DIR/NAME may be a link to a repository kept elsewhere
+    repo = scratch / size.name
     shutil.rmtree(repo, ignore_errors=True)
-    return results, note, summary.commits
+    subprocess.run(["cp", "-a", str(source), str(repo)], check=True)
+    summary_file = source.with_name(source.name + ".json")
+    summary = json.loads(summary_file.read_text(encoding="utf-8")) if summary_file.exists() else {}
+    if summary:
+        name, email, now = summary["secretary_name"], summary["secretary_email"], summary["now"]
+        candidates = [n for n in summary["open"] if n in summary["with_text"]] or summary["open"]
+    else:  # made by generate.py without --json: read what is needed from the repository
+        name, email, now, candidates = _describe(repo, size)
+    env = sealed_env(scratch / f"home-{size.name}", name, email)
+    env["ASSEMBLEE_NOW"] = now
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed package has its bytecode
+    commits = int(_git(repo, "rev-list", "--all", "--count").strip())
+    return Site(size, repo, env, candidates[0], commits, f"{commits} commits, {made}")
+
+
+def _describe(repo: Path, size: Size) -> tuple[str, str, str, list[int]]:
+    """The secretariat (first member of the roster), the generator's default `now`, and the
+    open proposals that are not due (generate.py numbers them after the decided ones, the due
+    ones first), those that change the text first."""
+    roster = _git(repo, "show", "main:codesocial/membres.yml")
+    found = re.search(r"^- nom: (.+)\n\s+email: (.+)$", roster, re.M)
+    if found is None:
+        raise SystemExit(f"{repo} : codesocial/membres.yml illisible.")
+    refs = _git(repo, "for-each-ref", "--format=%(refname)", "refs/heads/proposition/")
+    branches = sorted(line.strip() for line in refs.splitlines() if line.strip())
+
+    def number(ref: str) -> int:
+        return int(ref.rsplit("/", 1)[1].split("-", 1)[0])
+
+    not_due = [ref for ref in branches if number(ref) > size.decided + size.due]
+    if not not_due:
+        raise SystemExit(f"{repo} : aucune proposition ouverte non échue.")
+    main_annexes = _git(repo, "ls-tree", "-r", "--name-only", "main", "--", "sections/annexes")
+    numbers = []
+    for ref in not_due[:20]:
+        annexes = _git(repo, "ls-tree", "-r", "--name-only", ref, "--", "sections/annexes")
+        numbers.append((annexes == main_annexes, number(ref)))  # with text first
+    return (
+        found.group(1).strip(),
+        found.group(2).strip(),
+        DEFAULT_NOW,
+        [n for _, n in sorted(numbers)],
+    )
+
+
+# -- commands ------------------------------------------------------------------------------
+
+
+@dataclass
+class Command:
+    key: str
+    label: str
+    args: Callable[[Site], list[str]]
+    fresh: bool = False  # writes: runs on a fresh copy each time
+    cached: bool = True  # reads .git/assemblee (else its cold runs are its warm runs)
+
+
+def commands() -> list[Command]:
+    tool = _tool()
+    py = sys.executable
+    return [
+        Command("bare", "python -c pass", lambda s: [py, "-c", "pass"], cached=False),
+        Command("base", "base (for-each-ref + cat-file)", lambda s: [py, "-c", BASELINE, "."], cached=False),
+        Command("help", "--help", lambda s: [*tool, "--help"], cached=False),
+        Command("status", "status", lambda s: [*tool, "status", "--offline"]),
+        Command("show-open", "show (ouverte)", lambda s: [*tool, "show", str(s.still_open), "--offline"]),
+        Command("show-decided", "show 1 (décidée)", lambda s: [*tool, "show", "1", "--offline"]),
+        Command("blame-section", f"blame {SECTION}", lambda s: [*tool, "blame", SECTION, "--offline"]),
+        Command(
+            "blame-rules",
+            "blame codesocial/regles.yml",
+            lambda s: [*tool, "blame", "codesocial/regles.yml", "--offline"],
+        ),
+        Command("agenda", "agenda", lambda s: [*tool, "agenda", "--offline"]),
+        Command("export", "export (HTML)", lambda s: [*tool, "export", "--format", "html", "--offline"]),
+        Command("close-dry", "close --dry-run", lambda s: [*tool, "close", "--dry-run", "--offline"]),
+        Command("close", "close", lambda s: [*tool, "close", "--offline"], fresh=True),
+        Command("verify", "verify", lambda s: [*tool, "verify", "--offline"]),
+        Command("verify-all", "verify --tout", lambda s: [*tool, "verify", "--tout", "--offline"]),
+    ]  # fmt: skip
+
+
+MODES = ("warm", "cold")
+
+
+@dataclass
+class Result:
+    command: Command
+    wall: dict[tuple[str, str], list[float]] = field(default_factory=dict)  # (mode, size)
+    cpu: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    processes: dict[str, int] = field(default_factory=dict)
+    missing: bool = False
+    error: str | None = None
+
+    def median(self, mode: str, size: str, cpu: bool = False) -> float | None:
+        values = (self.cpu if cpu else self.wall).get((mode, size), [])
+        return statistics.median(values) if values else None
+
+    def ratio(self, mode: str, size: str, reference: str) -> float | None:
+        """The median of the per-round ratios of wall times, `size` over `reference`."""
+        top, bottom = self.wall.get((mode, size), []), self.wall.get((mode, reference), [])
+        pairs = [a / b for a, b in zip(top, bottom, strict=False) if b > 0]
+        return statistics.median(pairs) if pairs else None
+
+
+class Runner:
+    def __init__(self, scratch: Path) -> None:
+        self.scratch = scratch
+
+    def once(
+        self, command: Command, site: Site, mode: str, trace: Path | None = None
+    ) -> tuple[int, str, float, float]:
+        where = site.repo
+        if command.fresh:
+            where = self.scratch / f"fresh-{site.size.name}"
+            shutil.rmtree(where, ignore_errors=True)
+            subprocess.run(["cp", "-a", str(site.repo), str(where)], check=True)
+        if mode == "cold":
+            shutil.rmtree(where / ".git" / "assemblee", ignore_errors=True)
+        env = dict(site.env)
+        if trace is not None:
+            trace.unlink(missing_ok=True)
+            env["GIT_TRACE"] = str(trace)
+        try:
+            return _run(command.args(site), where, env)
+        finally:
+            if command.fresh:
+                shutil.rmtree(where, ignore_errors=True)
+
+    def measure(self, command: Command, sites: list[Site], runs: int) -> Result:
+        result = Result(command)
+        slow = False
+        trace = self.scratch / "trace.txt"
+        for site in sites:  # warm-up, which counts the git processes
+            code, err, wall, cpu = self.once(command, site, "warm", trace)
+            if code == 2 and ("Commande inconnue" in err or "Option inconnue" in err):
+                result.missing = True
+                return result
+            if code != 0:
+                lines = err.strip().splitlines()
+                result.error = lines[-1] if lines else f"code {code}"
+                return result
+            text = trace.read_text(errors="replace") if trace.exists() else ""
+            result.processes[site.size.name] = count_git_processes(text)
+            if wall > SLOW:
+                slow = True
+            result.wall[("warm", site.size.name)] = [wall]
+            result.cpu[("warm", site.size.name)] = [cpu]
+        rounds = {
+            "warm": 0 if slow else runs,
+            "cold": (1 if slow else runs) if command.cached else 0,
+        }
+        if not slow:  # the warm-up was not warm: its measure is dropped
+            result.wall = {key: [] for key in result.wall}
+            result.cpu = {key: [] for key in result.cpu}
+        for mode in MODES:
+            for index in range(rounds[mode]):
+                for site in sites:
+                    code, err, wall, cpu = self.once(command, site, mode)
+                    if code != 0:
+                        lines = err.strip().splitlines()
+                        result.error = lines[-1] if lines else f"code {code}"
+                        return result
+                    result.wall.setdefault((mode, site.size.name), []).append(wall)
+                    result.cpu.setdefault((mode, site.size.name), []).append(cpu)
+                _log(
+                    f"  {command.label} : {mode} {index + 1}/{rounds[mode]} ({_round(result, mode, sites)})"
+                )
+        if not command.cached:  # nothing to warm: the cold runs are the warm ones
+            for site in sites:
+                for table in (result.wall, result.cpu):
+                    table[("cold", site.size.name)] = table.get(("warm", site.size.name), [])
+        return result
+
+
+def _round(result: Result, mode: str, sites: list[Site]) -> str:
+    return ", ".join(
+        f"{site.size.name} {_seconds(result.wall[(mode, site.size.name)][-1])}" for site in sites
+    )
+
+
+def _log(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+# -- tables --------------------------------------------------------------------------------
 
 
 def _seconds(value: float | None) -> str:
@@ -277,110 +440,139 @@ def _seconds(value: float | None) -> str:
     return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
 
 
-def _cell(result: Result) -> str:
+def _times(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+def _get(results: list[Result], key: str) -> Result | None:
+    return next((r for r in results if r.command.key == key), None)
+
+
+def _unmeasured(result: Result) -> str | None:
     if result.missing:
         return "—"
     if result.error:
         return f"erreur : {result.error}"
-    return f"{_seconds(result.median)} · {result.processes} git"
+    return None
 
 
-def table(size: Size, note: str, results: list[Result]) -> str:
-    base = _get(results, "base").median or 0
-    lines = [
-        f"**{size.label}** ({note})",
-        "",
-        "| commande | médiane | CPU | × base | processus git |",
-        "|---|---:|---:|---:|---:|",
+def ratio_table(results: list[Result], sizes: list[Size]) -> str:
+    """Per command: times at the first size, each other size over it (warm, cold), the ratio
+    to the minimal reader at the first size, git processes at each size."""
+    ref = sizes[0].name
+    others = [s.name for s in sizes[1:]]
+    base = _get(results, "base")
+    head = [f"{ref} chaud", f"{ref} froid"]
+    for name in others:
+        head += [f"{name}/{ref} chaud", f"{name}/{ref} froid"]
+    head += [
+        f"× base {ref} chaud",
+        f"× base {ref} froid",
+        f"processus git {'/'.join(s.name for s in sizes)}",
     ]
+    lines = ["| commande | " + " | ".join(head) + " |", "|---|" + "---:|" * len(head)]
     for r in results:
-        if r.missing or r.error:
-            cell = "—" if r.missing else f"erreur : {r.error}"
-            lines.append(f"| {r.name} | {cell} | — | — | — |")
+        if r.command.key == "base":
             continue
-        ratio = f"{r.median / base:.1f}" if base and r.median is not None else "—"
-        runs = "" if len(r.wall) > 1 else " (1 mesure)"
-        lines.append(
-            f"| {r.name} | {_seconds(r.median)}{runs} | {_seconds(r.cpu_median)} | {ratio} "
-            f"| {r.processes} |"
-        )
+        gone = _unmeasured(r)
+        if gone:
+            lines.append(f"| {r.command.label} | {gone} |" + " — |" * (len(head) - 1))
+            continue
+        cells = [_seconds(r.median("warm", ref)), _seconds(r.median("cold", ref))]
+        for name in others:
+            cells += [_times(r.ratio("warm", name, ref)), _times(r.ratio("cold", name, ref))]
+        for mode in MODES:
+            mine, floor = r.median(mode, ref), base.median(mode, ref) if base else None
+            cells.append(_times(mine / floor) if mine is not None and floor else "—")
+        counts = [r.processes.get(s.name) for s in sizes]
+        cells.append(" / ".join("—" if c is None else str(c) for c in counts))
+        lines.append(f"| {r.command.label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-LABELS = {
-    "bare": "python -c pass",
-    "base": "base",
-    "help": "--help",
-    "status": "status",
-    "show-open": "show (ouverte)",
-    "show-decided": "show (décidée)",
-    "vote": "vote",
-    "close-dry": "close --dry-run",
-    "close": "close",
-    "verify": "verify",
-}
-
-
-def _get(results: list[Result], key: str) -> Result:
-    return next(r for r in results if r.key == key)
-
-
-def summary_table(all_results: list[tuple[Size, list[Result]]]) -> str:
-    """Rows: commands; columns: sizes (décidées/ouvertes×avis/échues); cells: median, git
-    processes."""
-    head = " | ".join(f"{s.decided}/{s.open}×{s.votes}/{s.due}" for s, _ in all_results)
-    lines = [f"| commande | {head} |", "|---|" + "---:|" * len(all_results)]
-    for first in all_results[0][1]:
-        cells = [_cell(_get(results, first.key)) for _s, results in all_results]
-        lines.append(f"| {LABELS.get(first.key, first.name)} | " + " | ".join(cells) + " |")
+def time_table(results: list[Result], sizes: list[Size]) -> str:
+    """Per command and size: median wall time and CPU time, warm and cold."""
+    head = []
+    for s in sizes:
+        head += [f"{s.name} chaud (CPU)", f"{s.name} froid (CPU)"]
+    lines = ["| commande | " + " | ".join(head) + " |", "|---|" + "---:|" * len(head)]
+    for r in results:
+        gone = _unmeasured(r)
+        if gone:
+            lines.append(f"| {r.command.label} | {gone} |" + " — |" * (len(head) - 1))
+            continue
+        cells = []
+        for s in sizes:
+            for mode in MODES:
+                runs = len(r.wall.get((mode, s.name), []))
+                once = " ¹" if runs == 1 else ""
+                cells.append(
+                    f"{_seconds(r.median(mode, s.name))} ({_seconds(r.median(mode, s.name, True))}){once}"
+                )
+        lines.append(f"| {r.command.label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def _verdict(ok: bool) -> str:
-    return "atteint" if ok else "**manqué**"
+def _verdict(ok: bool | None) -> str:
+    return "non mesuré" if ok is None else ("atteint" if ok else "**manqué**")
 
 
-def targets(size: Size, all_results: list[tuple[Size, list[Result]]]) -> str:
-    results = all_results[-1][1]
-    bare = _get(results, "bare").median or 0
-    base = _get(results, "base").median or 0
-    status = _get(results, "status").median or 0
-    helper = _get(results, "help").median or 0
-    close = _get(results, "close")
-    lines = [f"Objectifs, sur la dernière taille ({size.label}) :"]
-    ratio = status / base if base else float("inf")
-    lines.append(
-        f"- status {_seconds(status)} : {_verdict(status < 0.4)} (< 400 ms) ; "
-        f"{ratio:.1f} × la base : {_verdict(ratio <= 3)} (≤ 3)"
-    )
-    lines.append(
-        f"- --help {_seconds(helper)}, interpréteur nu {_seconds(bare)} : "
-        f"{_verdict(helper - bare <= 0.1)} (écart ≤ 100 ms)"
-    )
-    if close.median is not None:
+def targets(results: list[Result], sizes: list[Size]) -> str:
+    """The targets of issue 14 that this benchmark measures."""
+    ref = sizes[0].name
+    big = next((s.name for s in sizes if s.name == "H"), sizes[-1].name)
+    lines = [f"Objectifs (taille de référence {ref}, historique ×5 {big}) :"]
+    if big != ref:
+        worst: dict[str, tuple[float, str]] = {}
+        for r in results:
+            if r.command.key in ("bare", "base", "verify-all") or _unmeasured(r):
+                continue
+            for mode in MODES:
+                value = r.ratio(mode, big, ref)
+                if value is not None and value > worst.get(mode, (0.0, ""))[0]:
+                    worst[mode] = (value, r.command.label)
+        for mode, limit, word in (("warm", 1.2, "chaud"), ("cold", 1.5, "froid")):
+            if mode in worst:
+                value, label = worst[mode]
+                lines.append(
+                    f"- {big}/{ref} {word} ≤ {limit} pour chaque commande : {_verdict(value <= limit)} "
+                    f"(le plus grand : {label}, {value:.1f})"
+                )
+    status = _get(results, "status")
+    cold_status = status.median("cold", ref) if status and not _unmeasured(status) else None
+    for key in ("agenda", "export", "blame-section", "blame-rules", "close-dry"):
+        r = _get(results, key)
+        mine = r.median("cold", ref) if r and not _unmeasured(r) else None
+        if r is not None and mine is not None and cold_status:
+            lines.append(
+                f"- {r.command.label} froid à {ref} ≤ 2 × status froid : "
+                f"{_verdict(mine <= 2 * cold_status)} ({mine / cold_status:.1f} ×)"
+            )
+    base = _get(results, "base")
+    if status and base and not _unmeasured(status):
+        for mode, word in (("warm", "chaud"), ("cold", "froid")):
+            mine, floor = status.median(mode, ref), base.median(mode, ref)
+            if mine is not None and floor:
+                lines.append(
+                    f"- status {word} à {ref} ≤ 1.5 × la base : {_verdict(mine <= 1.5 * floor)} "
+                    f"({mine / floor:.1f} ×)"
+                )
+    bare, helper = _get(results, "bare"), _get(results, "help")
+    if bare and helper and not _unmeasured(helper):
+        gap = (helper.median("warm", ref) or 0) - (bare.median("warm", ref) or 0)
+        gap_cpu = (helper.median("warm", ref, True) or 0) - (bare.median("warm", ref, True) or 0)
         lines.append(
-            f"- close de {size.due} échues {_seconds(close.median)} : "
-            f"{_verdict(close.median < 5)} (< 5 s pour 50)"
+            f"- --help à moins de 0,1 s d'un interpréteur nu : {_verdict(gap <= 0.1)} "
+            f"(écart {_seconds(gap)}, en CPU {_seconds(gap_cpu)})"
         )
-    verify = [(s.commits, _get(res, "verify").median) for s, res in all_results]
-    if all(seconds is not None for _c, seconds in verify):
-        per = ", ".join(
-            f"{seconds / commits * 1000:.1f} ms" for commits, seconds in verify if seconds
-        )
-        lines.append(f"- verify, par millier de commits de l'historique, à chaque taille : {per}")
-    if len(all_results) > 1:
-        grown = []
-        for r in results[2:]:
-            counts = [_get(res, r.key).processes for _s, res in all_results]
-            known = [c for c in counts if c is not None]
-            if len(set(known)) > 1:
-                grown.append(f"{LABELS[r.key]} ({' → '.join(map(str, known))})")
-        dues = " → ".join(str(s.due) for s, _r in all_results)
+    full = _get(results, "verify-all")
+    if full and not _unmeasured(full):
+        mine = full.median("cold", ref)
         lines.append(
-            "- processus git constants quand le dépôt grandit : "
-            + ("oui, pour chaque commande" if not grown else "non pour " + ", ".join(grown))
-            + f" (propositions échues : {dues})"
+            f"- verify --tout à {ref} < 15 s : {_verdict(mine is not None and mine < 15)} ({_seconds(mine)})"
         )
+    elif full and full.missing:
+        lines.append("- verify --tout : « — » (option absente de cette version)")
     return "\n".join(lines)
 
 
@@ -431,6 +623,7 @@ def bench_web(size: Size, runs: int, scratch: Path) -> str:
     summary = generate(repo, size.decided, size.open, size.votes, due=0)
     env = sealed_env(scratch / "home", summary.secretary_name, summary.secretary_email)
     env["ASSEMBLEE_NOW"] = summary.now
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     tool = _tool()
     number = summary.open[0]
     port = _free_port()
@@ -480,8 +673,8 @@ def bench_web(size: Size, runs: int, scratch: Path) -> str:
 
         rows: list[tuple[str, list[float]]] = []
         # The command line's `status` at the same moment: the page of the assembly reads the same.
-        status = measure("status", "status", [*tool, "status", "--offline"], repo, env, 5, scratch)
-        rows.append(("assemblee status (ligne de commande, pour comparer)", status.wall))
+        status = [_run([*tool, "status", "--offline"], repo, env)[2] for _ in range(6)][1:]
+        rows.append(("assemblee status (ligne de commande, pour comparer)", status))
         for key, label in (
             ("home", "page de l'assemblée"),
             ("proposal", f"proposition n°{number}"),
@@ -529,16 +722,29 @@ def bench_web(size: Size, runs: int, scratch: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
+    keys = [c.key for c in commands()]
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--size",
         action="append",
         type=Size.parse,
-        help="DECIDEES:OUVERTES:AVIS[:ECHUES], plusieurs fois (par défaut : "
-        + ", ".join(DEFAULT_SIZES)
-        + ")",
+        help="[NOM=]DECIDEES:OUVERTES:AVIS[:ECHUES], plusieurs fois ; la première est la "
+        "référence des rapports (par défaut : " + ", ".join(DEFAULT_SIZES) + ")",
     )
-    parser.add_argument("--runs", type=int, default=5, help="mesures par commande (médiane)")
+    parser.add_argument(
+        "--reuse",
+        type=Path,
+        metavar="DOSSIER",
+        help="dépôts générés gardés : DOSSIER/NOM, copié avant usage (jamais modifié), généré "
+        "là s'il manque",
+    )
+    parser.add_argument("--runs", type=int, default=3, help="tours par commande et par mode")
+    parser.add_argument(
+        "--only", action="append", choices=keys, metavar="CLE", help="ces commandes seulement"
+    )
+    parser.add_argument(
+        "--skip", action="append", choices=keys, metavar="CLE", help="sauf ces commandes"
+    )
     parser.add_argument("--markdown", action="store_true", help="tables seules, en markdown")
     parser.add_argument(
         "--web",
@@ -546,31 +752,61 @@ def main(argv: list[str] | None = None) -> None:
         help="mesurer la page web (assemblee serve) à la taille cible (ou --size) plutôt que "
         "les commandes",
     )
+    parser.epilog = "Clés des commandes : " + ", ".join(keys) + "."
     args = parser.parse_args(argv)
     sizes = args.size or [Size.parse(s) for s in DEFAULT_SIZES]
+    if len({s.name for s in sizes}) != len(sizes):
+        parser.error("deux tailles portent le même nom")
     if args.web:
         with tempfile.TemporaryDirectory(prefix="assemblee-bench-") as folder:
-            print(bench_web(sizes[-1], max(args.runs, 20), Path(folder)))
+            print(bench_web(sizes[0], max(args.runs, 20), Path(folder)))
         return
-    all_results: list[tuple[Size, list[Result]]] = []
-    blocks = []
+    chosen = [
+        c
+        for c in commands()
+        if (not args.only or c.key in args.only or c.key in ("bare", "base"))
+        and c.key not in (args.skip or [])
+    ]
+    load_before = os.getloadavg()
+    started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="assemblee-bench-") as folder:
         scratch = Path(folder)
-        for size in sizes:
-            results, note, commits = bench_size(size, args.runs, scratch, log=not args.markdown)
-            size.commits = commits
-            all_results.append((size, results))
-            blocks.append(table(size, note, results))
-    cpus = os.cpu_count()
+        _compile_package()
+        sites = [prepare(size, scratch, args.reuse) for size in sizes]
+        for site in sites:
+            _log(f"# {site.size.label} ({site.note})")
+        runner = Runner(scratch)
+        results = []
+        for command in chosen:
+            _log(f"{command.label}…")
+            results.append(runner.measure(command, sites, args.runs))
+    load_after = os.getloadavg()
+    minutes = (time.perf_counter() - started) / 60
     print(
-        f"Python {sys.version.split()[0]}, {_git_version()}, {cpus} cœurs, "
-        f"{args.runs} mesures par commande (médiane).\n"
+        f"Python {sys.version.split()[0]}, {_git_version()}, {os.cpu_count()} cœurs ; "
+        f"charge moyenne {load_before[0]:.1f} au début, {load_after[0]:.1f} à la fin "
+        f"({minutes:.0f} min) ; {args.runs} tours par commande, chaud puis froid.\n"
     )
-    print("\n\n".join(blocks))
+    print("\n".join(f"- {site.size.label} ({site.note})" for site in sites))
     print()
-    print(summary_table(all_results))
+    print(ratio_table(results, sizes))
     print()
-    print(targets(sizes[-1], all_results))
+    print(time_table(results, sizes))
+    if not args.markdown:
+        print()
+        print(targets(results, sizes))
+
+
+def _compile_package() -> None:
+    """Write the package's bytecode, as an installation does (PYTHONDONTWRITEBYTECODE in the
+    caller's shell would make every run compile it again)."""
+    import compileall
+    import importlib.util
+
+    spec = importlib.util.find_spec("assemblee_cli")
+    if spec is not None and spec.submodule_search_locations:
+        for folder in spec.submodule_search_locations:
+            compileall.compile_dir(folder, quiet=1)
 
 
 def _git_version() -> str:

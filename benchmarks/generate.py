@@ -24,7 +24,7 @@ Every proposal file comes from the package's own functions (`lifecycle.open_prop
 `record_vote`, `decide_round`, `close_round`, `relaunch`, `withdraw`,
 `proposalfile.dump_proposal`), deadlines from `core.calendar` with the rules of the template,
 text versions computed like `Assembly.text_version`. The objects are written by a single
-`git fast-import` process. The files are dumped with yamlio's representers on libyaml's emitter
+`git fast-import` process. The files are dumped by yamlio's dump_yaml (libyaml's emitter)
 and with their repeated parts cached, and a sample of them (all of them with `--check-all`, as
 the tests do) is compared with `dump_proposal` itself: a difference stops the generation.
 
@@ -50,8 +50,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
-import yaml
-
 from assemblee_cli.core import calendar
 from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.core.members import Member, Roster
@@ -64,7 +62,7 @@ from assemblee_cli.formats.codesocial import (
     parse_rules,
 )
 from assemblee_cli.formats.proposalfile import dump_proposal, proposal_to_data, slugify
-from assemblee_cli.formats.yamlio import StableDumper, dump_yaml
+from assemblee_cli.formats.yamlio import dump_yaml
 from assemblee_cli.store.assembly import EMPTY_VERSION, MERGE_TRAILER
 from assemblee_cli.usecases import common as services
 from assemblee_cli.usecases.init import ROSTER_HEADER
@@ -157,27 +155,6 @@ def at_second(moment: datetime) -> datetime:
 
 # -- proposal files ------------------------------------------------------------------------
 
-if yaml.__with_libyaml__:
-
-    class _CDumper(yaml.CSafeDumper):
-        """yamlio's dumper (same representers and options) on libyaml's emitter."""
-
-    for _type, _representer in StableDumper.yaml_representers.items():
-        _CDumper.add_representer(_type, _representer)
-
-    def fast_dump_yaml(data: Any) -> str:
-        return yaml.dump(
-            data,
-            Dumper=_CDumper,
-            sort_keys=False,
-            allow_unicode=True,
-            default_flow_style=False,
-            width=100,
-        )
-
-else:  # pragma: no cover - PyYAML without libyaml
-    fast_dump_yaml = dump_yaml
-
 
 class ProposalDumper:
     """`dump_proposal`, with the parts that repeat across files dumped once.
@@ -186,8 +163,7 @@ class ProposalDumper:
     the roster and the rules (most of the file) are the same in every proposal, and each vote
     or round entry does not change once written. So the header is the concatenation of the
     cached dumps of its scalar keys, of each list item, and of the roster and rules, each
-    dumped with yamlio's representers and options on libyaml's emitter (ten times faster than
-    the pure-Python one). Every `check_every`-th file (and the first 64) is compared with
+    dumped by yamlio's dump_yaml. Every `check_every`-th file (and the first 64) is compared with
     `dump_proposal` itself."""
 
     _LISTS = ("tours", "votes", "annonces")
@@ -202,7 +178,7 @@ class ProposalDumper:
         key = repr(data)
         text = self._cache.get(key)
         if text is None:
-            text = self._cache[key] = fast_dump_yaml(data)
+            text = self._cache[key] = dump_yaml(data)
         return text
 
     def dump(self, proposal: lc.Proposal) -> bytes:

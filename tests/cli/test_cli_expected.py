@@ -78,3 +78,26 @@ def test_shell_completion_of_commands(tmp_path) -> None:
         check=False,
     )
     assert asked.stdout.split() == ["status"], asked.stdout + asked.stderr
+
+
+def test_the_help_lists_the_commands_without_making_them():
+    """`assemblee --help` lists each command from its help text (issue 14: the start-up of
+    --help), and the page is the one typer writes when it makes every command, at any width;
+    a command asked for by name is then made, with its parameters."""
+    import typer.main
+    from typer._click import Context
+
+    from assemblee_cli.cli.french_help import LazyCommands
+    from assemblee_cli.cli.main import _group, app
+
+    for width in (40, 80, 120):
+        lazy, full = _group(), typer.main.get_command(app)
+        page = lazy.get_help(Context(lazy, info_name="assemblee", terminal_width=width))
+        assert page == full.get_help(Context(full, info_name="assemblee", terminal_width=width))
+        commands = lazy.commands
+        assert isinstance(commands, LazyCommands)
+        assert list(commands) == list(full.commands)  # the same commands, in the same order
+        assert set(commands._makers) == set(full.commands) - {"hook"}  # none made
+    vote = lazy.get_command(Context(lazy), "vote")
+    assert [p.name for p in vote.params] == [p.name for p in full.commands["vote"].params]
+    assert "vote" not in commands._makers and lazy.get_command(Context(lazy), "voter") is None

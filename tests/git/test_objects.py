@@ -5,7 +5,9 @@ in memory is the tree `git merge-tree` writes. Checked on a real repository, on 
 from __future__ import annotations
 
 import random
+import re
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -235,3 +237,67 @@ def test_a_file_name_that_is_not_utf8_is_left_to_git(repo: GitRepo) -> None:
     theirs = git(repo.root, "commit-tree", tree, "-p", base, "-m", "latin-1").strip()
     writer = ObjectWriter(repo)
     assert writer.clean_merge(writer.tree_of(base), repo.changes(base, theirs), {}) is None
+
+
+def test_a_big_folder_edited_commit_after_commit_is_scanned_once(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What `close` does with `proposals/`: a folder of many files edited again and again
+    (files added before, between and after the others, replaced, removed, folders added and
+    emptied), each tree the one git writes, and the folder read from git scanned once: the
+    trees made from it carry its entries' offsets."""
+    from assemblee_cli.git import objects
+
+    scans = {"count": 0}
+
+    class CountingPattern:
+        def __init__(self, pattern: re.Pattern[bytes]) -> None:
+            self.pattern = pattern
+
+        def finditer(self, data: bytes) -> Iterator[re.Match[bytes]]:
+            scans["count"] += 1
+            return self.pattern.finditer(data)
+
+    monkeypatch.setattr(objects, "_ENTRY", CountingPattern(objects._ENTRY))
+    rng = random.Random(14)
+    blobs = [blob(repo, f"proposition {i}\n") for i in range(6)]
+    files = {
+        f"proposals/{n:04d}-titre-{n}.md": ("100644", rng.choice(blobs)) for n in range(2, 800, 2)
+    }
+    files["sections/01-nom.md"] = ("100644", blobs[0])
+    tree = git_tree(repo, files)
+    writer = ObjectWriter(repo)
+    names = [
+        "0000-avant.md", "0401-milieu.md", "9999-apres.md", "0002-titre-2.md", "0100-titre-100.md",
+        "0100-titre-100", "0100-titre-100.md.bak", "0100-titre-100-bis.md", "0798-titre-798.md",
+        "annexe/a.md", "annexe/b/c.md", "0001", "zz", "a-b", "a0",
+    ]  # fmt: skip
+    for _commit in range(60):
+        changes: dict[str, tuple[str, str] | None] = {}
+        for name in rng.sample(names, rng.randint(1, 3)):
+            path = f"proposals/{name}"
+            folder = any(p.startswith(path + "/") for p in files)
+            inside_file = any(path.startswith(p + "/") for p in files)
+            if folder or inside_file or rng.random() < 0.3:
+                changes[path] = None
+            else:
+                changes[path] = (rng.choice(("100644", "100755")), rng.choice(blobs))
+        if rng.random() < 0.3:  # an existing file removed
+            changes[rng.choice(sorted(files))] = None
+        try:
+            tree = writer.edit(tree, changes)
+        except PathConflict:
+            continue
+        for path, entry in changes.items():
+            if entry is None:
+                files.pop(path, None)
+            else:
+                files[path] = entry
+        writer.flush()  # git recomputes each id
+        assert tree == git_tree(repo, files)
+        for path in rng.sample(sorted(files), 5):
+            assert writer.entry(tree, path) == files[path]
+        assert writer.entry(tree, "proposals/0003-absent.md") is None
+    # the root, proposals/ and sections/ as read from git; never the trees made from them
+    assert scans["count"] <= 3, scans
+    git(repo.root, "fsck", "--strict", "--no-dangling")

@@ -248,3 +248,29 @@ def test_blame_starts_as_many_git_processes_cold_warm_and_once_main_has_moved_on
     assert counted[1] == counted[0], counted
     disabled, cold, warm, moved, warm_again = counted[0]
     assert cold == disabled and warm < moved <= cold and warm_again == warm, counted[0]
+
+
+def test_the_benchmark_runs_on_tiny_sizes(tmp_path: Path) -> None:
+    """Not a timing: benchmarks/bench.py works (named sizes, --reuse, --only, the tables), on
+    two tiny repositories; and what it reads from a repository generated without a summary
+    (the secretariat, the open proposals not due) is what the generator's summary says."""
+    proc = subprocess.run(
+        [
+            *(sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--runs", "1"),
+            *("--size", "A=2:3:2:1", "--size", "B=4:3:2:1", "--reuse", str(tmp_path)),
+            *("--only", "status"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "| B/A chaud | B/A froid |" in proc.stdout
+    rows = [line for line in proc.stdout.splitlines() if line.startswith("| status |")]
+    assert len(rows) == 2 and not any("erreur" in row for row in rows), proc.stdout
+    summary = json.loads((tmp_path / "B.json").read_text(encoding="utf-8"))
+    name, email, _now, candidates = bench._describe(tmp_path / "B", bench.Size.parse("4:3:2:1"))
+    assert (name, email) == (summary["secretary_name"], summary["secretary_email"])
+    assert sorted(candidates) == sorted(summary["open"])
+    assert candidates[0] in summary["with_text"] or not summary["with_text"]

@@ -1,9 +1,14 @@
 """French help pages: the command-line framework writes a few words of its own in English
-("Usage:", "Show this message and exit."); they are translated here, once, at the edge."""
+("Usage:", "Show this message and exit."); they are translated here, once, at the edge.
+
+Also the group's commands made on demand (LazyCommands): `assemblee --help` lists the commands
+from their help texts, without building each command's parameters from its signature."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator, MutableMapping
+from contextlib import contextmanager
 from typing import Any
 
 from typer.core import TyperCommand, TyperGroup
@@ -63,9 +68,73 @@ _COMPLETION_HELP = {
 }
 
 
+class LazyCommands(MutableMapping[str, Any]):
+    """A group's commands by name, in the order they were declared, each made by its maker
+    the first time it is asked for. While `listing`, a command not made yet is given as its
+    stand-in: a command with the same name and help texts, enough for a list of commands."""
+
+    def __init__(self, made: dict[str, Any]) -> None:
+        self._made = dict(made)
+        self._order = list(made)
+        self._makers: dict[str, tuple[Callable[[], Any], Any]] = {}
+        self._listing = False
+
+    def defer(self, name: str, maker: Callable[[], Any], stand_in: Any) -> None:
+        if name not in self._order:
+            self._order.append(name)
+        self._makers[name] = (maker, stand_in)
+
+    @contextmanager
+    def listing(self) -> Iterator[None]:
+        self._listing = True
+        try:
+            yield
+        finally:
+            self._listing = False
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._made:
+            maker, stand_in = self._makers[name]  # KeyError: no such command
+            if self._listing:
+                return stand_in
+            self._made[name] = maker()
+            del self._makers[name]
+        return self._made[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        if name not in self._order:
+            self._order.append(name)
+        self._makers.pop(name, None)
+        self._made[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        self._order.remove(name)
+        self._made.pop(name, None)
+        self._makers.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._order))
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._made or name in self._makers
+
+
 class FrenchGroup(TyperGroup):
     def get_help(self, ctx: Any) -> str:
         return translate_help(super().get_help(ctx))
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)  # the names only: no command is made for a list of names
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        if isinstance(self.commands, LazyCommands):
+            with self.commands.listing():
+                super().format_commands(ctx, formatter)
+        else:
+            super().format_commands(ctx, formatter)
 
     def get_params(self, ctx: Any) -> list[Any]:
         params: list[Any] = super().get_params(ctx)

@@ -11,6 +11,7 @@ from typing import Any
 import typer
 
 from assemblee_cli.cli.app import app, print_notices
+from assemblee_cli.cli.french_help import FrenchCommand, FrenchGroup, LazyCommands
 
 # Each command module registers its commands on `app`, in the order the help lists them.
 for _module in ("proposals", "integrity", "publication", "web"):
@@ -20,14 +21,16 @@ for _module in ("proposals", "integrity", "publication", "web"):
 def run(argv: list[str] | None = None) -> int:
     """Run the command line; usage errors become a French sentence and exit code 2. Arguments
     that are not UTF-8 are decoded here, at the edge (decode_argument)."""
-    from assemblee_cli.core.french import decode_argument
+    argv = sys.argv[1:] if argv is None else argv
+    if not all(arg.isascii() for arg in argv):  # only then can one need decoding (not --help)
+        from assemblee_cli.core.french import decode_argument
 
-    argv = [decode_argument(arg) for arg in (sys.argv[1:] if argv is None else argv)]
+        argv = [decode_argument(arg) for arg in argv]
     click = _click_exceptions()
     aborts: tuple[type[BaseException], ...] = (typer.Abort, *_click_aborts())
 
     try:
-        result = app(args=argv, standalone_mode=False, prog_name="assemblee")
+        result = _group()(args=argv, standalone_mode=False, prog_name="assemblee")
     except click.NoArgsIsHelpError as exc:
         if exc.ctx is not None:
             sys.stdout.write(exc.ctx.get_help() + "\n")
@@ -43,6 +46,47 @@ def run(argv: list[str] | None = None) -> int:
         raise
     print_notices()
     return result if isinstance(result, int) else 0
+
+
+def _group() -> Any:
+    """The command-line group of `app`, whose commands are made from their typer definitions
+    (parameters read from each function's signature) only when one is needed: to run it, for
+    its help, for shell completion. `assemblee --help` lists them from their help texts (the
+    same lines: the stand-in of a command is a command with its name and help)."""
+    import copy
+    import inspect
+
+    from typer.main import get_command, get_command_from_info, get_command_name
+
+    bare = copy.copy(app)  # the main options and the groups; the commands come below
+    bare.registered_commands = []
+    group = get_command(bare)
+    assert isinstance(group, FrenchGroup)
+    groups = dict(group.commands)  # listed after the commands, as typer lists them
+    group.commands = LazyCommands({})
+    for info in app.registered_commands:
+        assert info.callback is not None
+        name = info.name or get_command_name(info.callback.__name__)
+        text = inspect.getdoc(info.callback) if info.help is None else inspect.cleandoc(info.help)
+        stand_in = (info.cls or FrenchCommand)(
+            name=name,
+            help=text,
+            short_help=info.short_help,
+            hidden=info.hidden,
+            deprecated=info.deprecated,
+        )
+
+        def make(info: Any = info) -> Any:
+            return get_command_from_info(
+                info,
+                pretty_exceptions_short=app.pretty_exceptions_short,
+                rich_markup_mode=app.rich_markup_mode,
+            )
+
+        group.commands.defer(name, make, stand_in)
+    for name, command in groups.items():
+        group.commands[name] = command
+    return group
 
 
 def _click_exceptions() -> Any:

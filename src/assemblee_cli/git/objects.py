@@ -5,13 +5,18 @@ plumbing (a temporary index, `write-tree`, `commit-tree`, `merge-tree`) starts n
 proposal. Here, trees are edited in memory from the objects read through the persistent
 `cat-file`, blobs, trees and commits get their ids by git's own formula (the SHA-1 of
 `TYPE SIZE\\0CONTENT`), and `flush` hands them to git, one `hash-object -w` process per type,
-which recomputes and checks every id. Signed commits are left to `git commit-tree -S`."""
+which recomputes and checks every id. Signed commits are left to `git commit-tree -S`.
+
+A tree is kept as git stores it (its bytes), with the offset of each entry found by one scan
+the first time an entry is looked up; an edit splices the few entries it changes into those
+bytes. A `proposals/` folder of ten thousand files is then never parsed entry by entry nor
+rebuilt for each of the hundred commits of a `close`."""
 
 from __future__ import annotations
 
-import bisect
 import hashlib
-import itertools
+import re
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -44,6 +49,111 @@ class _Raw:
         # git orders a folder as if its name ended with "/"
         return self.name + b"/" if self.is_tree else self.name
 
+    def encoded(self) -> bytes:
+        return self.mode.encode() + b" " + self.name + b"\0" + bytes.fromhex(self.sha)
+
+
+# One entry of a tree object: `MODE NAME\0` and the 20 bytes of the id.
+_ENTRY = re.compile(rb"[0-7]+ [^\0]+\0.{20}", re.S)
+_TREE = re.compile(rb"(?:[0-7]+ [^\0]+\0.{20})*", re.S)
+
+
+class _Tree:
+    """A tree object's bytes, read in place: entries are found by binary search in git's
+    order (the offset of each entry is found by one scan, on the first look-up), and
+    `edited` splices a few changed entries into the bytes."""
+
+    __slots__ = ("_starts", "data")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self._starts: list[int] | None = None
+
+    @property
+    def starts(self) -> list[int]:
+        if self._starts is None:
+            if not self.data:
+                self._starts = []
+            elif _TREE.fullmatch(self.data) is None:
+                raise GitError("Un arbre git est illisible.")
+            else:
+                self._starts = [m.start() for m in _ENTRY.finditer(self.data)]
+        return self._starts
+
+    def _end(self, index: int) -> int:
+        starts = self.starts
+        return starts[index + 1] if index + 1 < len(starts) else len(self.data)
+
+    def _at(self, index: int) -> _Raw:
+        start = self.starts[index]
+        space = self.data.index(b" ", start)
+        nul = self.data.index(b"\0", space)
+        return _Raw(
+            self.data[start:space].decode(),
+            self.data[space + 1 : nul],
+            self.data[nul + 1 : nul + 21].hex(),
+        )
+
+    def _key(self, index: int) -> bytes:
+        """The name git sorts entry `index` by: a folder's name ends with "/"."""
+        start = self.starts[index]
+        space = self.data.index(b" ", start)
+        name = self.data[space + 1 : self.data.index(b"\0", space)]
+        return name + b"/" if self.data[start:space] == TREE_MODE.encode() else name
+
+    def _position(self, key: bytes) -> int:
+        return bisect_left(range(len(self.starts)), key, key=self._key)
+
+    def _find(self, name: bytes) -> int | None:
+        for key in (name, name + b"/"):
+            index = self._position(key)
+            if index < len(self.starts) and self._key(index) == key:
+                return index
+        return None
+
+    def get(self, name: bytes) -> _Raw | None:
+        index = self._find(name) if self.data else None
+        return None if index is None else self._at(index)
+
+    def edited(self, changes: Mapping[bytes, _Raw | None]) -> _Tree:
+        """This tree with each name set to an entry, or removed (None). The offsets of its
+        entries are carried over, not found again by a scan."""
+        splices: list[tuple[int, int, bytes, bytes]] = []  # (start, end, key, new bytes)
+        starts = self.starts
+        for name, raw in changes.items():
+            index = self._find(name) if self.data else None
+            if index is not None:
+                start, end = starts[index], self._end(index)
+                if raw is not None and raw.sort_key == self._key(index):
+                    splices.append((start, end, raw.sort_key, raw.encoded()))
+                    continue
+                splices.append((start, end, b"", b""))
+            if raw is not None:
+                index = self._position(raw.sort_key)
+                at = starts[index] if index < len(starts) else len(self.data)
+                splices.append((at, at, raw.sort_key, raw.encoded()))
+        # By position; at one position, the entries inserted there (in git's order) come
+        # before the one replaced or removed there.
+        splices.sort(key=lambda item: (item[0], item[1], item[2]))
+        pieces: list[bytes] = []
+        new_starts: list[int] = []
+        cursor = copied = shift = 0
+        for start, end, _key, data in splices:
+            upto = bisect_left(starts, start, lo=copied)
+            new_starts += [offset + shift for offset in starts[copied:upto]]
+            pieces.append(self.data[cursor:start])
+            if data:
+                new_starts.append(start + shift)
+                pieces.append(data)
+            copied = bisect_left(starts, end, lo=upto)
+            shift += len(data) - (end - start)
+            cursor = end
+        new_starts += [offset + shift for offset in starts[copied:]]
+        pieces.append(self.data[cursor:])
+        tree = _Tree(b"".join(pieces))
+        tree._starts = new_starts
+        return tree
+
 
 def object_id(kind: str, data: bytes) -> str:
     return hashlib.sha1(f"{kind} {len(data)}\0".encode() + data).hexdigest()
@@ -55,11 +165,8 @@ class ObjectWriter:
     def __init__(self, repo: GitRepo) -> None:
         self.repo = repo
         self._pending: dict[str, tuple[str, bytes]] = {}
-        self._trees: dict[str, dict[bytes, _Raw]] = {}
+        self._trees: dict[str, _Tree] = {}
         self._commit_trees: dict[str, str] = {}
-        # A tree's raw content, its entries' sort keys and where each entry starts: a large
-        # folder (years of `proposals/`) is then edited by splicing its bytes, not rebuilt.
-        self._layouts: dict[str, tuple[bytes, list[bytes], list[int]] | None] = {}
 
     # -- reading (the objects made here, or the repository's) --------------------------------
 
@@ -74,11 +181,10 @@ class ObjectWriter:
         self._commit_trees[commit] = first[5:]
         return first[5:]
 
-    def _entries(self, tree: str) -> dict[bytes, _Raw]:
+    def _tree(self, tree: str) -> _Tree:
         known = self._trees.get(tree)
         if known is None:
-            known = _parse_tree(self._read(tree, "tree"))
-            self._trees[tree] = known
+            known = self._trees[tree] = _Tree(self._read(tree, "tree"))
         return known
 
     def _read(self, sha: str, kind: str) -> bytes:
@@ -95,11 +201,11 @@ class ObjectWriter:
         *folders, name = path.encode().split(b"/")
         current = tree
         for folder in folders:
-            found = self._entries(current).get(folder)
+            found = self._tree(current).get(folder)
             if found is None or not found.is_tree:
                 return None
             current = found.sha
-        leaf = self._entries(current).get(name)
+        leaf = self._tree(current).get(name)
         return None if leaf is None else (leaf.mode, leaf.sha)
 
     # -- making objects ----------------------------------------------------------------------
@@ -121,111 +227,36 @@ class ObjectWriter:
         )
 
     def _edit(self, tree: str | None, changes: Mapping[bytes, Entry | None]) -> str | None:
-        original = self._entries(tree) if tree is not None else {}
-        entries = dict(original)
+        base = self._tree(tree) if tree is not None else _Tree(b"")
+        mine: dict[bytes, _Raw | None] = {}  # what this level changes, by name
+
+        def current(name: bytes) -> _Raw | None:
+            return mine[name] if name in mine else base.get(name)
+
         below: dict[bytes, dict[bytes, Entry | None]] = {}
         for path, entry in changes.items():
             head, slash, rest = path.partition(b"/")
             if slash:
                 below.setdefault(head, {})[rest] = entry
             elif entry is None:
-                entries.pop(head, None)
+                mine[head] = None
             else:
-                existing = entries.get(head)
+                existing = current(head)
                 if existing is not None and existing.is_tree:
                     raise PathConflict(path.decode(errors="replace"))
-                entries[head] = _Raw(entry[0], head, entry[1])
+                mine[head] = _Raw(entry[0], head, entry[1])
         for head, sub in below.items():
-            existing = entries.get(head)
+            existing = current(head)
             if existing is not None and not existing.is_tree:
                 raise PathConflict(head.decode(errors="replace"))
             subtree = self._edit(existing.sha if existing else None, sub)
-            if subtree is None:
-                entries.pop(head, None)
-            else:
-                entries[head] = _Raw(TREE_MODE, head, subtree)
-        if not entries:
+            mine[head] = None if subtree is None else _Raw(TREE_MODE, head, subtree)
+        made = base.edited(mine) if mine else base
+        if not made.data:
             return None
-        touched = {path.partition(b"/")[0] for path in changes}
-        spliced = self._spliced(tree, original, entries, touched) if tree is not None else None
-        if spliced is not None:
-            sha = self._add("tree", spliced)
-            self._trees.setdefault(sha, entries)
-            return sha
-        ordered = sorted(entries.values(), key=lambda e: e.sort_key)
-        data = b"".join(
-            e.mode.encode() + b" " + e.name + b"\0" + bytes.fromhex(e.sha) for e in ordered
-        )
-        sha = self._add("tree", data)
-        self._trees.setdefault(sha, {e.name: e for e in ordered})
+        sha = self._add("tree", made.data)
+        self._trees.setdefault(sha, made)
         return sha
-
-    def _layout(self, tree: str) -> tuple[bytes, list[bytes], list[int]] | None:
-        """`tree`'s content, its sort keys in order and the offset of each entry (plus the
-        end); None when its entries are not in git's order (then it is rebuilt, sorted)."""
-        if tree in self._layouts:
-            return self._layouts[tree]
-        data = self._read(tree, "tree")
-        keys: list[bytes] = []
-        starts: list[int] = []
-        index = 0
-        while index < len(data):
-            space = data.index(b" ", index)
-            nul = data.index(b"\0", space)
-            name = data[space + 1 : nul]
-            keys.append(name + b"/" if data[index:space] == TREE_MODE.encode() else name)
-            starts.append(index)
-            index = nul + 21
-        starts.append(len(data))
-        ordered = all(a < b for a, b in itertools.pairwise(keys))
-        found = (data, keys, starts) if ordered else None
-        self._layouts[tree] = found
-        return found
-
-    def _spliced(
-        self,
-        tree: str,
-        original: Mapping[bytes, _Raw],
-        entries: Mapping[bytes, _Raw],
-        touched: set[bytes],
-    ) -> bytes | None:
-        """The content of `tree` with `entries` in place of `original` (which differ only by
-        the `touched` names), made by replacing,
-        inserting or removing only the entries that changed (a few among thousands). None when
-        an entry changes kind (its place in the order changes) or the tree is not in order."""
-        changed = [n for n in touched if original.get(n) != entries.get(n)]
-        if len(changed) * 8 > len(original):
-            return None  # a small folder, or many changes: rebuilt as before
-        layout = self._layout(tree)
-        if layout is None:
-            return None
-        data, keys, starts = layout
-        edits = []
-        for name in changed:
-            old, new = original.get(name), entries.get(name)
-            if old is not None and new is not None and old.is_tree != new.is_tree:
-                return None
-            entry = new or old
-            assert entry is not None
-            record = (
-                None
-                if new is None
-                else new.mode.encode() + b" " + new.name + b"\0" + bytes.fromhex(new.sha)
-            )
-            edits.append((entry.sort_key, old is not None, record))
-        edits.sort(key=lambda edit: edit[0])
-        pieces = []
-        position = 0
-        for key, existed, record in edits:
-            at = bisect.bisect_left(keys, key)
-            if existed and (at >= len(keys) or keys[at] != key):
-                return None
-            pieces.append(data[position : starts[at]])
-            if record is not None:
-                pieces.append(record)
-            position = starts[at + 1] if existed else starts[at]
-        pieces.append(data[position:])
-        return b"".join(pieces)
 
     def with_files(self, tree: str, files: Mapping[str, bytes | None]) -> str:
         """`tree` with files written (path → content) or removed (None); a file keeps its
@@ -298,18 +329,6 @@ class ObjectWriter:
 
 def _side(mode: str, sha: str) -> Entry | None:
     return None if sha == ZERO else (mode, sha)
-
-
-def _parse_tree(data: bytes) -> dict[bytes, _Raw]:
-    entries: dict[bytes, _Raw] = {}
-    index = 0
-    while index < len(data):
-        space = data.index(b" ", index)
-        nul = data.index(b"\0", space)
-        name = data[space + 1 : nul]
-        entries[name] = _Raw(data[index:space].decode(), name, data[nul + 1 : nul + 21].hex())
-        index = nul + 21
-    return entries
 
 
 def _with_person(ident: str, person: Identity) -> str:
