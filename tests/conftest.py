@@ -93,11 +93,23 @@ def assembly_template(
     return folder
 
 
+def in_process(request: pytest.FixtureRequest) -> bool:
+    """Whether the test is marked `in_process`: its Assembly runs the tool in the test's own
+    process (run_in_process) rather than in a subprocess. For tests whose subject is what the
+    tool decides, not the process boundary; the CLI contract (exit codes, streams, signals) keeps
+    its own subprocess tests (tests/cli, tests/e2e, the interruptions)."""
+    return request.node.get_closest_marker("in_process") is not None
+
+
 @pytest.fixture()
-def assembly(assembly_template: Path, tmp_path: Path) -> Iterator[Assembly]:
+def assembly(
+    assembly_template: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Assembly]:
     """A fresh copy of the base assembly: alice (author, the `init` identity), bob, carol
     (secretariat), dave, and eve who is not a member; all share `remote.git`."""
-    yield copy_assembly(assembly_template, tmp_path / "assembly")
+    copy = copy_assembly(assembly_template, tmp_path / "assembly")
+    copy.in_process = in_process(request)
+    yield copy
 
 
 @pytest.fixture(scope="session")
@@ -117,12 +129,14 @@ def story_template(
 
 
 @pytest.fixture()
-def copy_template(tmp_path: Path) -> Callable[..., Assembly]:
+def copy_template(tmp_path: Path, request: pytest.FixtureRequest) -> Callable[..., Assembly]:
     """`copy_template(template, label="assembly")`: a fresh Assembly copied from a template
-    folder, run in the sealed environment of the test."""
+    folder, run in the sealed environment of the test (in process when the test is marked so)."""
 
     def make(template: Path, label: str = "assembly") -> Assembly:
-        return copy_assembly(template, tmp_path / label)
+        copy = copy_assembly(template, tmp_path / label)
+        copy.in_process = in_process(request)
+        return copy
 
     return make
 
