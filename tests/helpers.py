@@ -216,10 +216,13 @@ def call_in_process(
     both streams; the process's environment, argv, cwd and streams are restored afterwards."""
     import contextlib
     import io
+    import threading
 
     from assemblee_cli.__main__ import main
 
     assert "ASSEMBLEE_TEST_KILL_AT" not in environment, "un arrêt brutal tuerait pytest"
+    # It swaps the process's environment, cwd and streams: one command at a time.
+    assert threading.current_thread() is threading.main_thread(), "jamais depuis un thread"
     saved_environ, saved_argv, saved_cwd, saved_stdin = (
         dict(os.environ),
         sys.argv,
