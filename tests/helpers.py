@@ -305,8 +305,18 @@ class Assembly:
         now: str | None = None,
         extra: Mapping[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
+        return self.run_in(self.clones[who], *args, now=now, extra=extra)
+
+    def run_in(
+        self,
+        folder: Path,
+        *args: str,
+        now: str | None = None,
+        extra: Mapping[str, str] | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        """The tool in any folder (a clone that is not a member's), as `run` runs it."""
         runner = run_in_process if self.in_process else run_cli
-        return runner(self.clones[who], *args, now=now or self.now, env=self.env, extra=extra)
+        return runner(folder, *args, now=now or self.now, env=self.env, extra=extra)
 
     def ok(self, who: str, *args: str, **options: Any) -> subprocess.CompletedProcess[str]:
         """Run and require success."""
