@@ -115,10 +115,29 @@ def in_process(request: pytest.FixtureRequest) -> bool:
 
 
 def _runs_in_process(path: Path) -> bool:
-    if not path.is_relative_to(TESTS):
-        return False
-    relative = path.relative_to(TESTS).as_posix()
+    relative = _relative(path)
     return relative.split("/", 1)[0] in IN_PROCESS_TIERS and relative not in REAL_PROCESSES
+
+
+# The longest modules start first, so that pytest -n 2 does not end with one worker alone on
+# them (longest first; the order of the others, and within a module, is unchanged).
+LONGEST_FIRST = (
+    "integrity/test_stress.py",
+    "web/test_load.py",
+    "integrity/test_interruptions.py",
+    "scenarios/test_a_year.py",
+    "web/test_browser.py",
+    "cli/test_demo.py",
+)
+
+
+def _relative(path: Path) -> str:
+    return path.relative_to(TESTS).as_posix() if path.is_relative_to(TESTS) else str(path)
+
+
+def _start_rank(item: pytest.Item) -> int:
+    relative = _relative(item.path)
+    return LONGEST_FIRST.index(relative) if relative in LONGEST_FIRST else len(LONGEST_FIRST)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -126,6 +145,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if _runs_in_process(item.path):
             item.add_marker(pytest.mark.in_process)
+    items.sort(key=_start_rank)  # stable: each module's tests stay together and in order
 
 
 @pytest.fixture()
