@@ -27,6 +27,7 @@ from tests.helpers import (
     write_global_gitconfig,
 )
 
+TESTS = Path(__file__).resolve().parent
 REAL_HOME = Path(os.environ.get("HOME", str(Path.home()))).resolve()
 # What the tool or git could write in a HOME: checked before and after the session.
 WATCHED_IN_HOME = (
@@ -93,11 +94,69 @@ def assembly_template(
     return folder
 
 
+# -- where the tool runs ----------------------------------------------------------------------
+#
+# A command in a subprocess costs some 0.8 s of CPU (mostly imports), in this process some
+# 0.05 s. The tiers below test what the tool decides, not the process boundary: their tests are
+# marked `in_process`, so their assemblies (`assembly`, `copy_template`) run the tool in the
+# test's process (run_in_process). The command-line contract (exit codes, streams, signals,
+# concurrent processes) keeps real processes: tests/cli, tests/e2e, and the modules listed.
+IN_PROCESS_TIERS = ("integrity", "publication", "scenarios", "store", "usecases", "web")
+REAL_PROCESSES = (
+    "integrity/test_interruptions.py",  # close killed with SIGKILL, then rerun
+    "web/test_load.py",  # command-line votes from threads while the web page votes
+)
+
+
+def in_process(request: pytest.FixtureRequest) -> bool:
+    """Whether the test is marked `in_process`: its Assembly runs the tool in the test's own
+    process (run_in_process) rather than in a subprocess."""
+    return request.node.get_closest_marker("in_process") is not None
+
+
+def _runs_in_process(path: Path) -> bool:
+    relative = _relative(path)
+    return relative.split("/", 1)[0] in IN_PROCESS_TIERS and relative not in REAL_PROCESSES
+
+
+# The longest modules start first, so that pytest -n 2 does not end with one worker alone on
+# them (longest first; the order of the others, and within a module, is unchanged).
+LONGEST_FIRST = (
+    "integrity/test_stress.py",
+    "web/test_load.py",
+    "integrity/test_interruptions.py",
+    "scenarios/test_a_year.py",
+    "web/test_browser.py",
+    "cli/test_demo.py",
+)
+
+
+def _relative(path: Path) -> str:
+    return path.relative_to(TESTS).as_posix() if path.is_relative_to(TESTS) else str(path)
+
+
+def _start_rank(item: pytest.Item) -> int:
+    relative = _relative(item.path)
+    return LONGEST_FIRST.index(relative) if relative in LONGEST_FIRST else len(LONGEST_FIRST)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _runs_in_process(item.path):
+            item.add_marker(pytest.mark.in_process)
+    items.sort(key=_start_rank)  # stable: each module's tests stay together and in order
+
+
 @pytest.fixture()
-def assembly(assembly_template: Path, tmp_path: Path) -> Iterator[Assembly]:
+def assembly(
+    assembly_template: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Assembly]:
     """A fresh copy of the base assembly: alice (author, the `init` identity), bob, carol
     (secretariat), dave, and eve who is not a member; all share `remote.git`."""
-    yield copy_assembly(assembly_template, tmp_path / "assembly")
+    copy = copy_assembly(assembly_template, tmp_path / "assembly")
+    copy.in_process = in_process(request)
+    yield copy
 
 
 @pytest.fixture(scope="session")
@@ -106,23 +165,27 @@ def story_template(
 ) -> Callable[[str, Callable[[Assembly], None]], Path]:
     """`story_template(label, story)`: a copy of the base assembly on which `story(assembly)`
     has been played, once; for a module whose tests all start from the same state (copy it
-    with `copy_template`)."""
+    with `copy_template`). The story is a setup: it runs the tool in process."""
 
     def build(label: str, story: Callable[[Assembly], None]) -> Path:
         folder = tmp_path_factory.mktemp(label) / "assembly"
-        story(copy_assembly(assembly_template, folder, env=session_env))
+        setup = copy_assembly(assembly_template, folder, env=session_env)
+        setup.in_process = True
+        story(setup)
         return folder
 
     return build
 
 
 @pytest.fixture()
-def copy_template(tmp_path: Path) -> Callable[..., Assembly]:
+def copy_template(tmp_path: Path, request: pytest.FixtureRequest) -> Callable[..., Assembly]:
     """`copy_template(template, label="assembly")`: a fresh Assembly copied from a template
-    folder, run in the sealed environment of the test."""
+    folder, run in the sealed environment of the test (in process when the test is marked so)."""
 
     def make(template: Path, label: str = "assembly") -> Assembly:
-        return copy_assembly(template, tmp_path / label)
+        copy = copy_assembly(template, tmp_path / label)
+        copy.in_process = in_process(request)
+        return copy
 
     return make
 

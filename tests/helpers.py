@@ -11,7 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -205,6 +205,58 @@ def name_of(branch: str) -> str:
 # -- the assembly --------------------------------------------------------------------------
 
 
+def call_in_process(
+    cwd: Path, args: Sequence[str | bytes], environment: Mapping[str, str | bytes]
+) -> subprocess.CompletedProcess[bytes]:
+    """The tool's entry point called in this process as `python -m assemblee_cli ARGS` would run
+    in `cwd` with exactly `environment`: arguments and variables given as bytes reach the tool
+    as the interpreter would hand them over (surrogate-escaped), its streams are bytes written
+    with the error handlers Python gives a process under LC_ALL=C.UTF-8 with piped streams, its
+    stdin is empty, and SystemExit becomes the exit code. Returns the exit code and the bytes of
+    both streams; the process's environment, argv, cwd and streams are restored afterwards."""
+    import contextlib
+    import io
+    import threading
+
+    from assemblee_cli.__main__ import main
+
+    assert "ASSEMBLEE_TEST_KILL_AT" not in environment, "un arrêt brutal tuerait pytest"
+    # It swaps the process's environment, cwd and streams: one command at a time.
+    assert threading.current_thread() is threading.main_thread(), "jamais depuis un thread"
+    saved_environ, saved_argv, saved_cwd, saved_stdin = (
+        dict(os.environ),
+        sys.argv,
+        os.getcwd(),
+        sys.stdin,
+    )
+    out_bytes, err_bytes = io.BytesIO(), io.BytesIO()
+    out = io.TextIOWrapper(out_bytes, encoding="utf-8", errors="surrogateescape")
+    err = io.TextIOWrapper(err_bytes, encoding="utf-8", errors="backslashreplace")
+    code: int = 0
+    try:
+        os.environ.clear()
+        os.environ.update({key: os.fsdecode(value) for key, value in environment.items()})
+        sys.argv = ["assemblee", *(os.fsdecode(arg) for arg in args)]
+        sys.stdin = io.StringIO("")
+        os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                main()
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            finally:
+                out.flush()
+                err.flush()
+    finally:
+        os.chdir(saved_cwd)
+        sys.argv, sys.stdin = saved_argv, saved_stdin
+        os.environ.clear()
+        os.environ.update(saved_environ)
+    return subprocess.CompletedProcess(
+        ["assemblee", *args], code, out_bytes.getvalue(), err_bytes.getvalue()
+    )
+
+
 def run_in_process(
     cwd: Path,
     *args: str,
@@ -212,37 +264,17 @@ def run_in_process(
     env: Mapping[str, str] | None = None,
     extra: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """The tool's entry point called in this process, with the same environment, exit code and
-    streams as `run_cli`, without starting an interpreter: for long scenarios."""
-    import contextlib
-    import io
-
-    from assemblee_cli.__main__ import main
-
+    """`run_cli` without starting an interpreter (call_in_process): the same environment, exit
+    code and streams (decoded as `run_cli` decodes them), never a traceback."""
     environment = dict(os.environ if env is None else env)
     environment.pop("ASSEMBLEE_NOW", None)
     if now is not None:
         environment["ASSEMBLEE_NOW"] = now
     environment.update(extra or {})
-    saved_environ, saved_argv, saved_cwd = dict(os.environ), sys.argv, os.getcwd()
-    out, err = io.StringIO(), io.StringIO()
-    code: int = 0
-    try:
-        os.environ.clear()
-        os.environ.update(environment)
-        sys.argv = ["assemblee", *args]
-        os.chdir(cwd)
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                main()
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    finally:
-        os.chdir(saved_cwd)
-        sys.argv = saved_argv
-        os.environ.clear()
-        os.environ.update(saved_environ)
-    proc = subprocess.CompletedProcess(["assemblee", *args], code, out.getvalue(), err.getvalue())
+    raw = call_in_process(cwd, args, environment)
+    proc = subprocess.CompletedProcess(
+        raw.args, raw.returncode, raw.stdout.decode("utf-8"), raw.stderr.decode("utf-8")
+    )
     no_traceback(proc)
     return proc
 
@@ -273,8 +305,18 @@ class Assembly:
         now: str | None = None,
         extra: Mapping[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
+        return self.run_in(self.clones[who], *args, now=now, extra=extra)
+
+    def run_in(
+        self,
+        folder: Path,
+        *args: str,
+        now: str | None = None,
+        extra: Mapping[str, str] | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        """The tool in any folder (a clone that is not a member's), as `run` runs it."""
         runner = run_in_process if self.in_process else run_cli
-        return runner(self.clones[who], *args, now=now or self.now, env=self.env, extra=extra)
+        return runner(folder, *args, now=now or self.now, env=self.env, extra=extra)
 
     def ok(self, who: str, *args: str, **options: Any) -> subprocess.CompletedProcess[str]:
         """Run and require success."""

@@ -3,8 +3,10 @@ random clocks (any date of the calendar, any offset, or noise), random bytes as 
 pushed by hand. Whatever comes in, every command answers with 0, 1 or 2 — never the internal
 error (exit 3) — and the assembly keeps working for everyone afterwards.
 
-One assembly for all examples (building one per example would take too long); each example
-runs the tool in subprocesses, as members do."""
+One assembly for all examples (building one per example would take too long). The examples
+run the tool in the test's process (call_in_process: the same bytes as arguments and clock, the
+same exit codes and streams, without an interpreter start per command); what checks that the
+assembly still works afterwards runs it in subprocesses, as members do."""
 
 from __future__ import annotations
 
@@ -18,7 +20,16 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from tests.helpers import EDIT_DROITS, EDIT_VALEURS, MONDAY, NEXT_DAY, OPEN, TIMEOUT, git
+from tests.helpers import (
+    EDIT_DROITS,
+    EDIT_VALEURS,
+    MONDAY,
+    NEXT_DAY,
+    OPEN,
+    TIMEOUT,
+    call_in_process,
+    git,
+)
 
 BRANCH = "proposition/0002-droits"
 PATH = "proposals/0002-droits.md"
@@ -44,19 +55,23 @@ def template(
 
 
 def run(
-    cwd: Path, args: list[bytes], now: bytes | None = None
+    cwd: Path, args: list[bytes], now: bytes | None = None, *, in_process: bool = True
 ) -> subprocess.CompletedProcess[bytes]:
-    env = {k: v for k, v in os.environ.items() if k != "ASSEMBLEE_NOW"}
-    env_bytes = {k.encode(): v.encode() for k, v in env.items()}
-    env_bytes[b"ASSEMBLEE_NOW"] = now if now is not None else NEXT_DAY.encode()
-    proc = subprocess.run(
-        [sys.executable.encode(), b"-m", b"assemblee_cli", *args],
-        cwd=cwd,
-        env=env_bytes,  # type: ignore[arg-type]
-        capture_output=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
+    """The tool with these bytes as arguments and as its clock (NEXT_DAY by default), in this
+    process or in a subprocess."""
+    env: dict[str, str | bytes] = {k: v for k, v in os.environ.items() if k != "ASSEMBLEE_NOW"}
+    env["ASSEMBLEE_NOW"] = now if now is not None else NEXT_DAY.encode()
+    if in_process:
+        proc = call_in_process(cwd, args, env)
+    else:
+        proc = subprocess.run(
+            [sys.executable.encode(), b"-m", b"assemblee_cli", *args],
+            cwd=cwd,
+            env={os.fsencode(key): os.fsencode(value) for key, value in env.items()},
+            capture_output=True,
+            timeout=TIMEOUT,
+            check=False,
+        )
     text = proc.stdout + proc.stderr
     assert proc.returncode in (0, 1, 2), (args, now, text.decode(errors="replace"))
     assert b"Traceback" not in text and b"Erreur interne" not in text, text
@@ -64,9 +79,9 @@ def run(
 
 
 def still_works(a: Any) -> None:
-    """After anything: the others still read the assembly and vote on n°1."""
+    """After anything: the others still read the assembly (real processes)."""
     for who, args in (("carol", [b"status"]), ("dave", [b"show", b"1"])):
-        proc = run(a.path(who), args)
+        proc = run(a.path(who), args, in_process=False)
         assert proc.returncode == 0, proc.stderr.decode(errors="replace")
 
 
@@ -99,7 +114,7 @@ def test_random_titles_reasons_and_clocks_never_break_the_assembly(copy_template
 
     example()
     still_works(a)
-    proc = run(a.path("dave"), [b"verify"])
+    proc = run(a.path("dave"), [b"verify"], in_process=False)
     assert proc.returncode in (0, 1)
 
 

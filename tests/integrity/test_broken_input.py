@@ -5,18 +5,16 @@ line when YAML gives one), and the other proposals keep working.
 Hypothesis mutates the record of proposal n°2 (line deletions, duplications, swaps, nasty
 values, unknown keys, truncation, random insertions); each text is committed with plain git on
 the proposal branch, reset to its original commit each time, and pushed (one repository for
-all examples: building an assembly per example would take too long)."""
+all examples: building an assembly per example would take too long). The many texts are read by
+the tool in the test's process (in_process); the forged tally, in subprocesses."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +27,6 @@ from tests.helpers import (
     EDIT_VALEURS,
     NEXT_DAY,
     OPEN,
-    TIMEOUT,
     dump_record,
     git,
     no_traceback,
@@ -86,29 +83,16 @@ class Repo:
         git(bob, "push", "-q", "-f", "origin", f"HEAD:refs/heads/{BRANCH}")
 
     def run_all(self) -> dict[str, subprocess.CompletedProcess[str]]:
-        """status, show 1 and close --dry-run at once, each in its own clone (each fetches)."""
+        """status, show 1 and close --dry-run, each in its own clone (each fetches); in this
+        process for the tests marked in_process, in subprocesses otherwise."""
         commands = {
             "status": ("dave", "status"),
             "show": ("carol", "show", "1", "--json"),
             "close": ("alice", "close", "--dry-run", "--json"),
         }
-
-        def one(args: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
-            who, *rest = args
-            env = {**(self.a.env or os.environ), "ASSEMBLEE_NOW": AFTER}
-            return subprocess.run(
-                [sys.executable, "-m", "assemblee_cli", *rest],
-                cwd=self.a.path(who),
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=TIMEOUT,
-                check=False,
-            )
-
-        with ThreadPoolExecutor(len(commands)) as pool:
-            results = dict(zip(commands, pool.map(one, commands.values()), strict=True))
-        return results
+        return {
+            label: self.a.run(who, *rest, now=AFTER) for label, (who, *rest) in commands.items()
+        }
 
 
 @pytest.fixture(scope="module")
@@ -228,6 +212,7 @@ def original_text(template: Path) -> str:
     return proc.stdout
 
 
+@pytest.mark.in_process
 def test_mutated_records_never_break_the_other_proposals(repo, original_text):
     @settings(
         max_examples=30,
@@ -315,6 +300,7 @@ NAMED = [
 ]
 
 
+@pytest.mark.in_process
 def test_named_broken_records_are_reported_with_their_path_and_line(repo, original_text):
     for case, change, said in NAMED:
         text = change(original_text)

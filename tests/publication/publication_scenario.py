@@ -79,7 +79,8 @@ def build(root: Path) -> Scene:
     root.mkdir(parents=True, exist_ok=True)
     alice = init_assembly(root, env, ROSTER_ADDITIONS)
     remote = root / "remote.git"
-    scene = Scene(root, remote, {"alice": alice}, env, NOW)
+    # The publication tier runs the tool in process (tests/conftest.py): so does its scene.
+    scene = Scene(root, remote, {"alice": alice}, env, NOW, in_process=True)
 
     def act(who: str, *args: str, now: str) -> subprocess.CompletedProcess[str]:
         name, email = MEMBERS[who]
@@ -173,4 +174,6 @@ def build(root: Path) -> Scene:
 
 def copy(template: Scene, target: Path) -> Scene:
     """A copy of a built scene (remote and clones), each clone pointed at the copied remote."""
-    return copy_assembly(template.root, target, sealed_environ(target / "home"), NOW)
+    scene = copy_assembly(template.root, target, sealed_environ(target / "home"), NOW)
+    scene.in_process = template.in_process
+    return scene

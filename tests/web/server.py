@@ -14,7 +14,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.helpers import Assembly, clone_member, run_cli
+from tests.helpers import Assembly, clone_member
 
 NOW = "2026-11-02T10:00:00+01:00"  # a Monday: the deadline is Thursday at 10:00
 SERVER = ("Serveur de l'assemblée", "serveur@exemple.org")
@@ -41,7 +41,7 @@ class Web:
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
         """`assemblee ARGS` in the server's clone."""
-        proc = run_cli(self.clone, *args, now=NOW, env=self.assembly.env)
+        proc = self.assembly.run_in(self.clone, *args, now=NOW)
         assert proc.returncode == 0, proc.stderr
         return proc
 
