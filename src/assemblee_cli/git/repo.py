@@ -502,8 +502,53 @@ class GitRepo:
             commits.append((sha, tuple(parents.split()), author, committer, files))
         return commits
 
+    def commits_touching_raw(
+        self,
+        revs: Sequence[str],
+        path: str,
+        *,
+        exclude: Sequence[str] = (),
+        no_walk: bool = False,
+    ) -> list[tuple[str, tuple[str, ...], str, str, list[tuple[str, str, str]]]]:
+        """(sha, parents, author email, committer email, [(file, old blob, new blob)]) of every
+        commit of `revs` but not of `exclude` (only `revs` themselves when `no_walk`) that
+        changes something under `path`, newest first; a blob is ZERO where the file is absent.
+        One process; merges list no files."""
+        args = ["log", "--full-history", "--no-renames", "--raw", "--no-abbrev", "-z"]
+        if no_walk:
+            args.append("--no-walk=unsorted")
+        args += ["--format=%x1e%H%x1f%P%x1f%ae%x1f%ce", *revs]
+        if exclude:
+            args += ["--not", *exclude]
+        out = self.out(*args, "--", path)
+        commits = []
+        for record in out.split("\x1e"):
+            header, _, body = record.partition("\0")
+            if not header.strip():
+                continue
+            sha, parents, author, committer = header.split("\x1f")
+            fields = body.lstrip("\n").split("\0")
+            files = []
+            for meta, name in zip(fields[::2], fields[1::2], strict=False):
+                parts = meta.lstrip("\n").split()
+                if len(parts) >= 5 and parts[0].startswith(":"):
+                    files.append((name, parts[2], parts[3]))
+            commits.append((sha, tuple(parents.split()), author, committer, files))
+        return commits
+
+    def commits_not_in(self, commits: Sequence[str], refs: Sequence[str]) -> list[str]:
+        """The commits reachable from `commits` but not from `refs` (one process; empty when
+        all of `commits` belong to the history of `refs`)."""
+        if not commits:
+            return []
+        return self.out("rev-list", *dict.fromkeys(commits), "--not", *refs, "--").split()
+
     def signatures(
-        self, refs: Sequence[str], path: str, allowed_signers: str
+        self,
+        refs: Sequence[str],
+        path: str,
+        allowed_signers: str,
+        exclude: Sequence[str] = (),
     ) -> dict[str, tuple[str, str]]:
         """Signature status (%G?) and signer (%GS) of every commit of `refs` changing `path`,
         checked against `allowed_signers` (the lines of an SSH allowed-signers file)."""
@@ -520,6 +565,7 @@ class GitRepo:
                 "--full-history",
                 "--format=%H%x1f%G?%x1f%GS",
                 *refs,
+                *(["--not", *exclude] if exclude else []),
                 "--",
                 path,
             )
@@ -548,9 +594,19 @@ class GitRepo:
             graph[commit] = tuple(parents)
         return graph
 
-    def first_parent_merges(self, rev: str) -> list[tuple[str, tuple[str, ...], str]]:
-        """(sha, parents, message) of the merges on `rev`'s first-parent line, newest first."""
-        out = self.out("log", "--first-parent", "--merges", "--format=%x1e%H%x1f%P%x1f%B", rev)
+    def first_parent_merges(
+        self, rev: str, exclude: str | None = None
+    ) -> list[tuple[str, tuple[str, ...], str]]:
+        """(sha, parents, message) of the merges on `rev`'s first-parent line (not in
+        `exclude`'s history), newest first."""
+        out = self.out(
+            "log",
+            "--first-parent",
+            "--merges",
+            "--format=%x1e%H%x1f%P%x1f%B",
+            rev,
+            *([f"^{exclude}"] if exclude else []),
+        )
         merges = []
         for record in out.split("\x1e"):
             if record.strip():
@@ -558,10 +614,19 @@ class GitRepo:
                 merges.append((sha, tuple(parents.split()), message))
         return merges
 
-    def history_with_files(self, rev: str) -> list[tuple[str, tuple[str, ...], list[str]]]:
-        """(sha, parents, files changed against the first parent) of every commit of `rev`."""
+    def history_with_files(
+        self, rev: str, exclude: str | None = None
+    ) -> list[tuple[str, tuple[str, ...], list[str]]]:
+        """(sha, parents, files changed against the first parent) of every commit of `rev`
+        (not in `exclude`'s history)."""
         out = self.out(
-            "log", "--full-history", "--no-renames", "--format=%x1e%H%x1f%P", "--name-only", rev
+            "log",
+            "--full-history",
+            "--no-renames",
+            "--format=%x1e%H%x1f%P",
+            "--name-only",
+            rev,
+            *([f"^{exclude}"] if exclude else []),
         )
         history = []
         for record in out.split("\x1e"):
