@@ -22,7 +22,12 @@ from assemblee_cli.core.members import Roster
 from assemblee_cli.core.rules import Rules
 from assemblee_cli.errors import AssembleeError
 from assemblee_cli.formats.codesocial import ROSTER_PATH, RULES_PATH, parse_roster, parse_rules
-from assemblee_cli.formats.proposalfile import PROPOSALS_DIR, parse_proposal
+from assemblee_cli.formats.proposalfile import (
+    FILE_PATTERN,
+    PROPOSALS_DIR,
+    parse_proposal,
+    parse_with_added_votes,
+)
 from assemblee_cli.git.repo import ZERO, CommitFacts, GitRepo, Identity, open_repo
 from assemblee_cli.store.assembly import Assembly
 
@@ -108,18 +113,64 @@ class History:
         """The content of many blobs, in one process."""
         return self.repo.contents(list(dict.fromkeys(shas)))
 
-    def proposal_of_blob(self, blob: str, text: bytes, path: str, where: str) -> lc.Proposal | str:
+    def proposal_of_blob(
+        self,
+        blob: str,
+        text: bytes,
+        path: str,
+        where: str,
+        previous: tuple[bytes, lc.Proposal] | None = None,
+    ) -> lc.Proposal | str:
         """A proposal file's version parsed once per blob (the same version is the « after »
-        of one commit and the « before » of the next); a problem is its French sentence."""
+        of one commit and the « before » of the next); a problem is its French sentence. With
+        the `previous` version (text, proposal), a version that only adds votes reads only
+        them."""
         key = (blob, path)
         found = self._proposals.get(key)
         if found is None:
-            try:
-                found = parse_proposal(text.decode("utf-8", errors="replace"), path, where)
-            except AssembleeError as exc:
-                found = exc.message
+            decoded = text.decode("utf-8", errors="replace")
+            if previous is not None:
+                found = parse_with_added_votes(
+                    previous[0].decode("utf-8", errors="replace"), previous[1], decoded, path, where
+                )
+            if found is None:
+                try:
+                    found = parse_proposal(decoded, path, where)
+                except AssembleeError as exc:
+                    found = exc.message
             self._proposals[key] = found
         return found
+
+    def proposal_files(self, commit: str) -> dict[str, str]:
+        """Name → blob of the proposal files (`NNNN-slug.md`) in `commit`'s proposals/."""
+        return {
+            entry.name.removesuffix(".md"): entry.sha
+            for entry in self.repo.tree(f"{commit}:{PROPOSALS_DIR}")
+            if entry.kind == "blob" and FILE_PATTERN.match(f"{PROPOSALS_DIR}/{entry.name}")
+        }
+
+    def blobs_at(self, specs: Sequence[str]) -> dict[str, str | None]:
+        """The blob each `commit:path` names (None: absent), in one process."""
+        return self.repo.shas(list(dict.fromkeys(specs)))
+
+    def proposals_of_blobs(self, items: Sequence[tuple[str, str, str]]) -> list[lc.Proposal | str]:
+        """Proposal files given as (blob, path, where they are read): a version already read
+        is not parsed again; the others are read in one process. A problem is its French
+        sentence, naming `where`."""
+        missing = [blob for blob, path, _where in items if (blob, path) not in self._proposals]
+        texts = self.read_blobs(missing)
+        result: list[lc.Proposal | str] = []
+        for blob, path, where in items:
+            known = self._proposals.get((blob, path))
+            if isinstance(known, lc.Proposal):
+                result.append(known)
+                continue
+            try:
+                text = texts.get(blob) or self.repo.read(blob) or b""
+                result.append(parse_proposal(text.decode("utf-8", errors="replace"), path, where))
+            except AssembleeError as exc:
+                result.append(exc.message)
+        return result
 
     def proposal_at(self, commit: str, path: str) -> lc.Proposal | str | None:
         """The proposal file `path` at `commit` (None: absent; a string: why it is unreadable)."""
@@ -141,13 +192,14 @@ class History:
         """The rules and roster in force at each commit (None: absent or unreadable), each
         version parsed once: two lookups for all the commits, one read per new version."""
         specs = [f"{c}:{p}" for c in commits for p in (RULES_PATH, ROSTER_PATH)]
-        blobs = self.repo.shas(specs)
+        # Through the persistent cat-file: one opening at a time, often the same versions.
+        blobs = {spec: self.repo.resolve(spec) for spec in specs}
         wanted = [
             sha
             for sha in {b for b in blobs.values() if b}
             if sha not in self._rules and sha not in self._rosters
         ]
-        texts = self.read_blobs(wanted)
+        texts = {sha: self.repo.read(sha) or b"" for sha in wanted}
         for spec, sha in blobs.items():
             if sha is None or sha not in texts:
                 continue

@@ -23,7 +23,12 @@ from assemblee_cli.core.french import format_instant
 from assemblee_cli.core.members import Roster, normalise_email
 from assemblee_cli.core.tally import Tally, consent_outcome, tally_votes, two_thirds_outcome
 from assemblee_cli.formats.codesocial import ROSTER_PATH, rules_to_data
-from assemblee_cli.formats.proposalfile import FILE_PATTERN, PROPOSALS_DIR
+from assemblee_cli.formats.proposalfile import (
+    BRANCH_PREFIX,
+    FILE_PATTERN,
+    PROPOSALS_DIR,
+    parse_name,
+)
 from assemblee_cli.store.assembly import MERGE_TRAILER, Assembly, holidays_of
 from assemblee_cli.store.history import (
     History,
@@ -424,12 +429,6 @@ def _check_commit(
         report.proposals.add(name)
         if new_blob is None:
             continue
-        new = history.proposal_of_blob(
-            new_blob, texts.get(new_blob, b""), path, f"commit {commit.sha[:10]}"
-        )
-        if isinstance(new, str):
-            run.add(COMMIT, commit.sha, name, commit.sha, new)
-            continue
         old: lc.Proposal | str | None = None
         if old_blob is not None and parent is not None:
             old = history.proposal_of_blob(
@@ -437,6 +436,16 @@ def _check_commit(
             )
         if isinstance(old, str):
             old = None
+        new = history.proposal_of_blob(
+            new_blob,
+            texts.get(new_blob, b""),
+            path,
+            f"commit {commit.sha[:10]}",
+            previous=(texts.get(old_blob, b""), old) if old is not None and old_blob else None,
+        )
+        if isinstance(new, str):
+            run.add(COMMIT, commit.sha, name, commit.sha, new)
+            continue
         for problem in lc.deadline_anomalies(new, holidays_of(new.rules)):
             if (name, problem) not in run.reported:
                 run.reported.add((name, problem))
@@ -580,23 +589,35 @@ def _check_merges(run: _Run) -> set[str]:
     lawful: set[str] = set()
     history = run.history
     exclude = None if run.full else run.proven["main"]
+    merges = []
     for sha, parent_shas, message in reversed(history.merges_on(run.assembly.trunk, exclude)):
         names = [
             line.split(":", 1)[1].strip()
             for line in message.splitlines()
             if line.startswith(f"{MERGE_TRAILER}:")
         ]
-        if not names:
-            continue
+        if names:
+            merges.append((sha, parent_shas[1:2], f"{PROPOSALS_DIR}/{names[0]}.md", names[0]))
+    # The files merged and those of the branches merged, looked up at once; two versions
+    # are compared by their blobs.
+    blobs = history.blobs_at(
+        [f"{c}:{path}" for sha, second, path, _n in merges for c in (sha, *second)]
+    )
+    readable = [
+        (blob, path, f"commit {sha[:10]}")
+        for sha, _second, path, _n in merges
+        if (blob := blobs.get(f"{sha}:{path}"))
+    ]
+    found = history.proposals_of_blobs(readable)
+    parsed = {(blob, path): item for (blob, path, _w), item in zip(readable, found, strict=True)}
+    for sha, second, path, name in merges:
         run.report.merges += 1
-        name = names[0]
         before = len(run.found)
-        path = f"{PROPOSALS_DIR}/{name}.md"
-        merged = history.proposal_at(sha, path)
+        blob = blobs.get(f"{sha}:{path}")
+        merged = parsed.get((blob, path)) if blob else None
         if not isinstance(merged, lc.Proposal):
-            run.add(
-                MERGE, sha, name, sha, merged or "fusion dans main sans fichier de proposition."
-            )
+            problem = merged or "fusion dans main sans fichier de proposition."
+            run.add(MERGE, sha, name, sha, problem)
             continue
         if merged.status is not lc.Status.ADOPTED:
             run.add(
@@ -617,8 +638,7 @@ def _check_merges(run: _Run) -> set[str]:
                 "fusionnée dans main sans un décompte qui permette l'adoption "
                 f"(recalculé : {tally.describe()}).",
             )
-        second = parent_shas[1:]
-        if second and history.file_at(second[0], path) != history.file_at(sha, path):
+        if second and blobs.get(f"{second[0]}:{path}") != blob:
             run.add(
                 MERGE,
                 sha,
@@ -762,9 +782,11 @@ def _decided_name(path: str) -> str | None:
 
 def _check_current_files(run: _Run) -> None:
     """The tallies stored now, on main and on the branches, match the votes: every file, or
-    those changed since the last proof (the others' anomalies are remembered)."""
+    those changed since the last proof (the others' anomalies are remembered). A version
+    read by the walk is not parsed again."""
     assembly = run.assembly
-    decided = assembly.decided_names()
+    history = run.history
+    decided = history.proposal_files(assembly.trunk)
     branches = list(assembly.snapshot.branches.values())
     if not run.full:
         changed = {
@@ -780,24 +802,44 @@ def _check_current_files(run: _Run) -> None:
             if f.kind == CURRENT and _stale(run, f.scope, changed, present)
         }
         run.found = [f for f in run.found if not (f.kind == CURRENT and f.scope in stale)]
-        decided = [n for n in decided if n in changed]
+        decided = {n: blob for n, blob in decided.items() if n in changed}
         branches = [t for t in branches if run.proven.get(f"proposition/{t.name}") != t.sha]
-    loaded = [(f"main/{i.name}", i) for i in assembly.load_decided_many(decided)]
-    loaded += [(f"branche/{i.name}", i) for i in assembly.load_branches(branches)]
-    for scope, item in loaded:
-        if item.proposal is None:
-            run.add(CURRENT, scope, item.name, None, item.error or "fichier illisible.")
+    on_branches = history.blobs_at([f"{t.sha}:{PROPOSALS_DIR}/{t.name}.md" for t in branches])
+    items: list[tuple[str, str, str | None, str]] = [
+        (f"main/{name}", name, blob, "main")
+        for name, blob in sorted(decided.items(), key=lambda item: parse_name(item[0]) or (0, ""))
+    ]
+    items += [
+        (
+            f"branche/{t.name}",
+            t.name,
+            on_branches.get(f"{t.sha}:{PROPOSALS_DIR}/{t.name}.md"),
+            f"branche {BRANCH_PREFIX}{t.name}",
+        )
+        for t in branches
+    ]
+    readable = [
+        (blob, f"{PROPOSALS_DIR}/{name}.md", where) for _s, name, blob, where in items if blob
+    ]
+    parsed = iter(history.proposals_of_blobs(readable))
+    for scope, name, blob, where in items:
+        path = f"{PROPOSALS_DIR}/{name}.md"
+        proposal = (
+            next(parsed) if blob else f"{path} ({where}) : fichier de proposition introuvable."
+        )
+        if isinstance(proposal, str):
+            run.add(CURRENT, scope, name, None, proposal)
             continue
-        run.report.proposals.add(item.name)
-        for round_ in item.proposal.rounds:
+        run.report.proposals.add(name)
+        for round_ in proposal.rounds:
             if round_.result is None:
                 continue
-            tally, status = expected_tally(item.proposal, round_)
+            tally, status = expected_tally(proposal, round_)
             if round_.tally != tally or round_.result.value != status.value:
                 run.add(
                     CURRENT,
                     scope,
-                    item.name,
+                    name,
                     None,
                     f"le décompte enregistré du tour {round_.number} ne correspond pas aux avis "
                     f"(recalculé : {tally.describe()}, {status.value}).",
