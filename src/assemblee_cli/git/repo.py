@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -190,6 +190,51 @@ class GitRepo:
             result[header[0]] = out[index : index + size]
             index += size + 1
         return result
+
+    def stream_contents(self, shas: Sequence[str]) -> Generator[tuple[str, bytes | None]]:
+        """(sha, content or None when missing) of many objects, in order, from one
+        `cat-file --batch` fed by a thread: one process however many objects, and only what
+        the caller holds in memory."""
+        import subprocess
+        import threading
+
+        if not shas:
+            return
+        env = {k: v for k, v in os.environ.items() if k not in _STRIPPED}
+        proc = subprocess.Popen(
+            ["git", "cat-file", "--batch"],
+            cwd=self.root,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        assert proc.stdin is not None and proc.stdout is not None
+        stdin, stdout = proc.stdin, proc.stdout
+
+        def feed() -> None:
+            try:
+                for sha in shas:
+                    stdin.write(f"{sha}\n".encode())
+                stdin.close()
+            except OSError:
+                return
+
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
+        try:
+            for sha in shas:
+                header = stdout.readline().decode(errors="replace").split()
+                if len(header) != 3:
+                    yield sha, None
+                    continue
+                data = stdout.read(int(header[2]) + 1)[:-1]
+                yield sha, data
+        finally:
+            stdout.close()
+            proc.kill()
+            proc.wait()
+            writer.join()
 
     def read(self, spec: str) -> bytes | None:
         """Content of an object (`rev:path`, a sha), or None when it does not exist."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,6 +108,14 @@ class History:
         ]
         changes.reverse()
         return changes
+
+    def stream_blobs(self, shas: Sequence[str]) -> Generator[tuple[str, bytes | None]]:
+        """The content of many blobs, in order, from one process (read as they are used)."""
+        return self.repo.stream_contents(shas)
+
+    def read_blobs_one(self, sha: str) -> bytes:
+        """One blob's content through the persistent cat-file (empty when missing)."""
+        return self.repo.read(sha) or b""
 
     def read_blobs(self, shas: Sequence[str]) -> dict[str, bytes]:
         """The content of many blobs, in one process."""

@@ -12,6 +12,7 @@ anomaly found once is reported again at every run, as long as its commit is in t
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -392,31 +393,63 @@ def _walk(run: _Run, changes: list[ProposalChange], recheck: list[ProposalChange
     total = sum(1 for c, _new in todo if len(c.parents) <= 1)
     done = 0
     known = {(f.finding.proposal, f.finding.commit, f.finding.message) for f in run.found}
+    # Every version is read by one `cat-file --batch`, batch after batch; the previous
+    # batch's texts are kept (a vote's « before » is often the « after » of the last one).
+    wanted: list[list[str]] = []
+    requested: set[str] = set()
     for start in range(0, len(todo), CHUNK):
-        batch = todo[start : start + CHUNK]
-        texts = run.history.read_blobs(
-            [blob for c, _new in batch for _p, old, new in c.blobs for blob in (old, new) if blob]
-        )
-        for change, new_commit in batch:
-            if len(change.parents) > 1:
-                continue
-            before = len(run.found)
-            _check_commit(run, change, texts, count=new_commit)
-            if not new_commit:  # re-checked for its receipt: only what is new about it
-                fresh = [
-                    f
-                    for f in run.found[before:]
-                    if (f.finding.proposal, f.finding.commit, f.finding.message) not in known
-                ]
-                run.found[before:] = fresh
-            done += 1
-        if run.progress is not None:
-            run.progress(done, total)
+        blobs = [
+            blob
+            for c, _new in todo[start : start + CHUNK]
+            for _p, old, new in c.blobs
+            for blob in (old, new)
+            if blob and blob not in requested
+        ]
+        requested.update(blobs)
+        wanted.append(list(dict.fromkeys(blobs)))
+    stream = run.history.stream_blobs([blob for blobs in wanted for blob in blobs])
+    try:
+        previous: dict[str, bytes] = {}
+        for number, start in enumerate(range(0, len(todo), CHUNK)):
+            batch = todo[start : start + CHUNK]
+            current = {
+                sha: data or b"" for sha, data in itertools.islice(stream, len(wanted[number]))
+            }
+            texts = _Texts(run.history, previous | current)
+            previous = current
+            for change, new_commit in batch:
+                if len(change.parents) > 1:
+                    continue
+                before = len(run.found)
+                _check_commit(run, change, texts, count=new_commit)
+                if not new_commit:  # re-checked for its receipt: only what is new about it
+                    fresh = [
+                        f
+                        for f in run.found[before:]
+                        if (f.finding.proposal, f.finding.commit, f.finding.message) not in known
+                    ]
+                    run.found[before:] = fresh
+                done += 1
+            if run.progress is not None:
+                run.progress(done, total)
+    finally:
+        stream.close()
 
 
-def _check_commit(
-    run: _Run, commit: ProposalChange, texts: dict[str, bytes], count: bool = True
-) -> None:
+class _Texts(dict[str, bytes]):
+    """Blob contents at hand; one not at hand is read through the persistent cat-file."""
+
+    def __init__(self, history: History, known: dict[str, bytes]) -> None:
+        super().__init__(known)
+        self.history = history
+
+    def __missing__(self, blob: str) -> bytes:
+        data = self.history.read_blobs_one(blob)
+        self[blob] = data
+        return data
+
+
+def _check_commit(run: _Run, commit: ProposalChange, texts: _Texts, count: bool = True) -> None:
     report = run.report
     history = run.history
     if count:
@@ -431,17 +464,15 @@ def _check_commit(
             continue
         old: lc.Proposal | str | None = None
         if old_blob is not None and parent is not None:
-            old = history.proposal_of_blob(
-                old_blob, texts.get(old_blob, b""), path, f"commit {parent[:10]}"
-            )
+            old = history.proposal_of_blob(old_blob, texts[old_blob], path, f"commit {parent[:10]}")
         if isinstance(old, str):
             old = None
         new = history.proposal_of_blob(
             new_blob,
-            texts.get(new_blob, b""),
+            texts[new_blob],
             path,
             f"commit {commit.sha[:10]}",
-            previous=(texts.get(old_blob, b""), old) if old is not None and old_blob else None,
+            previous=(texts[old_blob], old) if old is not None and old_blob else None,
         )
         if isinstance(new, str):
             run.add(COMMIT, commit.sha, name, commit.sha, new)
