@@ -197,3 +197,20 @@ def test_close_with_ten_times_more_due_proposals(
     assert counted[1] == counted[0], (
         f"{command}: {counted[0]} git processes for one due proposal, {counted[1]} for ten"
     )
+
+
+def test_an_incremental_verify_starts_as_many_git_processes_on_a_larger_repository(
+    small: Assembly, large: Assembly
+) -> None:
+    """After a full verify, one more vote: the next verify checks only that vote, with as many
+    git processes on the repository ten times larger (what it proved is kept in .git/)."""
+    counted = []
+    for assembly in (small, large):
+        with assembly.scratch_copy() as copy:
+            copy.env.pop("ASSEMBLEE_SANS_CACHE")  # what verify proved is what is measured
+            copy.run("verify", "--offline")
+            copy.run(*copy.args("vote"))
+            counted.append(copy.git_processes("verify", "--offline"))
+            full = json.loads(copy.run("verify", "--offline", "--tout", "--json").stdout)
+            assert full["anomalies"] == []
+    assert counted[0] > 0 and counted[1] == counted[0], counted
