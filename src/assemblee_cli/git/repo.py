@@ -583,10 +583,14 @@ class GitRepo:
 
     def commits_not_in(self, commits: Sequence[str], refs: Sequence[str]) -> list[str]:
         """The commits reachable from `commits` but not from `refs` (one process; empty when
-        all of `commits` belong to the history of `refs`)."""
+        all of `commits` belong to the history of `refs`). A commit this repository does not
+        have is returned as such."""
         if not commits:
             return []
-        return self.out("rev-list", *dict.fromkeys(commits), "--not", *refs, "--").split()
+        status, out, _err = self.run(
+            "rev-list", *dict.fromkeys(commits), "--not", *refs, "--", check=False
+        )
+        return out.split() if status == 0 else list(commits)
 
     def signatures(
         self,
