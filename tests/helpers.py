@@ -503,6 +503,26 @@ def draft_edit(store: Any, draft: Any, edit: tuple[str, str, str]) -> str:
     return str(draft.commit(tree, [store.trunk], f"Sur main : {path}"))
 
 
+def verified(assembly: Assembly, who: str, **options: Any) -> dict[str, Any]:
+    """`verify --json` in `who`'s clone, on what it proved before (incremental), checked to
+    give exactly what `verify --tout --json` gives (the anomalies in any order)."""
+
+    def run(*args: str) -> dict[str, Any]:
+        proc = assembly.run(who, "verify", *args, "--json", **options)
+        assert proc.returncode in (0, 1), proc.stderr
+        document: dict[str, Any] = json.loads(proc.stdout)
+        assert proc.returncode == (1 if document["anomalies"] else 0)
+        return document
+
+    def key(document: dict[str, Any]) -> dict[str, Any]:
+        found = sorted(json.dumps(f, sort_keys=True) for f in document["anomalies"])
+        return {**document, "anomalies": found}
+
+    incremental = run()
+    assert key(incremental) == key(run("--tout")), "verify et verify --tout diffèrent"
+    return incremental
+
+
 def vote_entry(
     member: str, choice: str, when: str, version: str, reason: str | None = None
 ) -> dict[str, Any]:

@@ -67,8 +67,6 @@ def test_short_listings_wrap_without_losing_a_word() -> None:
     assert title_cells == f"{TITLE} (1)"
 
 
-
-
 def test_at_80_columns_the_status_table_wraps_between_words_never_inside_one() -> None:
     """Issue 11: « ouvert|e », « report|ée » at 80 columns."""
     table_rows = [

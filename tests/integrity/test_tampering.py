@@ -35,6 +35,7 @@ from tests.helpers import (
     sign_as,
     split_record,
     tamper,
+    verified,
     vote_entry,
 )
 
@@ -44,9 +45,15 @@ def instant(text: str) -> datetime:
 
 
 def anomalies(a: Any, who: str) -> list[str]:
-    proc = a.run(who, "verify", "--json")
-    assert proc.returncode in (0, 1), proc.stderr
-    return [f["message"] for f in json.loads(proc.stdout)["anomalies"]]
+    """What `who`'s verify finds: on what it proved before the tampering (each test proves
+    the honest history first), and the same as a full `verify --tout`."""
+    return [f["message"] for f in verified(a, who)["anomalies"]]
+
+
+def proven(a: Any, *who: str) -> None:
+    """`who` verify the honest history (no anomaly) before the adversary acts."""
+    for person in who:
+        assert verified(a, person)["anomalies"] == []
 
 
 @pytest.fixture()
@@ -64,6 +71,7 @@ def test_hand_merge_of_a_postponed_proposal_is_found(opened):
     a.ok("bob", "vote", "1", "blocage", "-r", "Pas prêt.", now=NEXT_DAY)
     [item] = a.json("carol", "close", now=AFTER)
     assert item["statut"] == "reportee"
+    proven(a, "alice")
     branch = branch_of(a, 1)
     dave = a.path("dave")
     git(dave, "pull", "-q", "--ff-only", "origin", "main")
@@ -84,6 +92,7 @@ def test_a_deadline_shortened_by_hand_is_recomputed(opened):
     def shorten(data: dict[str, Any]) -> None:
         data["tours"][0]["echeance"] = "2026-11-27T09:00:00Z"  # 24 h after opening
 
+    proven(a, "bob")
     assert tamper(a, "alice", branch, shorten).returncode == 0  # type: ignore[union-attr]
     assert a.json("carol", "close", "--dry-run", now=MONDAY) == []
     assert a.json("carol", "close", now=MONDAY) == []
@@ -102,6 +111,7 @@ def test_a_block_erased_by_force_push_is_found_in_the_blockers_clone(opened):
     branch = branch_of(a, 1)
     before = a.remote_branch(branch)
     a.ok("bob", "vote", "1", "blocage", "-r", "Pas prêt.", now=NEXT_DAY)
+    proven(a, "bob")
     alice = a.path("alice")
     git(alice, "fetch", "-q", "origin")
     git(alice, "push", "-q", "-f", "origin", f"{before}:refs/heads/{branch}")
@@ -146,6 +156,7 @@ def test_a_non_members_block_is_not_counted(opened):
             vote_entry("eve@exemple.org", "blocage", "2026-11-27T09:00:00Z", version, "Non.")
         )
 
+    proven(a, "dave")
     assert tamper(a, "eve", branch, forge).returncode == 0  # type: ignore[union-attr]
     assert a.json("bob", "show", "1", now=MONDAY)["decompte"]["blocage"] == 0
     [item] = a.json("carol", "close", "--dry-run", now=AFTER)
@@ -161,6 +172,7 @@ def test_a_non_members_block_is_not_counted(opened):
 
 def test_a_direct_commit_to_the_text_on_main_is_found_and_refused(opened):
     a = opened
+    proven(a, "alice")
     dave = a.path("dave")
     git(dave, "pull", "-q", "--ff-only", "origin", "main")
     a.edit("dave", VALEURS, "[à compléter]", "Ce que dave veut.")
@@ -213,6 +225,7 @@ def test_verify_finds_a_vote_whose_date_is_not_its_reception(assembly):
     install_guard(a.remote)
     set_server_clock(a.remote, OPEN)
     a.propose_edit("alice", "Valeurs", EDIT_VALEURS, now=OPEN)
+    proven(a, "dave")
     hooks = a.remote / "hooks"
     (hooks / "pre-receive").rename(hooks / "pre-receive.off")
     set_server_clock(a.remote, AFTER)
@@ -362,6 +375,8 @@ def signed(sealed_env: Path, tmp_path: Path) -> dict[str, Any]:
 
 
 def test_a_vote_signed_with_a_look_alike_key_is_found(signed):
+    before = run_cli(signed["alice"], "verify", "--json", now=MONDAY)
+    assert before.returncode == 0 and json.loads(before.stdout)["anomalies"] == [], before.stdout
     jemma = signed["jemma"]
     git(jemma, "fetch", "-q", "origin")
     branch = "proposition/0001-sujet"
@@ -380,8 +395,10 @@ def test_a_vote_signed_with_a_look_alike_key_is_found(signed):
     git(jemma, "-c", "user.email=emma@exemple.org", "commit", "-q", "-S", "-am", "Vote")
     git(jemma, "push", "-q", "origin", branch)
     proc = run_cli(signed["alice"], "verify", "--json", now=MONDAY)
+    full = run_cli(signed["alice"], "verify", "--tout", "--json", now=MONDAY)
     found = [f["message"] for f in json.loads(proc.stdout)["anomalies"]]
     assert any("emma@exemple.org signé par la clé de jemma@exemple.org" in m for m in found), found
+    assert sorted(found) == sorted(f["message"] for f in json.loads(full.stdout)["anomalies"])
 
 
 def test_an_unsigned_vote_is_refused_in_signed_mode(signed):

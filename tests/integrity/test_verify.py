@@ -23,6 +23,7 @@ from tests.helpers import (
     git,
     record,
     tamper,
+    verified,
     vote_entry,
 )
 
@@ -37,17 +38,20 @@ def template(story_template: Any) -> Path:
         a.ok("carol", "vote", "1", "d-accord", now=NEXT_DAY)
         a.ok("bob", "vote", "2", "blocage", "-r", "Trop vague.", now=NEXT_DAY)
         a.ok("dave", "withdraw", "3", now=NEXT_DAY)
+        a.ok("dave", "verify")  # every tampering below comes after a successful verify
 
     return story_template("verify", story)
 
 
 def verify_json(a: Any, who: str = "dave") -> tuple[int, list[dict[str, Any]]]:
-    proc = a.run(who, "verify", "--json")
-    return proc.returncode, json.loads(proc.stdout)["anomalies"]
+    found = verified(a, who)["anomalies"]
+    return (1 if found else 0), found
 
 
 def assert_caught(a: Any, fragment: str) -> str:
-    """verify exits 1 and one finding says `fragment`; returns the text output."""
+    """verify exits 1 and one finding says `fragment` (on the incremental path, as with
+    --tout, and again at the next run); returns the text output."""
+    assert any(fragment in f["message"] for f in verify_json(a)[1]), verify_json(a)
     proc = a.run("dave", "verify")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "anomalie(s)" in proc.stdout

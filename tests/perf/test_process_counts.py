@@ -274,3 +274,20 @@ def test_the_benchmark_runs_on_tiny_sizes(tmp_path: Path) -> None:
     assert (name, email) == (summary["secretary_name"], summary["secretary_email"])
     assert sorted(candidates) == sorted(summary["open"])
     assert candidates[0] in summary["with_text"] or not summary["with_text"]
+
+
+def test_an_incremental_verify_starts_as_many_git_processes_on_a_larger_repository(
+    small: Assembly, large: Assembly
+) -> None:
+    """After a full verify, one more vote: the next verify checks only that vote, with as many
+    git processes on the repository ten times larger (what it proved is kept in .git/)."""
+    counted = []
+    for assembly in (small, large):
+        with assembly.scratch_copy() as copy:
+            copy.env.pop("ASSEMBLEE_SANS_CACHE")  # what verify proved is what is measured
+            copy.run("verify", "--offline")
+            copy.run(*copy.args("vote"))
+            counted.append(copy.git_processes("verify", "--offline"))
+            full = json.loads(copy.run("verify", "--offline", "--tout", "--json").stdout)
+            assert full["anomalies"] == []
+    assert counted[0] > 0 and counted[1] == counted[0], counted

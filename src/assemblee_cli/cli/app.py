@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -132,6 +132,23 @@ def working(message: str) -> Iterator[None]:
 
     with Console(stderr=True).status(message, spinner="dots"):
         yield
+
+
+@contextmanager
+def counting(message: str) -> Iterator[Callable[[int, int], None] | None]:
+    """Like `working`, with a count: « message : n / N commits » on stderr (on a terminal
+    only), updated as the work goes."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(f"{message}…", spinner="dots") as status:
+
+        def progress(done: int, total: int) -> None:
+            status.update(f"{message} : {done} / {total} commits")
+
+        yield progress
 
 
 def print_json(data: Any) -> None:

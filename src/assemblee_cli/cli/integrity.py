@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from assemblee_cli.cli.app import Json, app, clock, console, open_here, print_json, working
+from assemblee_cli.cli.app import (
+    Json,
+    app,
+    clock,
+    console,
+    counting,
+    open_here,
+    print_json,
+    working,
+)
 from assemblee_cli.cli.french_help import FrenchCommand, FrenchGroup
 
 hook_app = typer.Typer(
@@ -43,13 +52,21 @@ def verify(
     offline: Annotated[
         bool, typer.Option("--offline", help="Ne pas échanger avec le dépôt partagé.")
     ] = False,
+    everything: Annotated[
+        bool,
+        typer.Option(
+            "--tout",
+            help="Tout revérifier depuis le début, sans s'appuyer sur ce qui a déjà été prouvé.",
+        ),
+    ] = False,
     as_json: Json = False,
 ) -> None:
-    """Rejouer tout l'historique et vérifier chaque avis, chaque clôture et chaque fusion."""
+    """Rejouer l'historique et vérifier chaque avis, chaque clôture et chaque fusion (ce qui
+    est nouveau depuis la dernière vérification ; tout avec --tout)."""
     from assemblee_cli.usecases.verify import verify as run_verify
 
-    with working("Vérification de tout l'historique…"):
-        report = run_verify(open_here(offline))
+    with counting("Vérification de l'historique") as progress:
+        report = run_verify(open_here(offline), full=everything, progress=progress)
     if as_json:
         print_json(
             {
@@ -87,11 +104,10 @@ def pre_receive_hook() -> None:
     main hors d'une proposition adoptée (à appeler depuis hooks/pre-receive du dépôt partagé)."""
     from pathlib import Path
 
-    from assemblee_cli.git.repo import open_repo
+    from assemblee_cli.store.history import open_shared
     from assemblee_cli.usecases.hook import pre_receive
 
-    repo = open_repo(Path("."))
-    problems = pre_receive(repo, sys.stdin.read().splitlines(), clock())
+    problems = pre_receive(open_shared(Path(".")), sys.stdin.read().splitlines(), clock())
     for problem in problems:
         sys.stderr.write(f"assemblee : refusé — {problem}\n")
     if problems:
@@ -105,7 +121,7 @@ def post_receive_hook() -> None:
     arrivé et que rien de reçu n'a été effacé."""
     from pathlib import Path
 
-    from assemblee_cli.git.repo import open_repo
+    from assemblee_cli.store.history import open_shared
     from assemblee_cli.usecases.hook import post_receive
 
-    post_receive(open_repo(Path(".")), sys.stdin.read().splitlines(), clock())
+    post_receive(open_shared(Path(".")), sys.stdin.read().splitlines(), clock())

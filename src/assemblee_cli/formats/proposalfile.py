@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -158,6 +159,79 @@ def parse_proposal_data(
 
     reader = Reader(Document(data, lines), source, ProposalFileError)
     return _ProposalReader(reader, path).proposal(data, body)
+
+
+_VOTES_KEY = re.compile(r"^['\"]?votes['\"]?\s*:")
+
+
+def parse_with_added_votes(
+    old_text: str, old: Proposal, new_text: str, path: str, where: str | None = None
+) -> Proposal | None:
+    """The next version of a proposal file when it only adds votes to the block list
+    `votes:` of the previous one (`old`, parsed from `old_text`): only the added lines are
+    parsed and validated. None when the change is anything else, or the added votes are
+    invalid: the caller parses the whole file, which words the error. `verify` reads every
+    version of every file; most add one vote."""
+    if "\r" in old_text or "\r" in new_text:
+        return None
+    old_lines = old_text.split("\n")
+    new_lines = new_text.split("\n")
+    added = len(new_lines) - len(old_lines)
+    if added <= 0 or old_lines[:1] != ["---"]:
+        return None
+    at = 0
+    while at < len(old_lines) and old_lines[at] == new_lines[at]:
+        at += 1
+    if at < len(old_lines) and (old_lines[at], new_lines[at]) == ("votes: []", "votes:"):
+        if old.votes:
+            return None
+        # The first vote: the empty list becomes a block list.
+        old_lines = [*old_lines[:at], "votes:", *old_lines[at + 1 :]]
+        at += 1
+        if at >= len(old_lines) or old_lines[at:] != new_lines[at + added :]:
+            return None
+    elif at >= len(old_lines) or old_lines[at:] != new_lines[at + added :]:
+        return None
+    inserted = new_lines[at : at + added]
+    if not inserted[0].startswith("- ") or not old_lines[at - 1].strip():
+        return None
+    if any(not line.strip() or not line.startswith(("- ", "  ")) for line in inserted):
+        return None
+    if old_lines[at].startswith((" ", "\t")):
+        return None  # in the middle of a vote
+    try:
+        end = old_lines.index("---", 1)  # the end of the header
+    except ValueError:
+        return None
+    header = old_lines[1:end]
+    if at > end or sum(1 for line in header if _VOTES_KEY.match(line)) != 1:
+        return None
+    keys = [i for i in range(1, at) if old_lines[i][:1] not in ("", " ", "\t", "-", "#")]
+    if not keys or old_lines[keys[-1]] != "votes:":
+        return None
+    start = keys[-1]
+    stop = next(
+        (i for i in range(start + 1, end) if old_lines[i][:1] not in ("", " ", "\t", "-", "#")),
+        end,
+    )
+    if sum(1 for line in old_lines[start + 1 : stop] if line.startswith("- ")) != len(old.votes):
+        return None
+    before = sum(1 for line in old_lines[start + 1 : at] if line.startswith("- "))
+    source = f"{path} ({where})" if where else path
+    try:
+        items = load_yaml("\n".join(inserted), source).data
+        if not isinstance(items, list) or len(items) != sum(
+            1 for line in inserted if line.startswith("- ")
+        ):
+            return None
+        reader = _ProposalReader(Reader(Document(items), source, ProposalFileError), path)
+        votes = tuple(
+            reader.vote(item, ("votes", before + i), len(old.rounds))
+            for i, item in enumerate(items)
+        )
+    except Exception:  # worded by the caller's full parse
+        return None
+    return replace(old, votes=old.votes[:before] + votes + old.votes[before:])
 
 
 class _ProposalReader:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -198,6 +198,51 @@ class GitRepo:
             result[header[0]] = out[index : index + size]
             index += size + 1
         return result
+
+    def stream_contents(self, shas: Sequence[str]) -> Generator[tuple[str, bytes | None]]:
+        """(sha, content or None when missing) of many objects, in order, from one
+        `cat-file --batch` fed by a thread: one process however many objects, and only what
+        the caller holds in memory."""
+        import subprocess
+        import threading
+
+        if not shas:
+            return
+        env = {k: v for k, v in os.environ.items() if k not in _STRIPPED}
+        proc = subprocess.Popen(
+            ["git", "cat-file", "--batch"],
+            cwd=self.root,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        assert proc.stdin is not None and proc.stdout is not None
+        stdin, stdout = proc.stdin, proc.stdout
+
+        def feed() -> None:
+            try:
+                for sha in shas:
+                    stdin.write(f"{sha}\n".encode())
+                stdin.close()
+            except OSError:
+                return
+
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
+        try:
+            for sha in shas:
+                header = stdout.readline().decode(errors="replace").split()
+                if len(header) != 3:
+                    yield sha, None
+                    continue
+                data = stdout.read(int(header[2]) + 1)[:-1]
+                yield sha, data
+        finally:
+            stdout.close()
+            proc.kill()
+            proc.wait()
+            writer.join()
 
     def read(self, spec: str) -> bytes | None:
         """Content of an object (`rev:path`, a sha), or None when it does not exist."""
@@ -548,8 +593,57 @@ class GitRepo:
             commits.append((sha, tuple(parents.split()), author, committer, files))
         return commits
 
+    def commits_touching_raw(
+        self,
+        revs: Sequence[str],
+        path: str,
+        *,
+        exclude: Sequence[str] = (),
+        no_walk: bool = False,
+    ) -> list[tuple[str, tuple[str, ...], str, str, list[tuple[str, str, str]]]]:
+        """(sha, parents, author email, committer email, [(file, old blob, new blob)]) of every
+        commit of `revs` but not of `exclude` (only `revs` themselves when `no_walk`) that
+        changes something under `path`, newest first; a blob is ZERO where the file is absent.
+        One process; merges list no files."""
+        args = ["log", "--full-history", "--no-renames", "--raw", "--no-abbrev", "-z"]
+        if no_walk:
+            args.append("--no-walk=unsorted")
+        args += ["--format=%x1e%H%x1f%P%x1f%ae%x1f%ce", *revs]
+        if exclude:
+            args += ["--not", *exclude]
+        out = self.out(*args, "--", path)
+        commits = []
+        for record in out.split("\x1e"):
+            header, _, body = record.partition("\0")
+            if not header.strip():
+                continue
+            sha, parents, author, committer = header.split("\x1f")
+            fields = body.lstrip("\n").split("\0")
+            files = []
+            for meta, name in zip(fields[::2], fields[1::2], strict=False):
+                parts = meta.lstrip("\n").split()
+                if len(parts) >= 5 and parts[0].startswith(":"):
+                    files.append((name, parts[2], parts[3]))
+            commits.append((sha, tuple(parents.split()), author, committer, files))
+        return commits
+
+    def commits_not_in(self, commits: Sequence[str], refs: Sequence[str]) -> list[str]:
+        """The commits reachable from `commits` but not from `refs` (one process; empty when
+        all of `commits` belong to the history of `refs`). A commit this repository does not
+        have is returned as such."""
+        if not commits:
+            return []
+        status, out, _err = self.run(
+            "rev-list", *dict.fromkeys(commits), "--not", *refs, "--", check=False
+        )
+        return out.split() if status == 0 else list(commits)
+
     def signatures(
-        self, refs: Sequence[str], path: str, allowed_signers: str
+        self,
+        refs: Sequence[str],
+        path: str,
+        allowed_signers: str,
+        exclude: Sequence[str] = (),
     ) -> dict[str, tuple[str, str]]:
         """Signature status (%G?) and signer (%GS) of every commit of `refs` changing `path`,
         checked against `allowed_signers` (the lines of an SSH allowed-signers file)."""
@@ -566,6 +660,7 @@ class GitRepo:
                 "--full-history",
                 "--format=%H%x1f%G?%x1f%GS",
                 *refs,
+                *(["--not", *exclude] if exclude else []),
                 "--",
                 path,
             )
@@ -594,9 +689,19 @@ class GitRepo:
             graph[commit] = tuple(parents)
         return graph
 
-    def first_parent_merges(self, rev: str) -> list[tuple[str, tuple[str, ...], str]]:
-        """(sha, parents, message) of the merges on `rev`'s first-parent line, newest first."""
-        out = self.out("log", "--first-parent", "--merges", "--format=%x1e%H%x1f%P%x1f%B", rev)
+    def first_parent_merges(
+        self, rev: str, exclude: str | None = None
+    ) -> list[tuple[str, tuple[str, ...], str]]:
+        """(sha, parents, message) of the merges on `rev`'s first-parent line (not in
+        `exclude`'s history), newest first."""
+        out = self.out(
+            "log",
+            "--first-parent",
+            "--merges",
+            "--format=%x1e%H%x1f%P%x1f%B",
+            rev,
+            *([f"^{exclude}"] if exclude else []),
+        )
         merges = []
         for record in out.split("\x1e"):
             if record.strip():
@@ -632,10 +737,19 @@ class GitRepo:
             history.append((sha, tuple(parents.split()), message, changes))
         return history
 
-    def history_with_files(self, rev: str) -> list[tuple[str, tuple[str, ...], list[str]]]:
-        """(sha, parents, files changed against the first parent) of every commit of `rev`."""
+    def history_with_files(
+        self, rev: str, exclude: str | None = None
+    ) -> list[tuple[str, tuple[str, ...], list[str]]]:
+        """(sha, parents, files changed against the first parent) of every commit of `rev`
+        (not in `exclude`'s history)."""
         out = self.out(
-            "log", "--full-history", "--no-renames", "--format=%x1e%H%x1f%P", "--name-only", rev
+            "log",
+            "--full-history",
+            "--no-renames",
+            "--format=%x1e%H%x1f%P",
+            "--name-only",
+            rev,
+            *([f"^{exclude}"] if exclude else []),
         )
         history = []
         for record in out.split("\x1e"):

@@ -12,16 +12,13 @@ from datetime import UTC, datetime
 
 from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.formats.proposalfile import FILE_PATTERN, PROPOSALS_DIR, instant_text
-from assemblee_cli.git.repo import ZERO, GitRepo, Identity
 from assemblee_cli.store.assembly import MERGE_TRAILER
+from assemblee_cli.store.history import RECEIPTS_REF, ZERO, History
 from assemblee_cli.usecases.verify import (
-    RECEIPTS_FILE,
-    RECEIPTS_REF,
     arrival_problems,
     check_transition,
     dated_now,
     expected_tally,
-    load_proposal_at,
     touches_text,
 )
 
@@ -45,7 +42,7 @@ def parse_updates(lines: Iterable[str]) -> list[RefChange]:
     return changes
 
 
-def pre_receive(repo: GitRepo, lines: Iterable[str], now: datetime) -> list[str]:
+def pre_receive(history: History, lines: Iterable[str], now: datetime) -> list[str]:
     """Refusals for a push, checked with the server's clock (empty: accept)."""
     changes = parse_updates(lines)
     problems: list[str] = []
@@ -67,14 +64,14 @@ def pre_receive(repo: GitRepo, lines: Iterable[str], now: datetime) -> list[str]
                 continue
             name = change.ref.removeprefix(BRANCHES)
             archived = created.get(f"refs/archives/proposition/{name}") == change.old
-            merged = trunk_after is not None and repo.is_ancestor(change.old, trunk_after)
+            merged = trunk_after is not None and history.is_ancestor(change.old, trunk_after)
             if not (archived or merged):
                 problems.append(
                     f"{label} : supprimer la branche d'une proposition ouverte efface ses avis ; "
                     "c'est assemblee close (ou withdraw) qui la range."
                 )
             continue
-        if change.old != ZERO and not repo.is_ancestor(change.old, change.new):
+        if change.old != ZERO and not history.is_ancestor(change.old, change.new):
             problems.append(
                 f"{label} : réécrire l'historique publié (push forcé) est refusé ; des commits "
                 "déjà reçus disparaîtraient. Ajoutez un commit (git merge main) au lieu de "
@@ -82,25 +79,25 @@ def pre_receive(repo: GitRepo, lines: Iterable[str], now: datetime) -> list[str]
             )
             continue
         if change.ref == TRUNK_REF:
-            problems += _trunk_problems(repo, change)
+            problems += _trunk_problems(history, change)
         else:
-            problems += _branch_problems(repo, change, label, now)
+            problems += _branch_problems(history, change, label, now)
     return problems
 
 
-def _trunk_problems(repo: GitRepo, change: RefChange) -> list[str]:
+def _trunk_problems(history: History, change: RefChange) -> list[str]:
     problems: list[str] = []
     if change.old == ZERO:
         return problems  # the founding push of the assembly
-    for sha in repo.new_commits(change.new, change.old, first_parent=True):
-        parents, _author, _committer, _stamp, files, message = repo.commit_facts(sha)
+    for sha in history.new_commits(change.new, change.old, first_parent=True):
+        parents, _author, _committer, _stamp, files, message = history.commit_facts(sha)
         names = [
             line.split(":", 1)[1].strip()
             for line in message.splitlines()
             if line.startswith(f"{MERGE_TRAILER}:")
         ]
         if len(parents) > 1:
-            if all(repo.is_ancestor(p, change.old) for p in parents[1:]):
+            if all(history.is_ancestor(p, change.old) for p in parents[1:]):
                 continue  # main merged into itself (a pull)
             if not names:
                 problems.append(
@@ -108,7 +105,7 @@ def _trunk_problems(repo: GitRepo, change: RefChange) -> list[str]:
                     "adoptée."
                 )
                 continue
-            merged = load_proposal_at(repo, sha, f"{PROPOSALS_DIR}/{names[0]}.md")
+            merged = history.proposal_at(sha, f"{PROPOSALS_DIR}/{names[0]}.md")
             if not isinstance(merged, lc.Proposal) or merged.status is not lc.Status.ADOPTED:
                 problems.append(f"main ({sha[:10]}) : fusion de {names[0]}, qui n'est pas adoptée.")
                 continue
@@ -126,10 +123,10 @@ def _trunk_problems(repo: GitRepo, change: RefChange) -> list[str]:
     return problems
 
 
-def _branch_problems(repo: GitRepo, change: RefChange, label: str, now: datetime) -> list[str]:
+def _branch_problems(history: History, change: RefChange, label: str, now: datetime) -> list[str]:
     problems: list[str] = []
-    for sha in repo.new_commits(change.new, change.old):
-        parents, author, committer, stamp, files, _message = repo.commit_facts(sha)
+    for sha in history.new_commits(change.new, change.old):
+        parents, author, committer, stamp, files, _message = history.commit_facts(sha)
         if len(parents) > 1:
             continue
         parent = parents[0] if parents else None
@@ -142,13 +139,13 @@ def _branch_problems(repo: GitRepo, change: RefChange, label: str, now: datetime
         for path in files:
             if not FILE_PATTERN.match(path):
                 continue
-            new_p = load_proposal_at(repo, sha, path)
+            new_p = history.proposal_at(sha, path)
             if isinstance(new_p, str):
                 problems.append(f"{label} ({sha[:10]}) : {new_p}")
                 continue
             if new_p is None:
                 continue
-            old_p = load_proposal_at(repo, parent, path) if parent else None
+            old_p = history.proposal_at(parent, path) if parent else None
             old_p = old_p if isinstance(old_p, lc.Proposal) else None
             found = check_transition(old_p, new_p, author, files, now, committer)
             found += arrival_problems(old_p, new_p, now)
@@ -156,7 +153,7 @@ def _branch_problems(repo: GitRepo, change: RefChange, label: str, now: datetime
     return problems
 
 
-def post_receive(repo: GitRepo, lines: Iterable[str], now: datetime) -> None:
+def post_receive(history: History, lines: Iterable[str], now: datetime) -> None:
     """Record what the server accepted, at the server's time, on RECEIPTS_REF: one line per
     commit that arrived ("time ref commit"), appended to a file in an append-only chain of
     commits. `verify` reads it to prove when each vote arrived and that nothing received was
@@ -173,13 +170,7 @@ def post_receive(repo: GitRepo, lines: Iterable[str], now: datetime) -> None:
         if change.new == ZERO:
             entries.append(f"{stamp} {change.ref} - {change.old}")
             continue
-        commits = repo.new_commits(change.new, change.old, known_besides=updated) or [change.new]
+        commits = history.new_commits(change.new, change.old, known_besides=updated) or [change.new]
         entries += [f"{stamp} {change.ref} {commit}" for commit in commits if commit not in seen]
         seen.update(commits)
-    server = Identity("assemblee (serveur)", "serveur@assemblee.invalid")
-    for _attempt in range(50):
-        parent = repo.resolve(RECEIPTS_REF)
-        previous = (repo.read_text(f"{parent}:{RECEIPTS_FILE}") or "") if parent else ""
-        text = previous + "".join(f"{line}\n" for line in entries)
-        if repo.append_to_file_ref(RECEIPTS_REF, RECEIPTS_FILE, text, f"Reçus du {stamp}", server):
-            return
+    history.append_receipts(entries, f"Reçus du {stamp}")
