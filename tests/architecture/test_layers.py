@@ -103,25 +103,6 @@ def test_git_arguments_are_spelled_only_in_the_adapter() -> None:
 
 ABOVE_THE_STORE = ("usecases", "cli", "web", "render")
 
-# TEMPORARY: these modules still reach git (`assembly.repo…`, `assemblee_cli.git` imports);
-# other branches are moving them onto the store's operations (verify, hook, cli/integrity:
-# the "verify" branch; status, show, announce: "index"; blame: "blame"). usecases/agenda.py and
-# usecases/export.py (also theirs) already comply and are checked. Once those branches are
-# merged, this becomes `frozenset()`, and the `ignore_imports` of the matching import-linter
-# contract in pyproject.toml goes too. It can only shrink: an entry whose module no longer
-# reaches git fails `test_the_temporary_allowance_lists_only_modules_that_still_need_it`.
-STILL_REACHING_GIT = frozenset(
-    {
-        "cli/integrity.py",
-        "usecases/announce.py",
-        "usecases/blame.py",
-        "usecases/hook.py",
-        "usecases/show.py",
-        "usecases/status.py",
-        "usecases/verify.py",
-    }
-)
-
 
 def reaches_git(package: Path) -> dict[str, list[str]]:
     """For each module of the layers above the store that reaches git: the lines where it
@@ -155,17 +136,9 @@ def reaches_git(package: Path) -> dict[str, list[str]]:
     return found
 
 
-def not_allowed(package: Path) -> dict[str, list[str]]:
-    return {m: lines for m, lines in reaches_git(package).items() if m not in STILL_REACHING_GIT}
-
-
 def test_use_cases_and_skins_ask_the_store_never_git() -> None:
     """Above the store, git is out of reach: no `assembly.repo`, no `assemblee_cli.git`."""
-    assert not_allowed(PACKAGE) == {}
-
-
-def test_the_temporary_allowance_lists_only_modules_that_still_need_it() -> None:
-    assert sorted(STILL_REACHING_GIT - set(reaches_git(PACKAGE))) == []
+    assert reaches_git(PACKAGE) == {}
 
 
 @pytest.mark.parametrize(
@@ -181,4 +154,4 @@ def test_the_temporary_allowance_lists_only_modules_that_still_need_it() -> None
 )
 def test_reaching_git_above_the_store_is_caught(tmp_path: Path, module: str, line: str) -> None:
     copy = copy_with(tmp_path, module, line) / "assemblee_cli"
-    assert module in not_allowed(copy), line
+    assert module in reaches_git(copy), line

@@ -522,6 +522,23 @@ class Assembly:
         """Whether this clone has `commit` (a commit seen once may have been pruned since)."""
         return self.repo.resolve(commit) is not None
 
+    def fork_point(self, tip: str) -> str:
+        """Where `tip` left the trunk: their common ancestor (the trunk when there is none)."""
+        return self.repo.merge_base(self.trunk, tip) or self.trunk
+
+    def text_diff(self, old: str, new: str) -> str:
+        """The unified diff of the text between two commits (the proposal files aside)."""
+        return self.repo.diff(old, new, exclude=PROPOSALS_DIR)
+
+    def is_file_at(self, commit: str, path: str) -> bool:
+        """Whether `path` names a file (not a folder) on `commit`."""
+        spec = f"{commit}:{path}"
+        return self.repo.resolve(spec) is not None and not self.repo.tree(spec)
+
+    def file_names_at(self, commit: str, folder: str) -> list[str]:
+        """The names of the files directly inside `folder` on `commit`."""
+        return [e.name for e in self.repo.tree(f"{commit}:{folder}") if e.kind == "blob"]
+
     def merge_texts(self, base: bytes, ours: bytes, theirs: bytes) -> bytes | None:
         """Two edits of one file's `base` reconciled, or None when they touch the same lines."""
         return self.repo.merge_file(base, ours, theirs)

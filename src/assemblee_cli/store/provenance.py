@@ -37,7 +37,7 @@ from typing import Any
 
 from assemblee_cli.errors import GitError
 from assemblee_cli.git.repo import GitRepo
-from assemblee_cli.store.assembly import MERGE_TRAILER
+from assemblee_cli.store.assembly import MERGE_TRAILER, Assembly
 from assemblee_cli.store.cache import write_atomically
 
 FORMAT = "v1"
@@ -134,6 +134,11 @@ def from_scratch(repo: GitRepo, tip: str, path: str) -> Provenance:
     return Provenance(
         [content for _sha, content in blamed], writers, _described(repo.describe_commits(known))
     )
+
+
+def provenance_of(assembly: Assembly, tip: str, path: str) -> Provenance:
+    """`provenance` of `path` at `tip` (a commit of main), as the use cases ask it."""
+    return provenance(assembly.repo, tip, path)
 
 
 def provenance(repo: GitRepo, tip: str, path: str) -> Provenance:

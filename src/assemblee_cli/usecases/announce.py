@@ -86,7 +86,7 @@ def change_summary(assembly: Assembly, tip: str) -> list[str]:
 
     from assemblee_cli.core.textdiff import plain
 
-    base = assembly.repo.merge_base(assembly.trunk, tip) or assembly.trunk
+    base = assembly.fork_point(tip)
     files: list[tuple[str, str, list[str]]] = []  # (path, what, lines)
     for change in word_changes(assembly, base, tip):
         lines: list[str] = []

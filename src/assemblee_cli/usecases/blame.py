@@ -19,7 +19,7 @@ from assemblee_cli.core.french import one_line
 from assemblee_cli.errors import AssembleeError
 from assemblee_cli.formats.sections import SECTIONS_DIR, split_section
 from assemblee_cli.store.assembly import Assembly
-from assemblee_cli.store.provenance import CommitMeta, provenance
+from assemblee_cli.store.provenance import CommitMeta, provenance_of
 
 
 @dataclass(frozen=True)
@@ -60,23 +60,21 @@ def resolve_path(assembly: Assembly, target: str) -> str:
     """`sections/04-droits.md`, `04-droits.md`, `04-droits` or `droits` → a path on main."""
     from pathlib import Path
 
-    repo = assembly.repo
     trunk = assembly.trunk
     text = target.strip().replace("\\", "/")
     candidates = [text.removeprefix("./").lstrip("/")]
     absolute = Path(target)
-    if not repo.bare:
+    if not assembly.bare:
         with contextlib.suppress(ValueError, OSError):
-            candidates.insert(0, str(absolute.resolve().relative_to(repo.root.resolve())))
+            candidates.insert(0, str(absolute.resolve().relative_to(assembly.root.resolve())))
     candidates += [f"{SECTIONS_DIR}/{text}", f"{SECTIONS_DIR}/{text}.md"]
     for candidate in candidates:
-        spec = f"{trunk}:{candidate}"
-        if candidate and repo.resolve(spec) is not None and not repo.tree(spec):
+        if candidate and assembly.is_file_at(trunk, candidate):
             return candidate
     matches = [
-        f"{SECTIONS_DIR}/{e.name}"
-        for e in repo.tree(f"{trunk}:{SECTIONS_DIR}")
-        if e.kind == "blob" and text.lower() in e.name.lower()
+        f"{SECTIONS_DIR}/{name}"
+        for name in assembly.file_names_at(trunk, SECTIONS_DIR)
+        if text.lower() in name.lower()
     ]
     if len(matches) == 1:
         return matches[0]
@@ -126,7 +124,7 @@ def blame(assembly: Assembly, now: datetime, target: str) -> BlameView:
 def paragraphs_of(assembly: Assembly, trunk: str, path: str, now: datetime) -> list[Paragraph]:
     """Each paragraph of `path` on `trunk` (a commit of main), with the decisions that wrote
     it, oldest first."""
-    found = provenance(assembly.repo, trunk, path)
+    found = provenance_of(assembly, trunk, path)
     contents = found.lines
     commits = found.commits
     text = "\n".join(contents)

@@ -11,7 +11,6 @@ from assemblee_cli.core.tally import Tally, tally_votes
 from assemblee_cli.errors import AssembleeError
 from assemblee_cli.formats.proposalfile import (
     BRANCH_PREFIX,
-    PROPOSALS_DIR,
 )
 from assemblee_cli.store.assembly import Assembly
 from assemblee_cli.store.reading import decision_merge
@@ -41,7 +40,6 @@ class ShowView:
 
 def show(assembly: Assembly, now: datetime, ident: str) -> ShowView:
     assembly.refresh()
-    repo = assembly.repo
     name, tip = assembly.find(ident)
     roster = assembly.roster_at(assembly.trunk)
     if tip is not None:
@@ -49,8 +47,8 @@ def show(assembly: Assembly, now: datetime, ident: str) -> ShowView:
         if loaded.proposal is None:
             raise AssembleeError(loaded.error or name)
         proposal, amended = register_amendment(assembly, loaded.proposal, tip.sha, now)
-        base = repo.merge_base(assembly.trunk, tip.sha) or assembly.trunk
-        diff = repo.diff(base, tip.sha, exclude=PROPOSALS_DIR)
+        base = assembly.fork_point(tip.sha)
+        diff = assembly.text_diff(base, tip.sha)
         changes = word_changes(assembly, base, tip.sha)
         where = f"branche {BRANCH_PREFIX}{name}"
         [conflict] = text_conflicts(assembly, [tip.sha]) if proposal.files else [()]
@@ -83,17 +81,14 @@ def show(assembly: Assembly, now: datetime, ident: str) -> ShowView:
 
 
 def _decided_diff(assembly: Assembly, proposal: lc.Proposal) -> tuple[str, list[FileChange]]:
-    repo = assembly.repo
     archived = assembly.snapshot.archives.get(proposal.name)
     if archived:
-        base = repo.merge_base(assembly.trunk, archived) or assembly.trunk
+        base = assembly.fork_point(archived)
         return (
-            repo.diff(base, archived, exclude=PROPOSALS_DIR),
+            assembly.text_diff(base, archived),
             word_changes(assembly, base, archived),
         )
     out = decision_merge(assembly, proposal.name)
     if not out:
         return "", []
-    return repo.diff(f"{out}^1", out, exclude=PROPOSALS_DIR), word_changes(
-        assembly, f"{out}^1", out
-    )
+    return assembly.text_diff(f"{out}^1", out), word_changes(assembly, f"{out}^1", out)

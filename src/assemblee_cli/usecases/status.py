@@ -35,7 +35,7 @@ def status(assembly: Assembly, now: datetime, recent: int = 5) -> StatusView:
     assembly.refresh()
     assembly.rules_at(assembly.trunk)  # refuses a repository that is not a code social
     try:
-        me: str | None = normalise_email(assembly.repo.identity().email)
+        me: str | None = normalise_email(assembly.identity().email)
     except AssembleeError:
         me = None
     from assemblee_cli.store.reading import open_items
