@@ -159,3 +159,19 @@ def test_the_record_stays_out_of_the_working_tree(tampered: Any) -> None:
     verified(a, "dave")
     assert proof(a, "dave").is_file()
     assert git(a.path("dave"), "status", "--porcelain", "--ignored").strip() == ""
+
+
+def test_a_run_with_nothing_new_keeps_what_was_proven(assembly: Any) -> None:
+    """After a full check, runs with nothing new to check leave the record as it was: the
+    founding point of main stays known, so the next run is incremental too (it once alternated
+    with a full check, every other run)."""
+    a = assembly
+    a.propose_edit("alice", "Valeurs", EDIT_VALEURS, now=OPEN)
+    a.ok("bob", "vote", "1", "d-accord", now=NEXT_DAY)
+    a.ok("carol", "close", now=AFTER)
+    a.ok("bob", "verify", "--tout", now=AFTER)
+    recorded = json.loads(proof(a, "bob").read_text(encoding="utf-8"))
+    assert recorded["fondation"] is not None
+    for _run in range(2):
+        a.ok("bob", "verify", now=AFTER)
+        assert json.loads(proof(a, "bob").read_text(encoding="utf-8")) == recorded

@@ -746,7 +746,8 @@ def _check_trunk_paths(run: _Run, lawful: set[str], founding: str | None) -> str
     for sha in chain:
         for second in parents[sha][1:]:
             forks.append(fork_index(second, sha))
-    if founding is not None and founding in index:
+    known = founding is not None and founding in index
+    if founding is not None and known:
         earlier = [f for f in forks if 0 <= f < index[founding]]
         if earlier:
             raise _Restart  # a branch forked before the founding commit known so far
@@ -782,7 +783,8 @@ def _check_trunk_paths(run: _Run, lawful: set[str], founding: str | None) -> str
             f"fusion dans main d'un texte qui n'a pas été adopté ({len(commits)} commit(s) "
             "modifiant le texte sans proposition adoptée qui les fusionne).",
         )
-    return line[position] if forks and 0 <= position < len(line) else None
+    # The founding commit stays known when nothing new forked (a run with nothing to check).
+    return line[position] if (forks or known) and 0 <= position < len(line) else None
 
 
 def _chain(parents: dict[str, tuple[str, ...]], tip: str) -> list[str]:
