@@ -106,6 +106,29 @@ def test_edited_trees_are_the_trees_git_writes(repo: GitRepo) -> None:
     git(repo.root, "fsck", "--strict", "--no-dangling")
 
 
+def edit_and_compare(
+    repo: GitRepo,
+    writer: ObjectWriter,
+    tree: str,
+    files: dict[str, tuple[str, str]],
+    changes: dict[str, tuple[str, str] | None],
+) -> str | None:
+    """`changes` made to `tree` in memory, and to `files` (path -> (mode, blob)): the tree is
+    the one git writes from `files` (None, and `files` untouched: git would refuse them)."""
+    try:
+        tree = writer.edit(tree, changes)
+    except PathConflict:
+        return None
+    for path, entry in changes.items():
+        if entry is None:
+            files.pop(path, None)
+        else:
+            files[path] = entry
+    writer.flush()  # git recomputes each id
+    assert tree == git_tree(repo, files), changes
+    return tree
+
+
 def test_a_large_folder_edited_in_place_is_the_tree_git_writes(repo: GitRepo) -> None:
     """A folder of many entries (years of proposals/) is edited by splicing its bytes: the
     result is still exactly git's tree, whatever is added, replaced or removed, files and
@@ -123,17 +146,10 @@ def test_a_large_folder_edited_in_place_is_the_tree_git_writes(repo: GitRepo) ->
         changes: dict[str, tuple[str, str] | None] = {}
         for path in rng.sample(candidates, rng.randint(1, 3)):
             changes[path] = None if rng.random() < 0.3 else ("100644", rng.choice(blobs))
-        try:
-            tree = writer.edit(tree, changes)
-        except PathConflict:
+        edited = edit_and_compare(repo, writer, tree, files, changes)
+        if edited is None:
             continue
-        for path, entry in changes.items():
-            if entry is None:
-                files.pop(path, None)
-            else:
-                files[path] = entry
-        writer.flush()
-        assert tree == git_tree(repo, files), changes
+        tree = edited
         for path, entry in files.items():
             assert writer.entry(tree, path) == entry
     git(repo.root, "fsck", "--strict", "--no-dangling")
@@ -284,17 +300,10 @@ def test_a_big_folder_edited_commit_after_commit_is_scanned_once(
                 changes[path] = (rng.choice(("100644", "100755")), rng.choice(blobs))
         if rng.random() < 0.3:  # an existing file removed
             changes[rng.choice(sorted(files))] = None
-        try:
-            tree = writer.edit(tree, changes)
-        except PathConflict:
+        edited = edit_and_compare(repo, writer, tree, files, changes)
+        if edited is None:
             continue
-        for path, entry in changes.items():
-            if entry is None:
-                files.pop(path, None)
-            else:
-                files[path] = entry
-        writer.flush()  # git recomputes each id
-        assert tree == git_tree(repo, files)
+        tree = edited
         for path in rng.sample(sorted(files), 5):
             assert writer.entry(tree, path) == files[path]
         assert writer.entry(tree, "proposals/0003-absent.md") is None
