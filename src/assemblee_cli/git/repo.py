@@ -568,31 +568,6 @@ class GitRepo:
         ).strip()
         return int(out) if out.isdigit() else None
 
-    def commits_touching(
-        self, refs: Sequence[str], path: str
-    ) -> list[tuple[str, tuple[str, ...], str, str, tuple[str, ...]]]:
-        """(sha, parents, author email, committer email, files changed) of every commit of
-        `refs` that changes something under `path`, newest first."""
-        out = self.out(
-            "log",
-            "--full-history",
-            "--no-renames",
-            "--format=%x1e%H%x1f%P%x1f%ae%x1f%ce",
-            "--name-only",
-            *refs,
-            "--",
-            path,
-        )
-        commits = []
-        for record in out.split("\x1e"):
-            if not record.strip():
-                continue
-            header, _, body = record.partition("\n")
-            sha, parents, author, committer = header.split("\x1f")
-            files = tuple(line for line in body.splitlines() if line.strip())
-            commits.append((sha, tuple(parents.split()), author, committer, files))
-        return commits
-
     def commits_touching_raw(
         self,
         revs: Sequence[str],

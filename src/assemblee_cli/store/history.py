@@ -191,9 +191,6 @@ class History:
     def file_at(self, commit: str, path: str) -> bytes | None:
         return self.repo.read(f"{commit}:{path}")
 
-    def text_at(self, commit: str, path: str) -> str | None:
-        return self.repo.read_text(f"{commit}:{path}")
-
     def codesocial_at(
         self, commits: Sequence[str]
     ) -> dict[str, tuple[Rules | None, Roster | None]]:
