@@ -221,15 +221,20 @@ def test_an_adopted_proposal_in_conflict_is_named_and_its_commands_work_to_the_l
 # -- 6. verify tells the truth about an honest history --------------------------------------
 
 
-def test_verify_has_no_false_alarm_on_adopted_roster_and_rules_changes(assembly):
-    a = assembly
+def welcome_emma(a):
+    """Bob proposes to add Emma to the roster (codesocial/membres.yml)."""
     a.edit(
         "bob",
         ROSTER,
         "- nom: Dave Moreau",
         "- nom: Emma Roux\n  email: emma@exemple.org\n- nom: Dave Moreau",
     )
-    a.json("bob", "propose", "Accueillir Emma", now=OPEN)
+    return a.json("bob", "propose", "Accueillir Emma", now=OPEN)
+
+
+def test_verify_has_no_false_alarm_on_adopted_roster_and_rules_changes(assembly):
+    a = assembly
+    welcome_emma(a)
     rules = "codesocial/regles.yml"
     text = (a.path("carol") / rules).read_text(encoding="utf-8")
     assert "duree_minimale_heures: 72" in text
@@ -242,13 +247,7 @@ def test_verify_has_no_false_alarm_on_adopted_roster_and_rules_changes(assembly)
 
 def test_close_refuses_to_merge_a_roster_broken_on_the_branch_by_hand(assembly):
     a = assembly
-    a.edit(
-        "bob",
-        ROSTER,
-        "- nom: Dave Moreau",
-        "- nom: Emma Roux\n  email: emma@exemple.org\n- nom: Dave Moreau",
-    )
-    p = a.json("bob", "propose", "Accueillir Emma", now=OPEN)
+    p = welcome_emma(a)
     branch = p["branche"]
     a.git("bob", "switch", "-q", "-c", branch, f"origin/{branch}")
     a.edit("bob", ROSTER, "  roles: [secretariat]", "  role: [secretariat]")
