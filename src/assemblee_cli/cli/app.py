@@ -3,7 +3,6 @@ assembly, the clock, the console and JSON output."""
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -152,6 +151,8 @@ def counting(message: str) -> Iterator[Callable[[int, int], None] | None]:
 
 
 def print_json(data: Any) -> None:
+    import json  # only when a command prints JSON: not for --help
+
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 

@@ -6,7 +6,6 @@ other) and loaded only when `serve` or `site` run, so every other command stays 
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from assemblee_cli.cli.app import Ident, Json, Offline, app, clock, open_here
+from assemblee_cli.cli.app import Ident, Json, Offline, app, clock, open_here, print_json
 from assemblee_cli.cli.french_help import FrenchCommand
 from assemblee_cli.errors import AssembleeError
 
@@ -71,8 +70,7 @@ def links(ident: Ident, url: Url = None, as_json: Json = False, offline: Offline
 
     [found] = member_links(open_here(offline), clock(), [ident], url)
     if as_json:
-        data = [{"membre": m, "lien": link} for m, link in found.links]
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        print_json([{"membre": m, "lien": link} for m, link in found.links])
         return
     for member, link in found.links:
         sys.stdout.write(f"{member}\t{link}\n")

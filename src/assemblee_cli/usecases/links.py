@@ -66,11 +66,6 @@ def load_secret(folder: Path) -> bytes:
     return value
 
 
-def rotate_secret(folder: Path) -> None:
-    """Forget the secret file: every personal link made so far stops working."""
-    (folder / SECRET_FILE).unlink(missing_ok=True)
-
-
 @dataclass(frozen=True)
 class Signer:
     secret: bytes
