@@ -62,7 +62,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -612,15 +612,18 @@ def _fetch(url: str, data: dict[str, str] | None = None) -> tuple[int, str]:
 
 
 def bench_web(size: Size, runs: int, scratch: Path) -> str:
-    """The web page at `size`: latencies of its pages and of a vote round trip."""
+    """The web page at `size`: latencies of its pages and of a vote round trip. No proposal is
+    past its deadline here (`due` 0), so that every personal link can vote."""
     import json
     from concurrent.futures import ThreadPoolExecutor
+
+    size = replace(size, due=0)
 
     sys.path.insert(0, str(HERE))
     from generate import generate, sealed_env
 
     repo = scratch / "depot-web"
-    summary = generate(repo, size.decided, size.open, size.votes, due=0)
+    summary = generate(repo, size.decided, size.open, size.votes, due=size.due)
     env = sealed_env(scratch / "home", summary.secretary_name, summary.secretary_email)
     env["ASSEMBLEE_NOW"] = summary.now
     env.pop("PYTHONDONTWRITEBYTECODE", None)
