@@ -9,15 +9,19 @@ It describes one commit of `main` (the one it was last brought to) and holds:
   (its `Assemblee-Proposition:` line), and whether it was a merge (an adoption);
 - `headers`: for each decided file (its name and blob), the summary the journal shows (`Decided`) or the
   French error that prevents reading it. A blob never changes, so an entry never goes stale;
-  it is worked out the first time a reader needs the whole journal (`agenda`, `export`).
+  it is worked out the first time a reader needs the whole journal (`export`);
+- `days`: for each decided file's blob, the days its text names, or None when its text may
+  name any day (see `store/reading.decided_between`): what `agenda` needs to read, in full,
+  only the files that may hold a decision taken since the previous meeting. Keyed by blob,
+  it never goes stale either; it is worked out the first time `agenda` runs.
 
 When `main` moved, the index is extended with one `git log` of the new first-parent commits
 only (their changes to `proposals/` against their first parent, and their messages). When the
 commit it describes is no longer an ancestor of `main` along its first-parent line (a
 rewritten or foreign history, a `main` that went back), it is rebuilt from `main`'s tree.
 
-The journal (`files`, `decisions`) and the summaries (`headers`, read only by the commands
-that show the whole journal) are two JSON files, each replaced atomically (a temporary file, then `os.replace`): a reader
+The journal (`files`, `decisions`), the summaries (`headers`, read only by the commands
+that show the whole journal) and the days (`days`, read only by `agenda`) are three JSON files, each replaced atomically (a temporary file, then `os.replace`): a reader
 always sees a whole index, two commands writing at once each write a whole one (the last one
 stays, and is extended by the next command); no lock, nothing to repair. SQLite would allow
 partial reads, but every reader of the journal needs most of it, and a single file with an
@@ -65,6 +69,8 @@ class IndexState:
     files: dict[str, str] = field(default_factory=dict)
     decisions: dict[str, tuple[str, bool]] = field(default_factory=dict)
     headers: dict[str, dict[str, Any]] | None = None  # None: not read yet (see `headers_of`)
+    # For each decided file's blob, the days its text names (None: any day); see `days_of`.
+    days: dict[str, list[int] | None] | None = None
     _names: list[str] | None = field(default=None, repr=False, compare=False)
     # What a reader made of `headers` (the journal), kept with the state in memory.
     derived: Any = field(default=None, repr=False, compare=False)
@@ -117,6 +123,7 @@ class HistoryIndex:
         folder = repo.git_dir / "assemblee" / "index"
         self.path = folder / f"historique-v{FORMAT}.json"
         self.headers_path = folder / f"entetes-v{FORMAT}.json"
+        self.days_path = folder / f"jours-v{FORMAT}.json"
         self.key = str(self.path)
 
     def at(self, trunk: str) -> IndexState | None:
@@ -171,6 +178,32 @@ class HistoryIndex:
         self.remember(state)
         _write_json(self.headers_path, {"format": FORMAT, "entetes": state.headers or {}})
 
+    def days_of(self, state: IndexState) -> dict[str, list[int] | None]:
+        """The days named by `state`'s decided files known so far (blob → sorted ordinals,
+        or None for a text that may name any day): from memory, else from their own file
+        (read only by the readers of a stretch of the journal, `agenda`)."""
+        if state.days is None:
+            try:
+                data = _read_json(self.days_path)
+                if data.get("format") != FORMAT:
+                    raise ValueError
+                wanted = set(state.files.values())
+                state.days = {
+                    blob: days
+                    for blob, days in data["jours"].items()
+                    if blob in wanted and _is_days(days)
+                }
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                state.days = {}
+        return state.days
+
+    def save_days(self, state: IndexState) -> None:
+        """Write the days (of the blobs on `state`'s main only) atomically."""
+        self.remember(state)
+        wanted = set(state.files.values())
+        kept = {blob: days for blob, days in (state.days or {}).items() if blob in wanted}
+        _write_json(self.days_path, {"format": FORMAT, "jours": kept})
+
     def _load(self) -> IndexState | None:
         data = _read_json(self.path)
         return None if data is None else IndexState.from_json(data)
@@ -212,20 +245,35 @@ class HistoryIndex:
                 for name in files
                 if kept.key(name) in state.headers
             }
+        kept.days = state.days  # keyed by blob: what a blob says never changes
         return kept
 
     def _built(self, trunk: str) -> IndexState:
         """The index made from `trunk`'s tree and first-parent history: two reads."""
-        files = {}
-        for entry in self.repo.tree(f"{trunk}:{PROPOSALS_DIR}"):
-            name = _decided_name(f"{PROPOSALS_DIR}/{entry.name}")
-            if entry.kind == "blob" and name is not None:
-                files[name] = entry.sha
+        files = decided_files(self.repo, trunk)
         decisions: dict[str, tuple[str, bool]] = {}
         for sha, parents, message, _changes in self.repo.first_parent_history(trunk, paths=False):
             for name in _trailer_names(message):
                 decisions.setdefault(name, (sha, len(parents) > 1))
         return IndexState(trunk, files, decisions)
+
+
+def decided_files(repo: GitRepo, trunk: str) -> dict[str, str]:
+    """The decided proposals' files on `trunk` (`NNNN-slug` → blob), read from its tree."""
+    files = {}
+    for entry in repo.tree(f"{trunk}:{PROPOSALS_DIR}"):
+        name = _decided_name(f"{PROPOSALS_DIR}/{entry.name}")
+        if entry.kind == "blob" and name is not None:
+            files[name] = entry.sha
+    return files
+
+
+def _is_days(value: Any) -> bool:
+    return value is None or (
+        isinstance(value, list)
+        and all(type(day) is int and day > 0 for day in value)
+        and value == sorted(value)
+    )
 
 
 def _write_json(target: Path, data: Any) -> None:
