@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -334,18 +335,25 @@ def days_named(data: bytes | None) -> list[int] | None:
     found: set[int] = set()
     dates = {data[m.start() - 1 : m.start() + 9] for m in _EXTENDED.finditer(kinds, 1)}
     dates.update(data[m.start() : m.start() + 8] for m in _BASIC.finditer(kinds))
-    for text in dates:
-        with contextlib.suppress(ValueError):
-            if len(text) == 10:
-                found.add(date(int(text[:4]), int(text[5:7]), int(text[8:10])).toordinal())
-            else:
-                found.add(date(int(text[:4]), int(text[4:6]), int(text[6:8])).toordinal())
+    found.update(day for day in map(_day_of, dates) if day)
     if b"0W00" in kinds or b"0 W00" in kinds:
         for year, week in _WEEK.findall(data):
             with contextlib.suppress(ValueError):
                 monday = date.fromisocalendar(int(year), int(week), 1).toordinal()
                 found.update(range(monday, monday + 7))
     return sorted(found)
+
+
+@functools.lru_cache(maxsize=65536)
+def _day_of(text: bytes) -> int:
+    """The ordinal of `2026-11-20` (any separators) or `20261120`, 0 when it is not a date
+    (the same dates recur from file to file: each is worked out once)."""
+    try:
+        if len(text) == 10:
+            return date(int(text[:4]), int(text[5:7]), int(text[8:10])).toordinal()
+        return date(int(text[:4]), int(text[4:6]), int(text[6:8])).toordinal()
+    except ValueError:
+        return 0
 
 
 def _names_a_day_in(days: list[int] | None, first: int, last: int) -> bool:
