@@ -217,16 +217,24 @@ def test_decisions_of_a_stretch_are_those_of_the_whole_journal(
     wanted = [expected(since, until) for since, until in windows]
     assert any(wanted) and not all(wanted)
     days_file = world.index_file("a", "jours")
-    for attempt in ("cold", "warm", "memory", "damaged", "disabled"):
+    damages = [
+        {"jours": {"x": [0]}},  # not a day
+        {"jours": {"739000": [10**6]}},  # not a file read
+        {"jours": {"739000": "0"}},
+        {"partout": [-1]},
+        {"partout": None},
+        {"lus": [1]},
+        {"lus": ["0" * 40] * 2},  # the same blob twice
+        {"format": FORMAT + 1},
+    ]
+    attempts = ["cold", "warm", "memory", *(["damaged"] * len(damages)), "disabled"]
+    for attempt in attempts:
         if attempt != "memory":
             forget_memory()
         if attempt in ("cold", "disabled"):
             shutil.rmtree(days_file.parent)
-        if attempt == "damaged":  # believed only when whole, and each entry when well-formed
-            data = world.stored("a", "jours")
-            blobs = list(data["jours"])
-            for number, blob in enumerate(blobs):
-                data["jours"][blob] = ["x", [3, 1], [-1], {}, 7][number % 5]
+        if attempt == "damaged":  # believed only when whole and well-formed
+            data = {**world.stored("a", "jours"), **damages.pop()}
             days_file.write_text(_digested(data), encoding="utf-8")
         if attempt == "disabled":
             monkeypatch.setenv("ASSEMBLEE_SANS_CACHE", "1")

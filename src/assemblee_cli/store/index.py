@@ -69,8 +69,7 @@ class IndexState:
     files: dict[str, str] = field(default_factory=dict)
     decisions: dict[str, tuple[str, bool]] = field(default_factory=dict)
     headers: dict[str, dict[str, Any]] | None = None  # None: not read yet (see `headers_of`)
-    # For each decided file's blob, the days its text names (None: any day); see `days_of`.
-    days: dict[str, list[int] | None] | None = None
+    days: Days | None = None  # None: not read yet (see `days_of`)
     _names: list[str] | None = field(default=None, repr=False, compare=False)
     # What a reader made of `headers` (the journal), kept with the state in memory.
     derived: Any = field(default=None, repr=False, compare=False)
@@ -112,6 +111,87 @@ class IndexState:
         except (KeyError, TypeError, AttributeError, IndexError, ValueError):
             return None
         return cls(data["commit"], files, decisions)
+
+
+@dataclass
+class Days:
+    """The days the decided files' texts name, by day, so that a stretch of days is answered
+    from its own days' entries: `read` the blobs scanned, `by_day` (an ordinal, as a string)
+    the positions in `read` of the blobs that name that day, `anywhere` those that may name
+    any day (see `store/reading.decided_between`)."""
+
+    read: list[str] = field(default_factory=list)
+    by_day: dict[str, list[int]] = field(default_factory=dict)
+    anywhere: list[int] = field(default_factory=list)
+    _known: set[str] | None = field(default=None, repr=False, compare=False)
+
+    def known(self) -> set[str]:
+        """The blobs read (`read` holds each once)."""
+        if self._known is None or len(self._known) != len(self.read):
+            self._known = set(self.read)
+        return self._known
+
+    def add(self, blob: str, days: Iterable[int] | None) -> None:
+        self.known().add(blob)
+        position = len(self.read)
+        self.read.append(blob)
+        if days is None:
+            self.anywhere.append(position)
+        for day in days or ():
+            self.by_day.setdefault(str(day), []).append(position)
+
+    def blobs_naming(self, first: int, last: int) -> set[str]:
+        """The blobs that may name a day of [first, last] (ordinals)."""
+        found = {self.read[position] for position in self.anywhere}
+        for day in range(first, last + 1):
+            found.update(self.read[position] for position in self.by_day.get(str(day), ()))
+        return found
+
+    def kept(self, wanted: set[str]) -> Days:
+        """The same, for the blobs of `wanted` only."""
+        if self.known() <= wanted:
+            return self
+        days: dict[int, list[int]] = {}
+        for key, positions in self.by_day.items():
+            for position in positions:
+                days.setdefault(position, []).append(int(key))
+        result = Days()
+        anywhere = set(self.anywhere)
+        for position, blob in enumerate(self.read):
+            if blob in wanted:
+                result.add(blob, None if position in anywhere else days.get(position, []))
+        return result
+
+    def as_json(self) -> dict[str, Any]:
+        return {"format": FORMAT, "lus": self.read, "jours": self.by_day, "partout": self.anywhere}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Days:
+        """What `as_json` wrote, else (missing, another format, an entry not well-formed)
+        nothing known."""
+        try:
+            if data["format"] != FORMAT:
+                return cls()
+            read, by_day, anywhere = data["lus"], data["jours"], data["partout"]
+            if not (
+                type(read) is list
+                and set(map(type, read)) <= {str}
+                and len(set(read)) == len(read)
+                and type(by_day) is dict
+                and all(key.isdigit() and _are_positions(v, read) for key, v in by_day.items())
+                and _are_positions(anywhere, read)
+            ):
+                return cls()
+        except (KeyError, TypeError):
+            return cls()
+        return cls(read, by_day, anywhere)
+
+
+def _are_positions(value: Any, read: list[str]) -> bool:
+    """Whether `value` is a list of positions in `read`."""
+    return type(value) is list and (
+        not value or (set(map(type, value)) <= {int} and 0 <= min(value) <= max(value) < len(read))
+    )
 
 
 class HistoryIndex:
@@ -178,31 +258,18 @@ class HistoryIndex:
         self.remember(state)
         _write_json(self.headers_path, {"format": FORMAT, "entetes": state.headers or {}})
 
-    def days_of(self, state: IndexState) -> dict[str, list[int] | None]:
-        """The days named by `state`'s decided files known so far (blob → sorted ordinals,
-        or None for a text that may name any day): from memory, else from their own file
-        (read only by the readers of a stretch of the journal, `agenda`)."""
+    def days_of(self, state: IndexState) -> Days:
+        """The days named by the decided files' texts known so far: from memory, else from
+        their own file (read only by the readers of a stretch of the journal, `agenda`)."""
         if state.days is None:
-            try:
-                data = _read_json(self.days_path)
-                if data.get("format") != FORMAT:
-                    raise ValueError
-                wanted = set(state.files.values())
-                state.days = {
-                    blob: days
-                    for blob, days in data["jours"].items()
-                    if blob in wanted and _is_days(days)
-                }
-            except (OSError, ValueError, KeyError, TypeError, AttributeError):
-                state.days = {}
+            state.days = Days.from_json(_read_json(self.days_path))
         return state.days
 
     def save_days(self, state: IndexState) -> None:
         """Write the days (of the blobs on `state`'s main only) atomically."""
+        state.days = (state.days or Days()).kept(set(state.files.values()))
         self.remember(state)
-        wanted = set(state.files.values())
-        kept = {blob: days for blob, days in (state.days or {}).items() if blob in wanted}
-        _write_json(self.days_path, {"format": FORMAT, "jours": kept})
+        _write_json(self.days_path, state.days.as_json())
 
     def _load(self) -> IndexState | None:
         data = _read_json(self.path)
@@ -266,14 +333,6 @@ def decided_files(repo: GitRepo, trunk: str) -> dict[str, str]:
         if entry.kind == "blob" and name is not None:
             files[name] = entry.sha
     return files
-
-
-def _is_days(value: Any) -> bool:
-    return value is None or (
-        isinstance(value, list)
-        and all(type(day) is int and day > 0 for day in value)
-        and value == sorted(value)
-    )
 
 
 def _write_json(target: Path, data: Any) -> None:

@@ -20,7 +20,7 @@ from assemblee_cli.errors import AssembleeError
 from assemblee_cli.formats.proposalfile import PROPOSALS_DIR, parse_name, parse_proposal_with_data
 from assemblee_cli.formats.sections import FILE_LABELS, SECTIONS_DIR, Section, parse_section
 from assemblee_cli.store.assembly import MERGE_TRAILER, Assembly, amendment_instant, holidays_of
-from assemblee_cli.store.index import HistoryIndex, IndexState, decided_files
+from assemblee_cli.store.index import Days, HistoryIndex, IndexState, decided_files
 
 
 def read_sections(assembly: Assembly, commit: str | None = None) -> tuple[list[Section], list[str]]:
@@ -279,25 +279,29 @@ def decided_between(
     stretch is not this meeting's business (`status` and `verify` report it)."""
     found = _state(assembly)
     if found is None:
-        files = decided_files(assembly.repo, assembly.trunk)
-        days: dict[str, list[int] | None] = {}
+        files, days = decided_files(assembly.repo, assembly.trunk), Days()
     else:
         index, state = found
         files, days = state.files, index.days_of(state)
-    missing = sorted({blob for blob in files.values() if blob not in days})
+    first = since.astimezone(UTC).date().toordinal() - 1
+    last = until.astimezone(UTC).date().toordinal() + 1
+    naming = days.blobs_naming(first, last)
+    known = days.known()
+    missing = sorted({blob for blob in files.values() if blob not in known})
     if missing:
         texts = assembly.repo.contents(missing)
         for blob in missing:
-            days[blob] = days_named(texts.get(blob))
+            named = days_named(texts.get(blob))
+            days.add(blob, named)
+            if _names_a_day_in(named, first, last):
+                naming.add(blob)
         if found is not None:
+            state.days = days
             index.save_days(state)
-    first = since.astimezone(UTC).date().toordinal() - 1
-    last = until.astimezone(UTC).date().toordinal() + 1
-    names = [
-        name
-        for name in sorted(files, key=lambda n: parse_name(n) or (0, ""))
-        if _names_a_day_in(days[files[name]], first, last)
-    ]
+    names = sorted(
+        (name for name, blob in files.items() if blob in naming),
+        key=lambda n: parse_name(n) or (0, ""),
+    )
     # A few files: through the persistent cat-file process, no process more.
     proposals, errors = _read_in_full(assembly, names, [], batch=False)
     return [p for p in proposals if p.decided_at and since <= p.decided_at < until], errors
