@@ -283,3 +283,29 @@ def test_the_days_a_text_names_hold_every_instant_written_in_it() -> None:
     assert days_named(b'clos_le: "\\x32026-11-20T10:00:00Z"') is None  # an escape: any day
     assert days_named(None) is None
     assert days_named(b"version: 'a20261120b', id: 120261120") == []
+
+
+def test_an_unreadable_decided_file_is_said_when_it_may_belong_to_the_stretch(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A decided file that cannot be read is listed by `decided_between` (the agenda's
+    « Propositions illisibles ») when its text names a day of the stretch, not otherwise."""
+    clone = world.clones["a"]
+    (clone / "proposals" / "0901-ancienne.md").write_text(
+        "---\nid: 901\ntitre: [cassé\nclos_le: '2001-02-03T10:00:00Z'\n---\n", encoding="utf-8"
+    )
+    (clone / "proposals" / "0902-recente.md").write_text(
+        "---\nid: 902\ntitre: [cassé\nclos_le: '2026-11-20T10:00:00Z'\n---\n", encoding="utf-8"
+    )
+    git(clone, "add", "proposals")
+    git(clone, "commit", "-q", "-m", "Deux fichiers abîmés")
+    git(clone, "push", "-q", "origin", "HEAD:main")
+    store = open_assembly(clone, offline=True)
+    since = datetime(2026, 11, 19, tzinfo=UTC)
+    for disabled in (False, False, True):  # cold, warm, without the index
+        if disabled:
+            monkeypatch.setenv("ASSEMBLEE_SANS_CACHE", "1")
+        forget_memory()
+        _decided, errors = decided_between(store, since, since + timedelta(days=3))
+        assert [e for e in errors if "0901" in e] == []
+        assert [e for e in errors if "0902" in e] != [], errors
