@@ -10,10 +10,11 @@ It describes one commit of `main` (the one it was last brought to) and holds:
 - `headers`: for each decided file (its name and blob), the summary the journal shows (`Decided`) or the
   French error that prevents reading it. A blob never changes, so an entry never goes stale;
   it is worked out the first time a reader needs the whole journal (`export`);
-- `days`: for each decided file's blob, the days its text names, or None when its text may
-  name any day (see `store/reading.decided_between`): what `agenda` needs to read, in full,
-  only the files that may hold a decision taken since the previous meeting. Keyed by blob,
-  it never goes stale either; it is worked out the first time `agenda` runs.
+- `days` (`Days`): for each day, the decided files' blobs whose text names it (and those
+  whose text may name any day; see `store/reading.decided_between`): what `agenda` needs to
+  read in full only the files that may hold a decision taken since the previous meeting.
+  Keyed by blob, it never goes stale either; it is worked out the first time `agenda` runs,
+  each file read once as bytes, and then only for the new files.
 
 When `main` moved, the index is extended with one `git log` of the new first-parent commits
 only (their changes to `proposals/` against their first parent, and their messages). When the
@@ -21,7 +22,8 @@ commit it describes is no longer an ancestor of `main` along its first-parent li
 rewritten or foreign history, a `main` that went back), it is rebuilt from `main`'s tree.
 
 The journal (`files`, `decisions`), the summaries (`headers`, read only by the commands
-that show the whole journal) and the days (`days`, read only by `agenda`) are three JSON files, each replaced atomically (a temporary file, then `os.replace`): a reader
+that show the whole journal) and the days (`days`, read only by `agenda`) are three JSON
+files, each replaced atomically (a temporary file, then `os.replace`): a reader
 always sees a whole index, two commands writing at once each write a whole one (the last one
 stays, and is extended by the next command); no lock, nothing to repair. SQLite would allow
 partial reads, but every reader of the journal needs most of it, and a single file with an
