@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import shutil
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,9 @@ import pytest
 from tests.helpers import git, run_in_process
 from tests.perf.test_process_counts import generate
 
+from assemblee_cli.store.assembly import open_assembly
 from assemblee_cli.store.index import FORMAT, forget_memory
+from assemblee_cli.store.reading import days_named, decided_between, decided_journal, in_full
 
 DISABLED = {"ASSEMBLEE_SANS_CACHE": "1"}
 
@@ -177,3 +181,131 @@ def test_a_rewritten_foreign_main_rebuilds_the_index(world: World, tmp_path: Pat
     git(world.clones["a"], "fetch", "-q", "--force", "origin")
     git(world.clones["a"], "reset", "-q", "--hard", "origin/main")
     assert world.same("a") != shown
+
+
+def _windows(journal: list[Any]) -> list[tuple[datetime, datetime]]:
+    """Stretches of time around every decision of `journal`: the second it was taken, the day
+    before and after it, and the month that holds it."""
+    found = []
+    for decided in journal:
+        at = decided.decided_at
+        found += [
+            (at, at + timedelta(seconds=1)),
+            (at - timedelta(days=1), at),
+            (at + timedelta(seconds=1), at + timedelta(days=1)),
+            (at - timedelta(days=15), at + timedelta(days=15)),
+        ]
+    return found
+
+
+def test_decisions_of_a_stretch_are_those_of_the_whole_journal(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`decided_between` reads in full only the files that name a day of the stretch: it
+    finds exactly the decisions that filtering the whole journal finds, cold, warm, from a
+    damaged index and without it."""
+    world.run("a", "close")  # decisions of several days and kinds (adopted, rejected, withdrawn)
+    store = open_assembly(world.clones["a"], offline=True)
+    journal, _errors = decided_journal(store)
+    assert len(journal) > 10
+    windows = _windows(journal)
+
+    def expected(since: datetime, until: datetime) -> list[Any]:
+        chosen = [d for d in journal if d.decided_at and since <= d.decided_at < until]
+        return in_full(store, chosen, [])[0]
+
+    wanted = [expected(since, until) for since, until in windows]
+    assert any(wanted) and not all(wanted)
+    days_file = world.index_file("a", "jours")
+    damages = [
+        {"jours": {"x": [0]}},  # not a day
+        {"jours": {"739000": [10**6]}},  # not a file read
+        {"jours": {"739000": "0"}},
+        {"partout": [-1]},
+        {"partout": None},
+        {"lus": [1]},
+        {"lus": ["0" * 40] * 2},  # the same blob twice
+        {"format": FORMAT + 1},
+    ]
+    attempts = ["cold", "warm", "memory", *(["damaged"] * len(damages)), "disabled"]
+    for attempt in attempts:
+        if attempt != "memory":
+            forget_memory()
+        if attempt in ("cold", "disabled"):
+            shutil.rmtree(days_file.parent)
+        if attempt == "damaged":  # believed only when whole and well-formed
+            data = {**world.stored("a", "jours"), **damages.pop()}
+            days_file.write_text(_digested(data), encoding="utf-8")
+        if attempt == "disabled":
+            monkeypatch.setenv("ASSEMBLEE_SANS_CACHE", "1")
+        found = [decided_between(store, since, until)[0] for since, until in windows]
+        assert found == wanted, attempt
+        assert days_file.exists() == (attempt != "disabled")
+
+
+def _instant_forms(moment: datetime) -> list[str]:
+    """`moment` as `datetime.fromisoformat` reads it, written in the ways it accepts."""
+    day = moment.date()
+    year, week, weekday = day.isocalendar()
+    zone = moment.strftime("%z")
+    return [
+        moment.isoformat(),
+        moment.isoformat(sep=" "),
+        moment.isoformat(sep="x"),
+        f"{day.year:04d}{day.month:02d}{day.day:02d}T{moment:%H%M%S}{zone}",
+        f"{day.year:04d}{day.month:02d}{day.day:02d}",
+        day.isoformat(),
+        f"{year:04d}-W{week:02d}-{weekday}T{moment:%H:%M}{zone}",
+        f"{year:04d}W{week:02d}{weekday}",
+        f"{year:04d}-W{week:02d}",
+    ]
+
+
+def test_the_days_a_text_names_hold_every_instant_written_in_it() -> None:
+    rng = random.Random(14)
+    zones = [timezone(timedelta(minutes=m)) for m in (-23 * 60 - 59, -600, 0, 60, 840, 1439)]
+    noise = "".join(rng.choice("0123456789abcdef") for _ in range(400))
+    for _ in range(300):
+        moment = datetime(
+            rng.randint(1000, 9000), rng.randint(1, 12), rng.randint(1, 28), rng.randint(0, 23),
+            rng.randint(0, 59), tzinfo=rng.choice(zones),
+        )  # fmt: skip
+        for form in _instant_forms(moment):
+            parsed = datetime.fromisoformat(form)
+            for line in (f"clos_le: '{form}'", f'clos_le: "{form}"', f"- {form}", f"[{form}]"):
+                text = f"{noise[: rng.randint(0, 400)]}\n{line}\n{noise}".encode()
+                named = days_named(text)
+                assert named is not None and parsed.date().toordinal() in named, (form, line)
+                # the instant in UTC is at most a day away from the day written
+                utc = parsed.astimezone(UTC).date().toordinal() if parsed.tzinfo else None
+                if utc is not None:
+                    assert any(abs(utc - day) <= 1 for day in named)
+    assert days_named(b'clos_le: "\\x32026-11-20T10:00:00Z"') is None  # an escape: any day
+    assert days_named(None) is None
+    assert days_named(b"version: 'a20261120b', id: 120261120") == []
+
+
+def test_an_unreadable_decided_file_is_said_when_it_may_belong_to_the_stretch(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A decided file that cannot be read is listed by `decided_between` (the agenda's
+    « Propositions illisibles ») when its text names a day of the stretch, not otherwise."""
+    clone = world.clones["a"]
+    (clone / "proposals" / "0901-ancienne.md").write_text(
+        "---\nid: 901\ntitre: [cassé\nclos_le: '2001-02-03T10:00:00Z'\n---\n", encoding="utf-8"
+    )
+    (clone / "proposals" / "0902-recente.md").write_text(
+        "---\nid: 902\ntitre: [cassé\nclos_le: '2026-11-20T10:00:00Z'\n---\n", encoding="utf-8"
+    )
+    git(clone, "add", "proposals")
+    git(clone, "commit", "-q", "-m", "Deux fichiers abîmés")
+    git(clone, "push", "-q", "origin", "HEAD:main")
+    store = open_assembly(clone, offline=True)
+    since = datetime(2026, 11, 19, tzinfo=UTC)
+    for disabled in (False, False, True):  # cold, warm, without the index
+        if disabled:
+            monkeypatch.setenv("ASSEMBLEE_SANS_CACHE", "1")
+        forget_memory()
+        _decided, errors = decided_between(store, since, since + timedelta(days=3))
+        assert [e for e in errors if "0901" in e] == []
+        assert [e for e in errors if "0902" in e] != [], errors

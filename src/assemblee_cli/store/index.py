@@ -9,15 +9,21 @@ It describes one commit of `main` (the one it was last brought to) and holds:
   (its `Assemblee-Proposition:` line), and whether it was a merge (an adoption);
 - `headers`: for each decided file (its name and blob), the summary the journal shows (`Decided`) or the
   French error that prevents reading it. A blob never changes, so an entry never goes stale;
-  it is worked out the first time a reader needs the whole journal (`agenda`, `export`).
+  it is worked out the first time a reader needs the whole journal (`export`);
+- `days` (`Days`): for each day, the decided files' blobs whose text names it (and those
+  whose text may name any day; see `store/reading.decided_between`): what `agenda` needs to
+  read in full only the files that may hold a decision taken since the previous meeting.
+  Keyed by blob, it never goes stale either; it is worked out the first time `agenda` runs,
+  each file read once as bytes, and then only for the new files.
 
 When `main` moved, the index is extended with one `git log` of the new first-parent commits
 only (their changes to `proposals/` against their first parent, and their messages). When the
 commit it describes is no longer an ancestor of `main` along its first-parent line (a
 rewritten or foreign history, a `main` that went back), it is rebuilt from `main`'s tree.
 
-The journal (`files`, `decisions`) and the summaries (`headers`, read only by the commands
-that show the whole journal) are two JSON files, each replaced atomically (a temporary file, then `os.replace`): a reader
+The journal (`files`, `decisions`), the summaries (`headers`, read only by the commands
+that show the whole journal) and the days (`days`, read only by `agenda`) are three JSON
+files, each replaced atomically (a temporary file, then `os.replace`): a reader
 always sees a whole index, two commands writing at once each write a whole one (the last one
 stays, and is extended by the next command); no lock, nothing to repair. SQLite would allow
 partial reads, but every reader of the journal needs most of it, and a single file with an
@@ -65,6 +71,7 @@ class IndexState:
     files: dict[str, str] = field(default_factory=dict)
     decisions: dict[str, tuple[str, bool]] = field(default_factory=dict)
     headers: dict[str, dict[str, Any]] | None = None  # None: not read yet (see `headers_of`)
+    days: Days | None = None  # None: not read yet (see `days_of`)
     _names: list[str] | None = field(default=None, repr=False, compare=False)
     # What a reader made of `headers` (the journal), kept with the state in memory.
     derived: Any = field(default=None, repr=False, compare=False)
@@ -108,6 +115,87 @@ class IndexState:
         return cls(data["commit"], files, decisions)
 
 
+@dataclass
+class Days:
+    """The days the decided files' texts name, by day, so that a stretch of days is answered
+    from its own days' entries: `read` the blobs scanned, `by_day` (an ordinal, as a string)
+    the positions in `read` of the blobs that name that day, `anywhere` those that may name
+    any day (see `store/reading.decided_between`)."""
+
+    read: list[str] = field(default_factory=list)
+    by_day: dict[str, list[int]] = field(default_factory=dict)
+    anywhere: list[int] = field(default_factory=list)
+    _known: set[str] | None = field(default=None, repr=False, compare=False)
+
+    def known(self) -> set[str]:
+        """The blobs read (`read` holds each once)."""
+        if self._known is None or len(self._known) != len(self.read):
+            self._known = set(self.read)
+        return self._known
+
+    def add(self, blob: str, days: Iterable[int] | None) -> None:
+        self.known().add(blob)
+        position = len(self.read)
+        self.read.append(blob)
+        if days is None:
+            self.anywhere.append(position)
+        for day in days or ():
+            self.by_day.setdefault(str(day), []).append(position)
+
+    def blobs_naming(self, first: int, last: int) -> set[str]:
+        """The blobs that may name a day of [first, last] (ordinals)."""
+        found = {self.read[position] for position in self.anywhere}
+        for day in range(first, last + 1):
+            found.update(self.read[position] for position in self.by_day.get(str(day), ()))
+        return found
+
+    def kept(self, wanted: set[str]) -> Days:
+        """The same, for the blobs of `wanted` only."""
+        if self.known() <= wanted:
+            return self
+        days: dict[int, list[int]] = {}
+        for key, positions in self.by_day.items():
+            for position in positions:
+                days.setdefault(position, []).append(int(key))
+        result = Days()
+        anywhere = set(self.anywhere)
+        for position, blob in enumerate(self.read):
+            if blob in wanted:
+                result.add(blob, None if position in anywhere else days.get(position, []))
+        return result
+
+    def as_json(self) -> dict[str, Any]:
+        return {"format": FORMAT, "lus": self.read, "jours": self.by_day, "partout": self.anywhere}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Days:
+        """What `as_json` wrote, else (missing, another format, an entry not well-formed)
+        nothing known."""
+        try:
+            if data["format"] != FORMAT:
+                return cls()
+            read, by_day, anywhere = data["lus"], data["jours"], data["partout"]
+            if not (
+                type(read) is list
+                and set(map(type, read)) <= {str}
+                and len(set(read)) == len(read)
+                and type(by_day) is dict
+                and all(key.isdigit() and _are_positions(v, read) for key, v in by_day.items())
+                and _are_positions(anywhere, read)
+            ):
+                return cls()
+        except (KeyError, TypeError):
+            return cls()
+        return cls(read, by_day, anywhere)
+
+
+def _are_positions(value: Any, read: list[str]) -> bool:
+    """Whether `value` is a list of positions in `read`."""
+    return type(value) is list and (
+        not value or (set(map(type, value)) <= {int} and 0 <= min(value) <= max(value) < len(read))
+    )
+
+
 class HistoryIndex:
     """The index of one repository: brought to a commit of main on demand, saved when it
     changed."""
@@ -117,6 +205,7 @@ class HistoryIndex:
         folder = repo.git_dir / "assemblee" / "index"
         self.path = folder / f"historique-v{FORMAT}.json"
         self.headers_path = folder / f"entetes-v{FORMAT}.json"
+        self.days_path = folder / f"jours-v{FORMAT}.json"
         self.key = str(self.path)
 
     def at(self, trunk: str) -> IndexState | None:
@@ -171,6 +260,19 @@ class HistoryIndex:
         self.remember(state)
         _write_json(self.headers_path, {"format": FORMAT, "entetes": state.headers or {}})
 
+    def days_of(self, state: IndexState) -> Days:
+        """The days named by the decided files' texts known so far: from memory, else from
+        their own file (read only by the readers of a stretch of the journal, `agenda`)."""
+        if state.days is None:
+            state.days = Days.from_json(_read_json(self.days_path))
+        return state.days
+
+    def save_days(self, state: IndexState) -> None:
+        """Write the days (of the blobs on `state`'s main only) atomically."""
+        state.days = (state.days or Days()).kept(set(state.files.values()))
+        self.remember(state)
+        _write_json(self.days_path, state.days.as_json())
+
     def _load(self) -> IndexState | None:
         data = _read_json(self.path)
         return None if data is None else IndexState.from_json(data)
@@ -212,20 +314,27 @@ class HistoryIndex:
                 for name in files
                 if kept.key(name) in state.headers
             }
+        kept.days = state.days  # keyed by blob: what a blob says never changes
         return kept
 
     def _built(self, trunk: str) -> IndexState:
         """The index made from `trunk`'s tree and first-parent history: two reads."""
-        files = {}
-        for entry in self.repo.tree(f"{trunk}:{PROPOSALS_DIR}"):
-            name = _decided_name(f"{PROPOSALS_DIR}/{entry.name}")
-            if entry.kind == "blob" and name is not None:
-                files[name] = entry.sha
+        files = decided_files(self.repo, trunk)
         decisions: dict[str, tuple[str, bool]] = {}
         for sha, parents, message, _changes in self.repo.first_parent_history(trunk, paths=False):
             for name in _trailer_names(message):
                 decisions.setdefault(name, (sha, len(parents) > 1))
         return IndexState(trunk, files, decisions)
+
+
+def decided_files(repo: GitRepo, trunk: str) -> dict[str, str]:
+    """The decided proposals' files on `trunk` (`NNNN-slug` → blob), read from its tree."""
+    files = {}
+    for entry in repo.tree(f"{trunk}:{PROPOSALS_DIR}"):
+        name = _decided_name(f"{PROPOSALS_DIR}/{entry.name}")
+        if entry.kind == "blob" and name is not None:
+            files[name] = entry.sha
+    return files
 
 
 def _write_json(target: Path, data: Any) -> None:

@@ -6,17 +6,21 @@ through the persistent `cat-file` process: the cost grows with what is shown."""
 
 from __future__ import annotations
 
+import bisect
+import contextlib
+import functools
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.core.tally import Choice, Outcome, Tally, tally_votes
 from assemblee_cli.errors import AssembleeError
-from assemblee_cli.formats.proposalfile import PROPOSALS_DIR, parse_proposal_with_data
+from assemblee_cli.formats.proposalfile import PROPOSALS_DIR, parse_name, parse_proposal_with_data
 from assemblee_cli.formats.sections import FILE_LABELS, SECTIONS_DIR, Section, parse_section
 from assemblee_cli.store.assembly import MERGE_TRAILER, Assembly, amendment_instant, holidays_of
-from assemblee_cli.store.index import HistoryIndex, IndexState
+from assemblee_cli.store.index import Days, HistoryIndex, IndexState, decided_files
 
 
 def read_sections(assembly: Assembly, commit: str | None = None) -> tuple[list[Section], list[str]]:
@@ -210,7 +214,7 @@ def decided_journal(assembly: Assembly) -> tuple[list[Decided], list[str]]:
         texts = assembly.repo.contents(sorted({state.files[name] for name in missing}))
         for name in missing:
             headers[state.key(name)] = _summary(name, texts.get(state.files[name]))
-        state = IndexState(state.commit, state.files, state.decisions, headers)
+        state = IndexState(state.commit, state.files, state.decisions, headers, state.days)
         index.save_headers(state)
     if state.derived is not None:  # a long-running process: worked out once for this main
         journal, unreadable = state.derived
@@ -263,11 +267,104 @@ def decided_between(
     assembly: Assembly, since: datetime, until: datetime
 ) -> tuple[list[lc.Proposal], list[str]]:
     """The proposals decided in [since, until), oldest decision first, read in full (their
-    votes and rounds), and the files of `proposals/` on main that could not be read."""
-    journal, errors = decided_journal(assembly)
-    return in_full(
-        assembly, [d for d in journal if d.decided_at and since <= d.decided_at < until], errors
+    votes and rounds), and those of main's decided files that may hold a decision of that
+    stretch but could not be read.
+
+    Only the files whose text names a day of the stretch (give or take the one day a time
+    zone can move an instant) are read in full: a decision's instant is one of the file's
+    instants, which `datetime.fromisoformat` reads from a scalar that starts with its date,
+    so its date is written in the text (see `days_named`). What each blob names is kept in
+    the history index (`days`): the first `agenda` reads every decided file once, as bytes,
+    and the next ones only the new files. An unreadable file that names no day of the
+    stretch is not this meeting's business (`status` and `verify` report it)."""
+    found = _state(assembly)
+    if found is None:
+        files, days = decided_files(assembly.repo, assembly.trunk), Days()
+    else:
+        index, state = found
+        files, days = state.files, index.days_of(state)
+    first = since.astimezone(UTC).date().toordinal() - 1
+    last = until.astimezone(UTC).date().toordinal() + 1
+    naming = days.blobs_naming(first, last)
+    known = days.known()
+    missing = sorted({blob for blob in files.values() if blob not in known})
+    if missing:
+        texts = assembly.repo.contents(missing)
+        for blob in missing:
+            named = days_named(texts.get(blob))
+            days.add(blob, named)
+            if _names_a_day_in(named, first, last):
+                naming.add(blob)
+        if found is not None:
+            state.days = days
+            index.save_days(state)
+    names = sorted(
+        (name for name, blob in files.items() if blob in naming),
+        key=lambda n: parse_name(n) or (0, ""),
     )
+    # A few files: through the persistent cat-file process, no process more.
+    proposals, errors = _read_in_full(assembly, names, [], batch=False)
+    return [p for p in proposals if p.decided_at and since <= p.decided_at < until], errors
+
+
+# Where `datetime.fromisoformat` finds a date at the start of a scalar: 2026-11-20,
+# 20261120 (not inside a longer word or number), 2026-W47(-5) and 2026W47(5). Outside of a
+# double-quoted scalar's escapes (a backslash: then any day), its digits are in the text.
+# The text is first reduced to four kinds of bytes (digit 0, letter a, W, anything else a
+# space), where each form is a fixed string that bytes.find-like searches find fast (a
+# regular expression over the text itself tries every digit of every hash).
+_KINDS = bytes.maketrans(
+    bytes(range(256)),
+    bytes(
+        ord("0") if chr(c).isdigit() and c < 128
+        else ord("W") if c == ord("W")
+        else ord("a") if chr(c).isalpha() and c < 128
+        else ord(" ")
+        for c in range(256)
+    ),
+)  # fmt: skip
+_EXTENDED = re.compile(rb"0000 00 00")
+_BASIC = re.compile(rb" 00000000")
+_WEEK = re.compile(rb"(\d{4})-?W(\d{2})")
+
+
+def days_named(data: bytes | None) -> list[int] | None:
+    """The days (ordinals) of the dates written in a file's text, sorted; None when it may
+    hold a date written otherwise (an escape) or cannot be read (it is then always read in
+    full, and its error said)."""
+    if data is None or b"\\" in data:
+        return None
+    # kinds[i + 1] is the kind of data[i]; the space before lets a date start the text.
+    kinds = b" " + data.translate(_KINDS)
+    found: set[int] = set()
+    dates = {data[m.start() - 1 : m.start() + 9] for m in _EXTENDED.finditer(kinds, 1)}
+    dates.update(data[m.start() : m.start() + 8] for m in _BASIC.finditer(kinds))
+    found.update(day for day in map(_day_of, dates) if day)
+    if b"0W00" in kinds or b"0 W00" in kinds:
+        for year, week in _WEEK.findall(data):
+            with contextlib.suppress(ValueError):
+                monday = date.fromisocalendar(int(year), int(week), 1).toordinal()
+                found.update(range(monday, monday + 7))
+    return sorted(found)
+
+
+@functools.lru_cache(maxsize=65536)
+def _day_of(text: bytes) -> int:
+    """The ordinal of `2026-11-20` (any separators) or `20261120`, 0 when it is not a date
+    (the same dates recur from file to file: each is worked out once)."""
+    try:
+        if len(text) == 10:
+            return date(int(text[:4]), int(text[5:7]), int(text[8:10])).toordinal()
+        return date(int(text[:4]), int(text[4:6]), int(text[6:8])).toordinal()
+    except ValueError:
+        return 0
+
+
+def _names_a_day_in(days: list[int] | None, first: int, last: int) -> bool:
+    if days is None:
+        return True
+    at = bisect.bisect_left(days, first)
+    return at < len(days) and days[at] <= last
 
 
 def in_full(
@@ -275,8 +372,14 @@ def in_full(
 ) -> tuple[list[lc.Proposal], list[str]]:
     """The proposals of some journal entries read in full (votes, rounds, description), in the
     journal's order, and `errors` with any file that could not be read."""
+    return _read_in_full(assembly, [d.name for d in journal], errors)
+
+
+def _read_in_full(
+    assembly: Assembly, names: list[str], errors: list[str], batch: bool = True
+) -> tuple[list[lc.Proposal], list[str]]:
     proposals = []
-    for loaded in assembly.load_decided_many([d.name for d in journal]):
+    for loaded in assembly.load_decided_many(names, batch=batch):
         if loaded.proposal is None:  # unreadable now but not in the index: said, not hidden
             errors.append(loaded.error or loaded.name)
         elif loaded.proposal.status in lc.DECIDED:
