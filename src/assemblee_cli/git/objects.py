@@ -115,6 +115,30 @@ class _Tree:
         index = self._find(name) if self.data else None
         return None if index is None else self._at(index)
 
+    def starting(self, prefix: bytes) -> list[Entry]:
+        found: list[Entry] = []
+        index = self._position(prefix) if self.data else 0
+        while index < len(self.starts) and self._key(index).startswith(prefix):
+            raw = self._at(index)
+            found.append((raw.name.decode("utf-8", errors="replace"), raw.mode))
+            index += 1
+        return found
+
+    def span(self, name: bytes, raw: _Raw | None) -> tuple[int, int] | None:
+        """Where `edited({name: raw})` splices its one piece: the bytes of the entry it
+        replaces or removes, or the empty span where `raw` goes in; None when it takes two
+        pieces (a file where a folder of that name is, or the reverse)."""
+        index = self._find(name) if self.data else None
+        if index is not None:
+            if raw is None or raw.sort_key == self._key(index):
+                return self.starts[index], self._end(index)
+            return None
+        if raw is None:
+            return 0, 0
+        position = self._position(raw.sort_key)
+        at = self.starts[position] if position < len(self.starts) else len(self.data)
+        return at, at
+
     def edited(self, changes: Mapping[bytes, _Raw | None]) -> _Tree:
         """This tree with each name set to an entry, or removed (None). The offsets of its
         entries are carried over, not found again by a scan."""
@@ -207,6 +231,35 @@ class ObjectWriter:
             current = found.sha
         leaf = self._tree(current).get(name)
         return None if leaf is None else (leaf.mode, leaf.sha)
+
+    def names_starting(self, tree: str, prefix: str) -> list[Entry]:
+        """(name, mode) of the entries of `tree` whose name starts with `prefix`, found by
+        binary search (a folder of ten thousand files is not listed to find a few)."""
+        return self._tree(tree).starting(prefix.encode())
+
+    def id_with(self, tree: str, changes: Mapping[str, Entry | None]) -> str:
+        """The id `tree` would have with each name of its own level set to an entry, or
+        removed (None), without making the tree: to check what another tree holds from its id
+        alone (a splice and one hash, however long the tree)."""
+        base = self._tree(tree)
+        edits = {
+            name.encode(): None if entry is None else _Raw(entry[0], name.encode(), entry[1])
+            for name, entry in changes.items()
+        }
+        span = base.span(*next(iter(edits.items()))) if len(edits) == 1 else None
+        if span is None:
+            return object_id("tree", base.edited(edits).data)
+        # One piece (a branch's proposal file): the bytes around it are hashed in place.
+        [raw] = edits.values()
+        start, end = span
+        data = memoryview(base.data)
+        inserted = b"" if raw is None else raw.encoded()
+        size = len(base.data) - (end - start) + len(inserted)
+        digest = hashlib.sha1(f"tree {size}\0".encode())
+        digest.update(data[:start])
+        digest.update(inserted)
+        digest.update(data[end:])
+        return digest.hexdigest()
 
     # -- making objects ----------------------------------------------------------------------
 

@@ -32,20 +32,18 @@ A long-running process (`serve`) keeps the last index of each repository in memo
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from assemblee_cli.errors import AssembleeError
 from assemblee_cli.formats.proposalfile import PROPOSALS_DIR, parse_name
 from assemblee_cli.git.repo import GitRepo
-from assemblee_cli.store.cache import write_atomically
+from assemblee_cli.store.cache import read_json as _read_json
+from assemblee_cli.store.cache import write_json as _write_json
 
 FORMAT = 1
 TRAILER = "Assemblee-Proposition"
@@ -226,24 +224,6 @@ class HistoryIndex:
             for name in _trailer_names(message):
                 decisions.setdefault(name, (sha, len(parents) > 1))
         return IndexState(trunk, files, decisions)
-
-
-def _write_json(target: Path, data: Any) -> None:
-    """Replace `target` by `data` atomically, its first line the digest of the rest."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    write_atomically(target, f"{hashlib.sha1(text.encode()).hexdigest()}\n{text}")
-
-
-def _read_json(source: Path) -> Any:
-    """What `_write_json` wrote, or None when the file is missing or damaged (its first line
-    is the digest of the rest: a file cut short or edited is not believed)."""
-    try:
-        digest, _, text = source.read_text(encoding="utf-8").partition("\n")
-        if hashlib.sha1(text.encode()).hexdigest() != digest:
-            return None
-        return json.loads(text)
-    except (OSError, ValueError):
-        return None
 
 
 _SHA = re.compile(r"[0-9a-f]{40}")
