@@ -63,14 +63,19 @@ class _Tree:
     order (the offset of each entry is found by one scan, on the first look-up), and
     `edited` splices a few changed entries into the bytes."""
 
-    __slots__ = ("_starts", "data")
+    __slots__ = ("_carried", "_starts", "data")
 
     def __init__(self, data: bytes) -> None:
         self.data = data
         self._starts: list[int] | None = None
+        # Made by `edited`: the offsets of the tree it was made from, and its splices.
+        self._carried: tuple[list[int], list[tuple[int, int, bytes, bytes]]] | None = None
 
     @property
     def starts(self) -> list[int]:
+        if self._starts is None and self._carried is not None:
+            self._starts = _carried_starts(*self._carried)
+            self._carried = None
         if self._starts is None:
             if not self.data:
                 self._starts = []
@@ -160,23 +165,31 @@ class _Tree:
         # before the one replaced or removed there.
         splices.sort(key=lambda item: (item[0], item[1], item[2]))
         pieces: list[bytes] = []
-        new_starts: list[int] = []
-        cursor = copied = shift = 0
+        cursor = 0
         for start, end, _key, data in splices:
-            upto = bisect_left(starts, start, lo=copied)
-            new_starts += [offset + shift for offset in starts[copied:upto]]
             pieces.append(self.data[cursor:start])
-            if data:
-                new_starts.append(start + shift)
-                pieces.append(data)
-            copied = bisect_left(starts, end, lo=upto)
-            shift += len(data) - (end - start)
+            pieces.append(data)
             cursor = end
-        new_starts += [offset + shift for offset in starts[copied:]]
         pieces.append(self.data[cursor:])
         tree = _Tree(b"".join(pieces))
-        tree._starts = new_starts
+        tree._carried = (starts, splices)  # its offsets, worked out if it is ever looked in
         return tree
+
+
+def _carried_starts(starts: list[int], splices: list[tuple[int, int, bytes, bytes]]) -> list[int]:
+    """The offsets of the entries of a tree made by `_Tree.edited`: those of the tree it was
+    made from (`starts`), moved by its `splices`, without a scan of its bytes."""
+    new_starts: list[int] = []
+    copied = shift = 0
+    for start, end, _key, data in splices:
+        upto = bisect_left(starts, start, lo=copied)
+        new_starts += [offset + shift for offset in starts[copied:upto]]
+        if data:
+            new_starts.append(start + shift)
+        copied = bisect_left(starts, end, lo=upto)
+        shift += len(data) - (end - start)
+    new_starts += [offset + shift for offset in starts[copied:]]
+    return new_starts
 
 
 def object_id(kind: str, data: bytes) -> str:
