@@ -6,12 +6,15 @@ own file)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.helpers import git
 from tests.perf.test_process_counts import generate
 
+from assemblee_cli.git.repo import GitRepo
 from assemblee_cli.store.assembly import Fork, open_assembly
 from assemblee_cli.store.forks import ForkIndex
 
@@ -87,7 +90,26 @@ def test_forks_equal_a_full_diff_cold_warm_damaged_disabled_and_after_main_moved
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     index = ForkIndex(open_assembly(repo, offline=True).repo).path
+    # Branches as the tool makes them (one with main merged in): `proposals/` is not listed.
+    asked: list[Sequence[str] | None] = []
+    listing = GitRepo.changes_many
+
+    def recorded(self: GitRepo, pairs: Any, **options: Any) -> Any:
+        asked.append(options.get("paths"))
+        return listing(self, pairs, **options)
+
+    monkeypatch.setattr(GitRepo, "changes_many", recorded)
+    assembly = open_assembly(repo, offline=True)
+    usual = [tip.sha for tip in assembly.snapshot.branches.values()][3:]
+    trunk = assembly.trunk
+    quick = assembly.forks(usual)
+    assert [_described(fork) for fork in quick] == [_reference(repo, trunk, t) for t in usual]
+    assert asked == [None, ["LISEZMOI.md", "codesocial", "sections"]], asked
+    asked.clear()
+    index.unlink()
+
     trunk, tips, cold = _forks(repo)
+    assert asked[-1] is not None and "proposals" in asked[-1]  # listed: some branches are odd
     assert len(tips) == 6
     expected = [_reference(repo, trunk, tip) for tip in tips]
     assert [_described(fork) for fork in cold] == expected

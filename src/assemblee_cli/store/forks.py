@@ -12,12 +12,13 @@ trunk) only means working the forks out again: the answer is the same with it, w
 
 Working a fork out: one `rev-list` of the branches' own commits (as before), then what each
 branch changes since its fork point, without ever reading `proposals/` entry by entry (ten
-thousand files after years): one `diff-tree` of the top folder of each pair, one `diff-tree`
-of the other top-level folders that differ (git does not open the folders it is not given),
-and for `proposals/` a check by tree id: the fork point's `proposals/` tree with the branch's
-own proposal file spliced in must have exactly the tip's tree id. Then that file is the only
-change there; otherwise (a branch that changes other proposal files, a file that is not the
-branch's) git lists `proposals/` for those branches only."""
+thousand files after years): one `diff-tree` of the top folder of each pair, and one of the
+text's folders and the other top-level names that differ (git does not open the folders it is
+not given). For `proposals/`, a check by tree id: the fork point's `proposals/` tree with the
+branch's own proposal file spliced in must have exactly the tip's tree id; then that file is
+the only change there. When a branch asked for changes more there (another proposal's file, a
+file renamed: never the tool's doing), the second `diff-tree` lists `proposals/` too, as before
+this index: the same processes, the old cost."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ FORMAT = 1
 EMPTY_VERSION = hashlib.sha1(b"").hexdigest()[:12]
 _TREE_MODE = "040000"  # a folder's mode, as diff-tree writes it
 _NO_MODE = "000000"
+TEXT_FOLDERS = ("codesocial", "sections")  # always diffed (see `changes_since`)
 
 
 @dataclass(frozen=True)
@@ -176,39 +178,42 @@ def changes_since(
     if not pairs:
         return []
     tops = repo.changes_many(pairs, recursive=False)
-    others = sorted({c.path for top in tops for c in top if c.path != PROPOSALS_DIR})
-    deep = repo.changes_many(pairs, paths=others) if others else [[] for _ in pairs]
     # The proposal files: by tree id when the pair changes `proposals/` (a folder on both sides).
-    checked: dict[int, tuple[Change, str]] = {}  # pair → (its `proposals/` change, file name)
-    for index, (top, name) in enumerate(zip(tops, names, strict=True)):
-        folder = next((c for c in top if c.path == PROPOSALS_DIR), None)
-        if folder is not None and name and folder.old_mode == folder.new_mode == _TREE_MODE:
-            checked[index] = (folder, f"{name}.md")
-    specs = [f"{pairs[i][1]}:{PROPOSALS_DIR}/{file}" for i, (_c, file) in checked.items()]
-    found = blobs(specs) if specs else {}
+    specs = {
+        index: f"{pairs[index][1]}:{PROPOSALS_DIR}/{name}.md"
+        for index, name in enumerate(names)
+        if name
+    }
+    found = blobs(list(specs.values())) if specs else {}
     objects = ObjectWriter(repo)
-    unsure: list[int] = []
+    spliced: dict[int, Change] = {}
+    unsure = False
     for index, top in enumerate(tops):
         folder = next((c for c in top if c.path == PROPOSALS_DIR), None)
         if folder is None:
             continue
-        if index not in checked:
-            unsure.append(index)
-            continue
-        _folder, file = checked[index]
-        path = f"{PROPOSALS_DIR}/{file}"
+        if index not in specs or not folder.old_mode == folder.new_mode == _TREE_MODE:
+            unsure = True
+            break
+        file = specs[index].rpartition("/")[2]
         old = objects.entry(folder.old_sha, file)
-        new_sha = found.get(f"{pairs[index][1]}:{path}")
+        new_sha = found.get(specs[index])
         new = None if new_sha is None else ((old or (FILE_MODE, ""))[0], new_sha)
         if objects.id_with(folder.old_sha, {file: new}) != folder.new_sha:
-            unsure.append(index)
-        elif old != new:
-            deep[index] = _placed(deep[index], _change(path, old, new))
+            unsure = True
+            break
+        if old != new:
+            spliced[index] = _change(f"{PROPOSALS_DIR}/{file}", old, new)
+    # One `diff-tree` of the other top-level names that differ (the text's folders always,
+    # so that the processes are the same whatever the branches change), and of `proposals/`
+    # too, for every pair, when one of them changes there more than its own file.
+    others = {c.path for top in tops for c in top if c.path != PROPOSALS_DIR}
+    others |= set(TEXT_FOLDERS)
     if unsure:
-        listed = repo.changes_many([pairs[i] for i in unsure], paths=[PROPOSALS_DIR])
-        for index, extra in zip(unsure, listed, strict=True):
-            for change in extra:
-                deep[index] = _placed(deep[index], change)
+        return repo.changes_many(pairs, paths=sorted({*others, PROPOSALS_DIR}))
+    deep = repo.changes_many(pairs, paths=sorted(others))
+    for index, change in spliced.items():
+        deep[index] = _placed(deep[index], change)
     return deep
 
 
