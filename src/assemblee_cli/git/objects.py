@@ -204,6 +204,9 @@ class ObjectWriter:
         self._pending: dict[str, tuple[str, bytes]] = {}
         self._trees: dict[str, _Tree] = {}
         self._commit_trees: dict[str, str] = {}
+        # Trees known to equal another tree with some entries of its own level changed: made
+        # from it (a splice) rather than read, when that tree is read already (see `derive`).
+        self.derived: dict[str, tuple[str, dict[str, Entry | None]]] = {}
 
     # -- reading (the objects made here, or the repository's) --------------------------------
 
@@ -221,6 +224,18 @@ class ObjectWriter:
     def _tree(self, tree: str) -> _Tree:
         known = self._trees.get(tree)
         if known is None:
+            recipe = self.derived.get(tree)
+            if recipe is not None and tree not in self._pending:
+                source, changes = recipe
+                made = self._tree(source).edited(
+                    {
+                        name.encode(): None if e is None else _Raw(e[0], name.encode(), e[1])
+                        for name, e in changes.items()
+                    }
+                )
+                if object_id("tree", made.data) == tree:  # else: read it, as any other
+                    known = self._trees[tree] = made
+                    return known
             known = self._trees[tree] = _Tree(self._read(tree, "tree"))
         return known
 

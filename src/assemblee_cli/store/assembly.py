@@ -34,7 +34,7 @@ from assemblee_cli.formats.proposalfile import (
     parse_proposal_data,
     parse_proposal_with_data,
 )
-from assemblee_cli.git.objects import TREE_MODE, ObjectWriter
+from assemblee_cli.git.objects import TREE_MODE, Entry, ObjectWriter
 from assemblee_cli.git.repo import ZERO, Change, GitRepo, Identity, short_ref
 from assemblee_cli.store.cache import HeaderCache
 from assemblee_cli.store.draft import Draft
@@ -97,6 +97,9 @@ class Assembly:
         self.notices: list[str] = []  # warnings for the user (a broken file on main…)
         self._blobs: dict[str, str | None] = {}  # `commit:path` → blob, looked up already
         self._objects = ObjectWriter(repo)  # trees read in place (binary search), for lookups
+        # A branch tip's `proposals/` tree as its fork point's with the branch's own file:
+        # made, not read, by the drafts (a `close` writes on every due branch).
+        self._derived: dict[str, tuple[str, dict[str, Entry | None]]] = {}
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -388,6 +391,20 @@ class Assembly:
             known |= work_out(self.repo, trunk, missing, names, self.blobs)
             kept = {tip.sha for tip in self.snapshot.branches.values()} | set(tips)
             index.save(trunk, {tip: fork for tip, fork in known.items() if tip in kept})
+        for tip in tips:
+            fork = known[tip]
+            if fork.folders is not None:
+                old, new = fork.folders
+                own = [c for c in fork.changes if c.path.startswith(f"{PROPOSALS_DIR}/")]
+                self._derived[new] = (
+                    old,
+                    {
+                        c.path.removeprefix(f"{PROPOSALS_DIR}/"): None
+                        if c.new_sha == ZERO
+                        else (c.new_mode, c.new_sha)
+                        for c in own
+                    },
+                )
         return [known[tip] for tip in tips]
 
     def blobs(self, specs: Sequence[str]) -> dict[str, str | None]:
@@ -448,7 +465,7 @@ class Assembly:
 
     def draft(self) -> Draft:
         """Commits to make in memory, stored together (see store/draft.py)."""
-        return Draft(self.repo)
+        return Draft(self.repo, self._derived)
 
     # -- what the use cases ask of the clone (they are never handed its git repository) ------
 

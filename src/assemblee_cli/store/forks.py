@@ -50,6 +50,9 @@ class Fork:
     single_base: bool
     own: frozenset[str]
     changes: tuple[Change, ...]
+    # (fork point's, tip's) `proposals/` trees when the tip's is the other with the branch's
+    # own file only (checked by tree id): a draft then makes it rather than reading it.
+    folders: tuple[str, str] | None = None
 
     @property
     def text_paths(self) -> list[str]:
@@ -75,17 +78,19 @@ class Fork:
                 [c.status, c.path, c.old_sha, c.new_sha, c.old_mode, c.new_mode]
                 for c in self.changes
             ],
+            list(self.folders) if self.folders else None,
         ]
 
     @classmethod
     def from_json(cls, tip: str, data: Any) -> Fork:
-        single, own, changes = data
+        single, own, changes, folders = data
         if not isinstance(single, bool) or not all(isinstance(c, str) for c in own):
             raise ValueError
         made = tuple(Change(*(str(field) for field in change)) for change in changes)
         if any(len(change) != 6 for change in changes):
             raise ValueError
-        return cls(tip, single, frozenset(own), made)
+        pair = None if folders is None else (str(folders[0]), str(folders[1]))
+        return cls(tip, single, frozenset(own), made, pair)
 
 
 def version_of(blobs: Mapping[str, str | None]) -> str:
@@ -160,10 +165,11 @@ def work_out(
         else:
             found.append((tip, None, frozenset(own)))
     pairs = [(base or repo.merge_base(trunk, tip) or trunk, tip) for tip, base, _own in found]
-    changes = changes_since(repo, pairs, [names.get(tip) for tip in tips], blobs)
+    folders: dict[int, tuple[str, str]] = {}
+    changes = changes_since(repo, pairs, [names.get(tip) for tip in tips], blobs, folders)
     return {
-        tip: Fork(tip, base is not None, own, tuple(diff))
-        for (tip, base, own), diff in zip(found, changes, strict=True)
+        tip: Fork(tip, base is not None, own, tuple(diff), folders.get(index))
+        for index, ((tip, base, own), diff) in enumerate(zip(found, changes, strict=True))
     }
 
 
@@ -172,9 +178,11 @@ def changes_since(
     pairs: Sequence[tuple[str, str]],
     names: Sequence[str | None],
     blobs: Callable[[Sequence[str]], Mapping[str, str | None]],
+    folders: dict[int, tuple[str, str]] | None = None,
 ) -> list[list[Change]]:
     """What `repo.changes_many(pairs)` gives (the same changes, in the same order), without
-    reading `proposals/` entry by entry when a pair changes there only its proposal `name`."""
+    reading `proposals/` entry by entry when a pair changes there only its proposal `name`;
+    `folders` then receives, for such a pair, its two `proposals/` trees."""
     if not pairs:
         return []
     tops = repo.changes_many(pairs, recursive=False)
@@ -204,6 +212,8 @@ def changes_since(
             break
         if old != new:
             spliced[index] = _change(f"{PROPOSALS_DIR}/{file}", old, new)
+        if folders is not None:
+            folders[index] = (folder.old_sha, folder.new_sha)
     # One `diff-tree` of the other top-level names that differ (the text's folders always,
     # so that the processes are the same whatever the branches change), and of `proposals/`
     # too, for every pair, when one of them changes there more than its own file.
