@@ -14,6 +14,7 @@ import pytest
 from tests.helpers import git
 from tests.perf.test_process_counts import generate
 
+from assemblee_cli.errors import AssembleeError
 from assemblee_cli.git.repo import GitRepo
 from assemblee_cli.store.assembly import Fork, open_assembly
 from assemblee_cli.store.forks import ForkIndex
@@ -155,3 +156,30 @@ def test_a_new_tip_is_worked_out_alone(repo: Path) -> None:
     assert trunk2 == trunk and tips2[:5] == tips[:5] and tips2[5] != tips[5]
     assert after[:5] == before[:5]
     assert _described(after[5]) == _reference(repo, trunk, tips2[5])
+
+
+def test_decided_files_are_found_by_binary_search_as_by_the_whole_listing(repo: Path) -> None:
+    """`show N` of a decided proposal and the branches left of a decided one: found in
+    `proposals/` without listing it, the same as from the whole listing, with names that the
+    tool never writes (more leading zeros, a folder, two files under one number)."""
+    git(repo, "checkout", "-q", "main")
+    for path in ("proposals/00003-a.md", "proposals/0004-aa.md", "proposals/0005-x.md/y"):
+        (repo / path).parent.mkdir(parents=True, exist_ok=True)
+        (repo / path).write_text("x\n", encoding="utf-8")
+        git(repo, "add", path)
+    git(repo, "commit", "-q", "-m", "Des noms inhabituels")
+    decided = git(repo, "ls-tree", "--name-only", "main", "proposals/").split()
+    left = decided[1].removeprefix("proposals/").removesuffix(".md")
+    git(repo, "branch", f"proposition/{left}", "main")  # a branch left of a decided one
+    assembly = open_assembly(repo, offline=True)
+    names = assembly.decided_names()
+    assert left not in assembly.snapshot.branches
+    for number in range(0, 16):
+        expected = next((n for n in names if int(n.split("-")[0]) == number), None)
+        if expected is None:
+            if number in {int(n.split("-")[0]) for n in assembly.snapshot.branches}:
+                continue
+            with pytest.raises(AssembleeError):
+                assembly.find(str(number))
+        else:
+            assert assembly.find(str(number)) == (expected, None), number

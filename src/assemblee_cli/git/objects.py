@@ -120,10 +120,12 @@ class _Tree:
         index = self._find(name) if self.data else None
         return None if index is None else self._at(index)
 
-    def starting(self, prefix: bytes) -> list[Entry]:
+    def starting(self, prefix: bytes, limit: int | None = None) -> list[Entry]:
         found: list[Entry] = []
         index = self._position(prefix) if self.data else 0
         while index < len(self.starts) and self._key(index).startswith(prefix):
+            if limit is not None and len(found) >= limit:
+                break
             raw = self._at(index)
             found.append((raw.name.decode("utf-8", errors="replace"), raw.mode))
             index += 1
@@ -260,10 +262,11 @@ class ObjectWriter:
         leaf = self._tree(current).get(name)
         return None if leaf is None else (leaf.mode, leaf.sha)
 
-    def names_starting(self, tree: str, prefix: str) -> list[Entry]:
-        """(name, mode) of the entries of `tree` whose name starts with `prefix`, found by
-        binary search (a folder of ten thousand files is not listed to find a few)."""
-        return self._tree(tree).starting(prefix.encode())
+    def names_starting(self, tree: str, prefix: str, limit: int | None = None) -> list[Entry]:
+        """(name, mode) of the entries of `tree` whose name starts with `prefix` (the first
+        `limit` of them), found by binary search (a folder of ten thousand files is not listed
+        to find a few)."""
+        return self._tree(tree).starting(prefix.encode(), limit)
 
     def id_with(self, tree: str, changes: Mapping[str, Entry | None]) -> str:
         """The id `tree` would have with each name of its own level set to an entry, or

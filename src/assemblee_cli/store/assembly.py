@@ -191,7 +191,7 @@ class Assembly:
             return None
         found = []
         zeros = max(4 - len(str(number)), 0)  # a number is written on four digits or more
-        while zeros == 0 or self._objects.names_starting(folder[1], "0" * zeros):
+        while zeros == 0 or self._objects.names_starting(folder[1], "0" * zeros, limit=1):
             prefix = "0" * zeros + f"{number}-"
             for file, mode in self._objects.names_starting(folder[1], prefix):
                 parsed = parse_name(file.removesuffix(".md"))
