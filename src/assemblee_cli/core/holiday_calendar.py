@@ -33,13 +33,9 @@ def normalise_subdivision(value: str | None) -> str | None:
 def _supported_subdivisions(country: str) -> list[str] | None:
     """Return the subdivision codes `holidays` knows for a country, None if unknown."""
     import holidays
-    from holidays.registry import EntityLoader
 
-    # What `holidays.list_supported_countries()` says of this country, without importing the
-    # module of every other country to say it (half a second).
-    if country not in set(EntityLoader.get_country_codes(include_aliases=True)):
-        return None
-    return list(getattr(holidays, country).subdivisions)
+    supported: dict[str, list[str]] = holidays.list_supported_countries()
+    return supported.get(country)
 
 
 def _canonical_subdivision(country: str, subdivision: str | None) -> str | None:
