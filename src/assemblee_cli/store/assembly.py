@@ -115,6 +115,7 @@ class Assembly:
             self.repo.fetch(self.remote)
             self._fetched = True
         self._snapshot = None
+        self._objects = ObjectWriter(self.repo)  # a long-lived view keeps only this main's trees
 
     @property
     def snapshot(self) -> Snapshot:
