@@ -28,6 +28,8 @@ ASSEMBLEE_NOW at the generator's `now`):
   size after the other, so that a ratio between two sizes compares runs made a few seconds
   apart: the ratios printed are the medians of the per-round ratios, which a busy machine
   disturbs much less than the times themselves;
+- `status-fetched` is the first `status` after a fetch that brought a new commit on every
+  open branch (one more vote each), on a fresh copy whose indexes were warm before it;
 - `close` runs on a fresh copy of the repository each time (the copy is not timed); a command
   slower than SLOW seconds on its warm-up is measured once warm (the warm-up) and once cold.
 
@@ -301,6 +303,7 @@ class Command:
     args: Callable[[Site], list[str]]
     fresh: bool = False  # writes: runs on a fresh copy each time
     cached: bool = True  # reads .git/assemblee (else its cold runs are its warm runs)
+    before: Callable[[Site, Path], None] | None = None  # on the fresh copy, not timed
 
 
 def commands() -> list[Command]:
@@ -323,9 +326,50 @@ def commands() -> list[Command]:
         Command("export", "export (HTML)", lambda s: [*tool, "export", "--format", "html", "--offline"]),
         Command("close-dry", "close --dry-run", lambda s: [*tool, "close", "--dry-run", "--offline"]),
         Command("close", "close", lambda s: [*tool, "close", "--offline"], fresh=True),
+        Command(
+            "status-fetched",
+            "status après un fetch (chaque branche avancée)",
+            lambda s: [*tool, "status", "--offline"],
+            fresh=True,
+            cached=False,
+            before=advance_every_branch,
+        ),
         Command("verify", "verify", lambda s: [*tool, "verify", "--offline"]),
         Command("verify-all", "verify --tout", lambda s: [*tool, "verify", "--tout", "--offline"]),
     ]  # fmt: skip
+
+
+def advance_every_branch(site: Site, repo: Path) -> None:
+    """What a fetch brings when every open proposal received a vote: a warm `status` first
+    (its indexes as they were), then one new commit on each branch, which changes only its
+    proposal file (one more line at its end), made by `git fast-import` as a fetch would
+    bring it (a pack)."""
+    _run([*_tool(), "status", "--offline"], repo, site.env)
+    refs = _git(
+        repo, "for-each-ref", "--format=%(objectname) %(refname)", "refs/heads/proposition/"
+    )
+    tips = [line.split(" ", 1) for line in refs.splitlines() if line.strip()]
+    files = [f"{sha}:proposals/{ref.rsplit('/', 1)[1]}.md" for sha, ref in tips]
+    read = subprocess.run(
+        ["git", "cat-file", "--batch"],
+        cwd=repo,
+        input="".join(f"{spec}\n" for spec in files).encode(),
+        capture_output=True,
+        check=True,
+    ).stdout
+    stream = bytearray()
+    at = 0
+    for (sha, ref), spec in zip(tips, files, strict=True):
+        end = read.index(b"\n", at)
+        size = int(read[at:end].split()[2])
+        content = read[end + 1 : end + 1 + size] + b"\n"
+        at = end + 1 + size + 1
+        message = b"Avis (bench)\n"
+        stream += f"commit {ref}\ncommitter Bench <bench@exemple.org> 1764000000 +0000\n".encode()
+        stream += b"data %d\n%s" % (len(message), message)
+        stream += f"from {sha}\nM 100644 inline {spec.split(':', 1)[1]}\n".encode()
+        stream += b"data %d\n%s\n" % (len(content), content)
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input=bytes(stream), check=True)
 
 
 MODES = ("warm", "cold")
@@ -363,6 +407,8 @@ class Runner:
             where = self.scratch / f"fresh-{site.size.name}"
             shutil.rmtree(where, ignore_errors=True)
             subprocess.run(["cp", "-a", str(site.repo), str(where)], check=True)
+            if command.before is not None:
+                command.before(site, where)
         if mode == "cold":
             shutil.rmtree(where / ".git" / "assemblee", ignore_errors=True)
         env = dict(site.env)
@@ -548,6 +594,15 @@ def targets(results: list[Result], sizes: list[Size]) -> str:
                 f"- {r.command.label} froid à {ref} ≤ 2 × status froid : "
                 f"{_verdict(mine <= 2 * cold_status)} ({mine / cold_status:.1f} ×)"
             )
+    fetched = _get(results, "status-fetched")
+    if status and fetched and not _unmeasured(status) and not _unmeasured(fetched):
+        for s in sizes:
+            mine, warm = fetched.median("warm", s.name), status.median("warm", s.name)
+            if mine is not None and warm:
+                lines.append(
+                    f"- premier status après un fetch de {s.open} nouvelles pointes à {s.name} "
+                    f"≤ 2 × status chaud : {_verdict(mine <= 2 * warm)} ({mine / warm:.1f} ×)"
+                )
     base = _get(results, "base")
     if status and base and not _unmeasured(status):
         for mode, word in (("warm", "chaud"), ("cold", "froid")):

@@ -155,6 +155,40 @@ def test_a_large_folder_edited_in_place_is_the_tree_git_writes(repo: GitRepo) ->
     git(repo.root, "fsck", "--strict", "--no-dangling")
 
 
+def test_the_id_of_a_folder_with_one_file_changed_and_its_names_by_prefix(
+    repo: GitRepo,
+) -> None:
+    """`id_with` (a fork's proposal file checked by tree id) gives the id of the tree git
+    writes, for a file added, replaced or removed, or a folder's name taken by a file; and
+    `names_starting` lists the entries of a prefix, as a full listing filtered would."""
+    rng = random.Random(5)
+    blobs = [blob(repo, f"contenu {i}\n") for i in range(3)]
+    names = [f"{n:04d}-x.md" for n in range(0, 120, 3)] + ["a-b", "a/x", "a0", "10000-y.md"]
+    files = {f"proposals/{name}": ("100644", rng.choice(blobs)) for name in names}
+    folder = git_tree(repo, {p.removeprefix("proposals/"): e for p, e in files.items()})
+    writer = ObjectWriter(repo)
+    candidates = [*names, "0001-x.md", "0119-x.md", "a", "a-c", "zz", "10000-y.md"]
+    for name in candidates:
+        for entry in (None, ("100644", rng.choice(blobs)), ("100755", blobs[0])):
+            if "/" in name:
+                continue
+            changed = {p.removeprefix("proposals/"): e for p, e in files.items()}
+            if name == "a" and entry is not None:
+                continue  # a file where the folder a/ is: refused by edit, not asked here
+            changed = {p: e for p, e in changed.items() if p != name and p.split("/")[0] != name}
+            if entry is not None:
+                changed[name] = entry
+            assert writer.id_with(folder, {name: entry}) == git_tree(repo, changed), name
+    listed = sorted(n.split("/")[0] for n in names)
+    for prefix in ("00", "0001", "001", "a", "1", "10000-", "zz", ""):
+        found = [name for name, _mode in writer.names_starting(folder, prefix)]
+        assert found == sorted({n for n in listed if n.startswith(prefix)}, key=_git_order)
+
+
+def _git_order(name: str) -> bytes:
+    return name.encode() + (b"/" if name == "a" else b"")
+
+
 def test_a_file_where_a_folder_is_is_refused(repo: GitRepo) -> None:
     base = git_tree(repo, {"a/x": ("100644", blob(repo, "x\n"))})
     writer = ObjectWriter(repo)

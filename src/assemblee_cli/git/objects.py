@@ -63,14 +63,19 @@ class _Tree:
     order (the offset of each entry is found by one scan, on the first look-up), and
     `edited` splices a few changed entries into the bytes."""
 
-    __slots__ = ("_starts", "data")
+    __slots__ = ("_carried", "_starts", "data")
 
     def __init__(self, data: bytes) -> None:
         self.data = data
         self._starts: list[int] | None = None
+        # Made by `edited`: the offsets of the tree it was made from, and its splices.
+        self._carried: tuple[list[int], list[tuple[int, int, bytes, bytes]]] | None = None
 
     @property
     def starts(self) -> list[int]:
+        if self._starts is None and self._carried is not None:
+            self._starts = _carried_starts(*self._carried)
+            self._carried = None
         if self._starts is None:
             if not self.data:
                 self._starts = []
@@ -115,6 +120,32 @@ class _Tree:
         index = self._find(name) if self.data else None
         return None if index is None else self._at(index)
 
+    def starting(self, prefix: bytes, limit: int | None = None) -> list[Entry]:
+        found: list[Entry] = []
+        index = self._position(prefix) if self.data else 0
+        while index < len(self.starts) and self._key(index).startswith(prefix):
+            if limit is not None and len(found) >= limit:
+                break
+            raw = self._at(index)
+            found.append((raw.name.decode("utf-8", errors="replace"), raw.mode))
+            index += 1
+        return found
+
+    def span(self, name: bytes, raw: _Raw | None) -> tuple[int, int] | None:
+        """Where `edited({name: raw})` splices its one piece: the bytes of the entry it
+        replaces or removes, or the empty span where `raw` goes in; None when it takes two
+        pieces (a file where a folder of that name is, or the reverse)."""
+        index = self._find(name) if self.data else None
+        if index is not None:
+            if raw is None or raw.sort_key == self._key(index):
+                return self.starts[index], self._end(index)
+            return None
+        if raw is None:
+            return 0, 0
+        position = self._position(raw.sort_key)
+        at = self.starts[position] if position < len(self.starts) else len(self.data)
+        return at, at
+
     def edited(self, changes: Mapping[bytes, _Raw | None]) -> _Tree:
         """This tree with each name set to an entry, or removed (None). The offsets of its
         entries are carried over, not found again by a scan."""
@@ -136,23 +167,31 @@ class _Tree:
         # before the one replaced or removed there.
         splices.sort(key=lambda item: (item[0], item[1], item[2]))
         pieces: list[bytes] = []
-        new_starts: list[int] = []
-        cursor = copied = shift = 0
+        cursor = 0
         for start, end, _key, data in splices:
-            upto = bisect_left(starts, start, lo=copied)
-            new_starts += [offset + shift for offset in starts[copied:upto]]
             pieces.append(self.data[cursor:start])
-            if data:
-                new_starts.append(start + shift)
-                pieces.append(data)
-            copied = bisect_left(starts, end, lo=upto)
-            shift += len(data) - (end - start)
+            pieces.append(data)
             cursor = end
-        new_starts += [offset + shift for offset in starts[copied:]]
         pieces.append(self.data[cursor:])
         tree = _Tree(b"".join(pieces))
-        tree._starts = new_starts
+        tree._carried = (starts, splices)  # its offsets, worked out if it is ever looked in
         return tree
+
+
+def _carried_starts(starts: list[int], splices: list[tuple[int, int, bytes, bytes]]) -> list[int]:
+    """The offsets of the entries of a tree made by `_Tree.edited`: those of the tree it was
+    made from (`starts`), moved by its `splices`, without a scan of its bytes."""
+    new_starts: list[int] = []
+    copied = shift = 0
+    for start, end, _key, data in splices:
+        upto = bisect_left(starts, start, lo=copied)
+        new_starts += [offset + shift for offset in starts[copied:upto]]
+        if data:
+            new_starts.append(start + shift)
+        copied = bisect_left(starts, end, lo=upto)
+        shift += len(data) - (end - start)
+    new_starts += [offset + shift for offset in starts[copied:]]
+    return new_starts
 
 
 def object_id(kind: str, data: bytes) -> str:
@@ -167,6 +206,9 @@ class ObjectWriter:
         self._pending: dict[str, tuple[str, bytes]] = {}
         self._trees: dict[str, _Tree] = {}
         self._commit_trees: dict[str, str] = {}
+        # Trees known to equal another tree with some entries of its own level changed: made
+        # from it (a splice) rather than read, when that tree is read already (see `derive`).
+        self.derived: dict[str, tuple[str, dict[str, Entry | None]]] = {}
 
     # -- reading (the objects made here, or the repository's) --------------------------------
 
@@ -184,6 +226,18 @@ class ObjectWriter:
     def _tree(self, tree: str) -> _Tree:
         known = self._trees.get(tree)
         if known is None:
+            recipe = self.derived.get(tree)
+            if recipe is not None and tree not in self._pending:
+                source, changes = recipe
+                made = self._tree(source).edited(
+                    {
+                        name.encode(): None if e is None else _Raw(e[0], name.encode(), e[1])
+                        for name, e in changes.items()
+                    }
+                )
+                if object_id("tree", made.data) == tree:  # else: read it, as any other
+                    known = self._trees[tree] = made
+                    return known
             known = self._trees[tree] = _Tree(self._read(tree, "tree"))
         return known
 
@@ -207,6 +261,36 @@ class ObjectWriter:
             current = found.sha
         leaf = self._tree(current).get(name)
         return None if leaf is None else (leaf.mode, leaf.sha)
+
+    def names_starting(self, tree: str, prefix: str, limit: int | None = None) -> list[Entry]:
+        """(name, mode) of the entries of `tree` whose name starts with `prefix` (the first
+        `limit` of them), found by binary search (a folder of ten thousand files is not listed
+        to find a few)."""
+        return self._tree(tree).starting(prefix.encode(), limit)
+
+    def id_with(self, tree: str, changes: Mapping[str, Entry | None]) -> str:
+        """The id `tree` would have with each name of its own level set to an entry, or
+        removed (None), without making the tree: to check what another tree holds from its id
+        alone (a splice and one hash, however long the tree)."""
+        base = self._tree(tree)
+        edits = {
+            name.encode(): None if entry is None else _Raw(entry[0], name.encode(), entry[1])
+            for name, entry in changes.items()
+        }
+        span = base.span(*next(iter(edits.items()))) if len(edits) == 1 else None
+        if span is None:
+            return object_id("tree", base.edited(edits).data)
+        # One piece (a branch's proposal file): the bytes around it are hashed in place.
+        [raw] = edits.values()
+        start, end = span
+        data = memoryview(base.data)
+        inserted = b"" if raw is None else raw.encoded()
+        size = len(base.data) - (end - start) + len(inserted)
+        digest = hashlib.sha1(f"tree {size}\0".encode())
+        digest.update(data[:start])
+        digest.update(inserted)
+        digest.update(data[end:])
+        return digest.hexdigest()
 
     # -- making objects ----------------------------------------------------------------------
 

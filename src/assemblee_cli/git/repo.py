@@ -427,14 +427,28 @@ class GitRepo:
         """Files that differ between two tree-ishes (no rename detection)."""
         return self.changes_many([(a, b)])[0]
 
-    def changes_many(self, pairs: Sequence[tuple[str, str]]) -> list[list[Change]]:
-        """`changes` of many (from, to) pairs of commits, in one process."""
+    def changes_many(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        *,
+        recursive: bool = True,
+        paths: Sequence[str] | None = None,
+    ) -> list[list[Change]]:
+        """`changes` of many (from, to) pairs of commits, in one process. Not `recursive`: the
+        entries of the top folder that differ (a folder as one entry, its tree ids). With
+        `paths`, only the files under those top-level names: git then never opens the other
+        folders (a folder of ten thousand files costs nothing when it is not named)."""
         if not pairs:
             return []
         # `diff-tree --stdin` reads "COMMIT PARENT" and compares PARENT with COMMIT; --always
         # writes the header line of every pair, even with no difference, to keep them apart.
         payload = "".join(f"{b} {a}\n" for a, b in pairs).encode()
-        out = self._pipe(["diff-tree", "--stdin", "--always", "-r", "-z", "--no-renames"], payload)
+        args = ["diff-tree", "--stdin", "--always", "-z", "--no-renames"]
+        if recursive:
+            args.append("-r")
+        if paths is not None:
+            args += ["--", *(f":(top,literal){path}" for path in paths)]
+        out = self._pipe(args, payload)
         fields = out.decode("utf-8", errors="replace").split("\0")
         result: list[list[Change]] = []
         index = 0

@@ -9,7 +9,6 @@ are read and moved by compare-and-swap."""
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -35,9 +34,11 @@ from assemblee_cli.formats.proposalfile import (
     parse_proposal_data,
     parse_proposal_with_data,
 )
+from assemblee_cli.git.objects import TREE_MODE, Entry, ObjectWriter
 from assemblee_cli.git.repo import ZERO, Change, GitRepo, Identity, short_ref
 from assemblee_cli.store.cache import HeaderCache
 from assemblee_cli.store.draft import Draft
+from assemblee_cli.store.forks import EMPTY_VERSION, Fork, ForkIndex, version_of, work_out
 
 TRUNK = "main"
 # The line of a commit message naming the proposal that a merge (or a record) on main decides.
@@ -47,7 +48,6 @@ CLAIM_PREFIX = "refs/assemblee/numeros/"
 # Votes cast offline that could not be published, kept for the record (`sync`).
 KEPT_PREFIX = "refs/assemblee/hors-ligne/"
 T = TypeVar("T")
-EMPTY_VERSION = hashlib.sha1(b"").hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -58,42 +58,6 @@ class BranchTip:
     sha: str
     local: str | None = None
     remote: str | None = None
-
-
-@dataclass(frozen=True)
-class Fork:
-    """A branch compared with the trunk: whether it forked from one commit only (no criss-cross:
-    a merge may then be worked out from it), its own commits (not on the trunk), and the files
-    it changes since it forked."""
-
-    tip: str
-    single_base: bool
-    own: frozenset[str]
-    changes: tuple[Change, ...]
-
-    @property
-    def text_paths(self) -> list[str]:
-        """The changed files of the text (the proposal files aside)."""
-        return sorted(c.path for c in self.changes if not c.path.startswith(f"{PROPOSALS_DIR}/"))
-
-    @property
-    def text_version(self) -> str:
-        """`Assembly.text_versions` of the tip, read from the changes (no process)."""
-        return version_of(
-            {
-                c.path: None if c.new_sha == ZERO else c.new_sha
-                for c in self.changes
-                if not c.path.startswith(f"{PROPOSALS_DIR}/")
-            }
-        )
-
-
-def version_of(blobs: Mapping[str, str | None]) -> str:
-    """The fingerprint of a proposed text: its changed files and their blobs (None: deleted)."""
-    if not blobs:
-        return EMPTY_VERSION
-    lines = [f"{path} {blobs[path] or '-'}" for path in sorted(blobs)]
-    return hashlib.sha1("\n".join(lines).encode()).hexdigest()[:12]
 
 
 @dataclass
@@ -131,6 +95,11 @@ class Assembly:
         self._snapshot: Snapshot | None = None
         self.cache = HeaderCache(repo.git_dir)
         self.notices: list[str] = []  # warnings for the user (a broken file on main…)
+        self._blobs: dict[str, str | None] = {}  # `commit:path` → blob, looked up already
+        self._objects = ObjectWriter(repo)  # trees read in place (binary search), for lookups
+        # A branch tip's `proposals/` tree as its fork point's with the branch's own file:
+        # made, not read, by the drafts (a `close` writes on every due branch).
+        self._derived: dict[str, tuple[str, dict[str, Entry | None]]] = {}
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -146,6 +115,7 @@ class Assembly:
             self.repo.fetch(self.remote)
             self._fetched = True
         self._snapshot = None
+        self._objects = ObjectWriter(self.repo)  # a long-lived view keeps only this main's trees
 
     @property
     def snapshot(self) -> Snapshot:
@@ -195,13 +165,8 @@ class Assembly:
                 snapshot.archives.setdefault(name, sha)
         # A proposal whose record is on the trunk is decided: a branch left of it (a local
         # branch someone checked out to amend it, say) must not make it look open again.
-        decided = {
-            entry.name.removesuffix(".md")
-            for entry in self.repo.tree(f"{trunk_sha}:{PROPOSALS_DIR}")
-            if entry.kind == "blob"
-        }
         for name in sorted(set(locals_) | set(remotes_)):
-            if parse_name(name) is None or name in decided:
+            if parse_name(name) is None or self._decided_on(trunk_sha, name):
                 continue
             local, remote_sha = locals_.get(name), remotes_.get(name)
             preferred = remote_sha if self.online else local
@@ -209,6 +174,32 @@ class Assembly:
             assert tip_sha is not None
             snapshot.branches[name] = BranchTip(name, tip_sha, local, remote_sha)
         return snapshot
+
+    def _decided_on(self, commit: str, name: str) -> bool:
+        """Whether `commit` has the record of proposal `name` (a file in `proposals/`): found
+        by binary search in that folder, never listed whole."""
+        entry = self._objects.entry(self._objects.tree_of(commit), f"{PROPOSALS_DIR}/{name}.md")
+        return entry is not None and entry[0] != TREE_MODE
+
+    def _decided_numbered(self, number: int) -> str | None:
+        """The name of the decided proposal n°`number` on the trunk, as `find` takes it from
+        `decided_names` (the first in id order), found by the names' prefix."""
+        try:
+            folder = self._objects.entry(self._objects.tree_of(self.trunk), PROPOSALS_DIR)
+        except GitError:
+            return None
+        if folder is None or folder[0] != TREE_MODE:
+            return None
+        found = []
+        zeros = max(4 - len(str(number)), 0)  # a number is written on four digits or more
+        while zeros == 0 or self._objects.names_starting(folder[1], "0" * zeros, limit=1):
+            prefix = "0" * zeros + f"{number}-"
+            for file, mode in self._objects.names_starting(folder[1], prefix):
+                parsed = parse_name(file.removesuffix(".md"))
+                if mode != TREE_MODE and file.endswith(".md") and parsed and parsed[0] == number:
+                    found.append((parsed, file.removesuffix(".md")))
+            zeros += 1
+        return min(found)[1] if found else None
 
     @property
     def trunk(self) -> str:
@@ -286,6 +277,7 @@ class Assembly:
             blobs[spec] = sha
             if sha is not None:
                 self.cache.put_blob(spec, sha)
+        self._blobs.update(blobs)
         cached = {sha: self.cache.get(sha) for sha in set(blobs.values()) if sha}
         missing = [sha for sha, hit in cached.items() if hit is None]
         if few:
@@ -377,9 +369,9 @@ class Assembly:
             candidates = readable  # type: ignore[assignment]
         if candidates:
             return candidates[0]
-        for name in self.decided_names():
-            if parse_name(name)[0] == wanted:  # type: ignore[index]
-                return name, None
+        decided = self._decided_numbered(wanted)
+        if decided is not None:
+            return decided, None
         raise AssembleeError(
             f"Aucune proposition n°{wanted} : « assemblee status » liste les propositions ouvertes."
         )
@@ -387,41 +379,45 @@ class Assembly:
     # -- versions of the text ---------------------------------------------------------------
 
     def forks(self, tips: Sequence[str]) -> list[Fork]:
-        """Where each branch tip forked from the trunk, and what it changes since: two
-        processes for any number of branches (one `rev-list` of the branches' own commits, one
-        `diff-tree --stdin`). A branch with several fork points (it merged the trunk in, say)
-        asks `git merge-base`."""
+        """Where each branch tip forked from the trunk, and what it changes since (see
+        store/forks.py): from the fork index when the trunk and the tip are known, else
+        worked out, a few processes for any number of branches, and indexed. A branch with
+        several fork points (it merged the trunk in, say) asks `git merge-base`."""
         trunk = self.trunk
-        graph = self.repo.commits_between(tips, exclude=trunk)
-        found: list[tuple[str, str | None, frozenset[str]]] = []
+        index = ForkIndex(self.repo)
+        known = index.load(trunk)
+        missing = [tip for tip in dict.fromkeys(tips) if tip not in known]
+        if missing:
+            names = {tip.sha: name for name, tip in self.snapshot.branches.items()}
+            known |= work_out(self.repo, trunk, missing, names, self.blobs)
+            kept = {tip.sha for tip in self.snapshot.branches.values()} | set(tips)
+            index.save(trunk, {tip: fork for tip, fork in known.items() if tip in kept})
         for tip in tips:
-            own: set[str] = set()
-            bases: set[str] = set()
-            stack = [tip] if tip in graph else []
-            while stack:
-                commit = stack.pop()
-                if commit in own:
-                    continue
-                own.add(commit)
-                for parent in graph[commit]:
-                    if parent in graph:
-                        stack.append(parent)
-                    else:
-                        bases.add(parent)  # on the trunk: where the branch forked
-            if tip not in graph:
-                found.append((tip, tip, frozenset()))  # already part of the trunk
-            elif len(bases) == 1:
-                found.append((tip, bases.pop(), frozenset(own)))
-            else:
-                found.append((tip, None, frozenset(own)))
-        pairs = [
-            (base or self.repo.merge_base(trunk, tip) or trunk, tip) for tip, base, _own in found
-        ]
-        changes = self.repo.changes_many(pairs)
-        return [
-            Fork(tip, base is not None, own, tuple(diff))
-            for (tip, base, own), pair, diff in zip(found, pairs, changes, strict=True)
-        ]
+            fork = known[tip]
+            if fork.folders is not None:
+                old, new = fork.folders
+                own = [c for c in fork.changes if c.path.startswith(f"{PROPOSALS_DIR}/")]
+                self._derived[new] = (
+                    old,
+                    {
+                        c.path.removeprefix(f"{PROPOSALS_DIR}/"): None
+                        if c.new_sha == ZERO
+                        else (c.new_mode, c.new_sha)
+                        for c in own
+                    },
+                )
+        return [known[tip] for tip in tips]
+
+    def blobs(self, specs: Sequence[str]) -> dict[str, str | None]:
+        """The blob each `commit:path` names (None: nothing there), those already looked up
+        by this command without a process, the others in one."""
+        result = {spec: self._blobs[spec] for spec in specs if spec in self._blobs}
+        unknown = [spec for spec in specs if spec not in result]
+        if unknown:
+            found = self.repo.shas(unknown)
+            self._blobs.update(found)
+            result |= found
+        return result
 
     def text_versions(self, items: Sequence[tuple[str, Sequence[str]]]) -> list[str]:
         """The fingerprint of the proposed text of many (tip, changed files) at once, in one
@@ -470,7 +466,7 @@ class Assembly:
 
     def draft(self) -> Draft:
         """Commits to make in memory, stored together (see store/draft.py)."""
-        return Draft(self.repo)
+        return Draft(self.repo, self._derived)
 
     # -- what the use cases ask of the clone (they are never handed its git repository) ------
 
@@ -648,12 +644,15 @@ def open_assembly(path: Path, *, offline: bool) -> Assembly:
 
 
 __all__ = [
+    "EMPTY_VERSION",
     "ZERO",
     "Assembly",
     "BranchTip",
     "Change",
+    "Fork",
     "Identity",
     "Loaded",
     "open_assembly",
     "short_ref",
+    "version_of",
 ]

@@ -89,3 +89,22 @@ def write_atomically(target: Path, text: str) -> None:
         if temporary is not None:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
+
+
+def write_json(target: Path, data: Any) -> None:
+    """Replace `target` by `data` atomically, its first line the digest of the rest (the
+    indexes' files)."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    write_atomically(target, f"{hashlib.sha1(text.encode()).hexdigest()}\n{text}")
+
+
+def read_json(source: Path) -> Any:
+    """What `write_json` wrote, or None when the file is missing or damaged (its first line
+    is the digest of the rest: a file cut short or edited is not believed)."""
+    try:
+        digest, _, text = source.read_text(encoding="utf-8").partition("\n")
+        if hashlib.sha1(text.encode()).hexdigest() != digest:
+            return None
+        return json.loads(text)
+    except (OSError, ValueError):
+        return None

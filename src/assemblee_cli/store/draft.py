@@ -14,9 +14,13 @@ from assemblee_cli.git.repo import Change, GitRepo, Identity, MergeResult
 class Draft:
     """Trees and commits made in memory on top of the assembly's commits."""
 
-    def __init__(self, repo: GitRepo) -> None:
+    def __init__(
+        self, repo: GitRepo, derived: dict[str, tuple[str, dict[str, Entry | None]]] | None = None
+    ) -> None:
         self._repo = repo
         self._objects = ObjectWriter(repo)
+        if derived is not None:  # trees the assembly knows how to make from others (forks)
+            self._objects.derived = derived
         self._made: set[str] = set()  # commits made in this draft
 
     def tree_of(self, commit: str) -> str:

@@ -38,20 +38,17 @@ A long-running process (`serve`) keeps the last index of each repository in memo
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from assemblee_cli.errors import AssembleeError
 from assemblee_cli.formats.proposalfile import PROPOSALS_DIR, parse_name
 from assemblee_cli.git.repo import GitRepo
-from assemblee_cli.store.cache import write_atomically
+from assemblee_cli.store.cache import read_json, write_json
 
 FORMAT = 1
 TRAILER = "Assemblee-Proposition"
@@ -236,14 +233,14 @@ class HistoryIndex:
     def save(self, state: IndexState) -> None:
         """Write the index atomically, and keep it in memory; failures to write are ignored."""
         self.remember(state)
-        _write_json(self.path, state.as_json())
+        write_json(self.path, state.as_json())
 
     def headers_of(self, state: IndexState) -> dict[str, dict[str, Any]]:
         """The summaries of `state`'s decided files known so far: from memory, else from
         their own file (read only by the readers of the whole journal)."""
         if state.headers is None:
             try:
-                data = _read_json(self.headers_path)
+                data = read_json(self.headers_path)
                 if data.get("format") != FORMAT:
                     raise ValueError
                 stored = data["entetes"]
@@ -258,23 +255,23 @@ class HistoryIndex:
     def save_headers(self, state: IndexState) -> None:
         """Write the summaries (of the files on `state`'s main only) atomically."""
         self.remember(state)
-        _write_json(self.headers_path, {"format": FORMAT, "entetes": state.headers or {}})
+        write_json(self.headers_path, {"format": FORMAT, "entetes": state.headers or {}})
 
     def days_of(self, state: IndexState) -> Days:
         """The days named by the decided files' texts known so far: from memory, else from
         their own file (read only by the readers of a stretch of the journal, `agenda`)."""
         if state.days is None:
-            state.days = Days.from_json(_read_json(self.days_path))
+            state.days = Days.from_json(read_json(self.days_path))
         return state.days
 
     def save_days(self, state: IndexState) -> None:
         """Write the days (of the blobs on `state`'s main only) atomically."""
         state.days = (state.days or Days()).kept(set(state.files.values()))
         self.remember(state)
-        _write_json(self.days_path, state.days.as_json())
+        write_json(self.days_path, state.days.as_json())
 
     def _load(self) -> IndexState | None:
-        data = _read_json(self.path)
+        data = read_json(self.path)
         return None if data is None else IndexState.from_json(data)
 
     def _extended(self, state: IndexState, trunk: str) -> IndexState | None:
@@ -335,24 +332,6 @@ def decided_files(repo: GitRepo, trunk: str) -> dict[str, str]:
         if entry.kind == "blob" and name is not None:
             files[name] = entry.sha
     return files
-
-
-def _write_json(target: Path, data: Any) -> None:
-    """Replace `target` by `data` atomically, its first line the digest of the rest."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    write_atomically(target, f"{hashlib.sha1(text.encode()).hexdigest()}\n{text}")
-
-
-def _read_json(source: Path) -> Any:
-    """What `_write_json` wrote, or None when the file is missing or damaged (its first line
-    is the digest of the rest: a file cut short or edited is not believed)."""
-    try:
-        digest, _, text = source.read_text(encoding="utf-8").partition("\n")
-        if hashlib.sha1(text.encode()).hexdigest() != digest:
-            return None
-        return json.loads(text)
-    except (OSError, ValueError):
-        return None
 
 
 _SHA = re.compile(r"[0-9a-f]{40}")

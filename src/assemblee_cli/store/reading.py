@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import functools
+import heapq
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -390,9 +391,21 @@ def _read_in_full(
 
 def last_decided_names(assembly: Assembly, count: int) -> list[str]:
     """The `count` decided proposals of main with the highest numbers, in id order."""
+    if count <= 0:
+        return []
     found = _state(assembly)
-    names = found[1].names() if found else assembly.decided_names()
-    return names[-count:] if count > 0 else []
+    if found is None:
+        return assembly.decided_names()[-count:]
+    # The highest numbers, without sorting every name (as `IndexState.names` would).
+    return sorted(heapq.nlargest(count, found[1].files, key=_id_order), key=_id_order)
+
+
+def _id_order(name: str) -> tuple[int, str]:
+    """The order of `Assembly.decided_names` (by `parse_name`), quicker for a valid name."""
+    number, _, slug = name.partition("-")
+    if len(number) >= 4 and number.isascii() and number.isdigit():
+        return int(number), slug
+    return parse_name(name) or (0, "")
 
 
 def decision_merge(assembly: Assembly, name: str) -> str | None:
