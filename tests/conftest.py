@@ -100,9 +100,11 @@ def assembly_template(
 # 0.05 s. The tiers below test what the tool decides, not the process boundary: their tests are
 # marked `in_process`, so their assemblies (`assembly`, `copy_template`) run the tool in the
 # test's process (run_in_process). The command-line contract (exit codes, streams, signals,
-# concurrent processes) keeps real processes: tests/cli, tests/e2e, and the modules listed.
-IN_PROCESS_TIERS = ("integrity", "publication", "scenarios", "store", "usecases", "web")
+# concurrent processes) keeps real processes: tests/cli (every command at least once, through
+# the real entry point), and the modules listed.
+IN_PROCESS_TIERS = ("e2e", "integrity", "publication", "scenarios", "store", "usecases", "web")
 REAL_PROCESSES = (
+    "e2e/test_json_contract.py",  # one JSON document on stdout, exit codes 0/1/2, stderr
     "integrity/test_interruptions.py",  # close killed with SIGKILL, then rerun
     "web/test_load.py",  # command-line votes from threads while the web page votes
 )
