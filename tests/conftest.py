@@ -105,7 +105,6 @@ def assembly_template(
 IN_PROCESS_TIERS = ("e2e", "integrity", "publication", "scenarios", "store", "usecases", "web")
 REAL_PROCESSES = (
     "e2e/test_json_contract.py",  # one JSON document on stdout, exit codes 0/1/2, stderr
-    "integrity/test_interruptions.py",  # close killed with SIGKILL, then rerun
     "web/test_load.py",  # command-line votes from threads while the web page votes
 )
 
@@ -126,10 +125,12 @@ def _runs_in_process(path: Path) -> bool:
 LONGEST_FIRST = (
     "integrity/test_stress.py",
     "web/test_load.py",
-    "integrity/test_interruptions.py",
-    "scenarios/test_a_year.py",
-    "web/test_browser.py",
     "cli/test_demo.py",
+    "scenarios/test_a_year.py",
+    "formats/test_yamlio.py",
+    "store/test_history_index.py",
+    "web/test_browser.py",
+    "cli/test_every_command.py",
 )
 
 
