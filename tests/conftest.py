@@ -101,7 +101,7 @@ def assembly_template(
 # marked `in_process`, so their assemblies (`assembly`, `copy_template`) run the tool in the
 # test's process (run_in_process). The command-line contract (exit codes, streams, signals,
 # concurrent processes) keeps real processes: tests/cli (every command at least once, through
-# the real entry point), and the modules listed.
+# the real entry point), the modules listed, and the close that test_interruptions kills.
 IN_PROCESS_TIERS = ("e2e", "integrity", "publication", "scenarios", "store", "usecases", "web")
 REAL_PROCESSES = (
     "e2e/test_json_contract.py",  # one JSON document on stdout, exit codes 0/1/2, stderr
