@@ -100,10 +100,11 @@ def assembly_template(
 # 0.05 s. The tiers below test what the tool decides, not the process boundary: their tests are
 # marked `in_process`, so their assemblies (`assembly`, `copy_template`) run the tool in the
 # test's process (run_in_process). The command-line contract (exit codes, streams, signals,
-# concurrent processes) keeps real processes: tests/cli, tests/e2e, and the modules listed.
-IN_PROCESS_TIERS = ("integrity", "publication", "scenarios", "store", "usecases", "web")
+# concurrent processes) keeps real processes: tests/cli (every command at least once, through
+# the real entry point), the modules listed, and the close that test_interruptions kills.
+IN_PROCESS_TIERS = ("e2e", "integrity", "publication", "scenarios", "store", "usecases", "web")
 REAL_PROCESSES = (
-    "integrity/test_interruptions.py",  # close killed with SIGKILL, then rerun
+    "e2e/test_json_contract.py",  # one JSON document on stdout, exit codes 0/1/2, stderr
     "web/test_load.py",  # command-line votes from threads while the web page votes
 )
 
@@ -124,10 +125,12 @@ def _runs_in_process(path: Path) -> bool:
 LONGEST_FIRST = (
     "integrity/test_stress.py",
     "web/test_load.py",
-    "integrity/test_interruptions.py",
-    "scenarios/test_a_year.py",
-    "web/test_browser.py",
     "cli/test_demo.py",
+    "scenarios/test_a_year.py",
+    "formats/test_yamlio.py",
+    "store/test_history_index.py",
+    "web/test_browser.py",
+    "cli/test_every_command.py",
 )
 
 

@@ -38,41 +38,44 @@ def block(a, now: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def escalation(tmp_path_factory: pytest.TempPathFactory, assembly_template, session_env, copy_of):
+def escalation(story_template):
     """Proposal n°1 taken, once, from consent to a 2/3 round through the command line: blocked,
     postponed, relaunched a week later, blocked again, relaunched at 2/3 after two meetings,
     with every too-early relaunch tried on the way. Returns the assembly folder (round 3 open)
     and what each step printed, for the tests to check and to continue from."""
-    folder = tmp_path_factory.mktemp("escalation") / "assembly"
-    a = copy_of(assembly_template, folder, env=session_env)
     seen: dict[str, object] = {}
-    a.propose_edit("alice", "La gratuité", EDIT, now=R1_OPEN)
-    start = a.remote_branch("main")
-    block(a, R1_VOTE)
-    seen["close 1"] = a.json("carol", "close", now=R1_CLOSE)
-    seen["record after close 1"] = record(a.remote_file(BRANCH, RECORD))
-    seen["relaunch too early"] = a.refused("carol", "relaunch", "1", now=TOO_EARLY)
-    seen["2/3 after one block"] = a.refused("carol", "relaunch", "1", "--two-thirds", now=R2_OPEN)
-    seen["relaunch 2"] = a.ok("carol", "relaunch", "0001", now=R2_OPEN).stdout
-    block(a, R2_VOTE)
-    seen["close 2"] = a.json("carol", "close", now=R2_CLOSE)
-    tip = a.remote_branch(BRANCH)
-    seen["2/3 without meeting"] = a.refused(
-        "carol", "relaunch", "1", "--two-thirds", now=WEEK_AFTER_R2
-    )
-    seen["2/3 after one meeting"] = a.refused(
-        "dave", "relaunch", BRANCH, "--two-thirds", now=ONE_MEETING
-    )
-    seen["refusals wrote nothing"] = a.remote_branch(BRANCH) == tip
-    seen["relaunch 3"] = a.ok("dave", "relaunch", "1", "--two-thirds", now=R3_OPEN).stdout
-    seen["main untouched"] = a.remote_branch("main") == start
-    return folder, seen
+
+    def story(a) -> None:
+        a.propose_edit("alice", "La gratuité", EDIT, now=R1_OPEN)
+        start = a.remote_branch("main")
+        block(a, R1_VOTE)
+        seen["close 1"] = a.json("carol", "close", now=R1_CLOSE)
+        seen["record after close 1"] = record(a.remote_file(BRANCH, RECORD))
+        seen["relaunch too early"] = a.refused("carol", "relaunch", "1", now=TOO_EARLY)
+        seen["2/3 after one block"] = a.refused(
+            "carol", "relaunch", "1", "--two-thirds", now=R2_OPEN
+        )
+        seen["relaunch 2"] = a.ok("carol", "relaunch", "0001", now=R2_OPEN).stdout
+        block(a, R2_VOTE)
+        seen["close 2"] = a.json("carol", "close", now=R2_CLOSE)
+        tip = a.remote_branch(BRANCH)
+        seen["2/3 without meeting"] = a.refused(
+            "carol", "relaunch", "1", "--two-thirds", now=WEEK_AFTER_R2
+        )
+        seen["2/3 after one meeting"] = a.refused(
+            "dave", "relaunch", BRANCH, "--two-thirds", now=ONE_MEETING
+        )
+        seen["refusals wrote nothing"] = a.remote_branch(BRANCH) == tip
+        seen["relaunch 3"] = a.ok("dave", "relaunch", "1", "--two-thirds", now=R3_OPEN).stdout
+        seen["main untouched"] = a.remote_branch("main") == start
+
+    return story_template("escalation", story), seen
 
 
 @pytest.fixture()
-def two_thirds(sealed_env, escalation, tmp_path, copy_of):
+def two_thirds(escalation, copy_template):
     """A copy of the assembly whose proposal n°1 is open for a 2/3 vote (round 3)."""
-    return copy_of(escalation[0], tmp_path / "assembly")
+    return copy_template(escalation[0])
 
 
 def test_escalation_from_consent_to_a_two_thirds_round(escalation, two_thirds):

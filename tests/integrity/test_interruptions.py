@@ -23,6 +23,7 @@ from tests.helpers import (
     git,
     record,
     run_cli,
+    run_in_process,
 )
 
 R1_OPEN = "2026-11-26T10:00:00+01:00"
@@ -95,15 +96,18 @@ def statuses_by_id(st: dict[str, Any]) -> dict[int, str]:
 
 
 def close(repo: Path, kill_at: str | None = None) -> Any:
-    """`close --json` at CLOSE_AT, killed with SIGKILL at `kill_at` when given."""
-    extra = {"ASSEMBLEE_TEST_KILL_AT": kill_at} if kill_at else None
-    return run_cli(repo, "close", "--json", now=CLOSE_AT, extra=extra)
+    """`close --json` at CLOSE_AT, killed with SIGKILL at `kill_at` when given: then in a
+    process of its own (the one killed); otherwise, like every other command of this module,
+    in the test's process (what is tested is what the killed close left behind)."""
+    if kill_at is None:
+        return run_in_process(repo, "close", "--json", now=CLOSE_AT)
+    return run_cli(repo, "close", "--json", now=CLOSE_AT, extra={"ASSEMBLEE_TEST_KILL_AT": kill_at})
 
 
 def assert_status_works(repo: Path) -> None:
     """`status` works on what the repository holds now (--offline) and after a fetch."""
     for options in (["--offline"], []):
-        proc = run_cli(repo, "status", *options, now=CLOSE_AT)
+        proc = run_in_process(repo, "status", *options, now=CLOSE_AT)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         assert "illisible" not in proc.stdout, proc.stdout
 
@@ -117,7 +121,7 @@ def reference_online(
 ):
     """The state an uninterrupted close reaches on the shared remote."""
     a = copy_of(template, tmp_path_factory.mktemp("reference-online") / "assembly", env=session_env)
-    proc = run_cli(a.path("carol"), "close", "--json", now=CLOSE_AT, env=session_env)
+    proc = run_in_process(a.path("carol"), "close", "--json", now=CLOSE_AT, env=session_env)
     assert proc.returncode == 0, proc.stderr
     final = state(a.remote)
     assert statuses_by_id(final) == EXPECTED
@@ -199,7 +203,7 @@ def reference_offline(
     base = tmp_path_factory.mktemp("reference-offline")
     a = copy_of(template, base / "assembly", env=session_env)
     offline = make_offline(a, base / "hors-ligne")
-    proc = run_cli(offline, "close", "--json", now=CLOSE_AT, env=session_env)
+    proc = run_in_process(offline, "close", "--json", now=CLOSE_AT, env=session_env)
     assert proc.returncode == 0, proc.stderr
     final = state(offline)
     assert statuses_by_id(final) == EXPECTED
@@ -233,4 +237,4 @@ def test_offline_close_killed_then_rerun_reaches_the_same_state(
     assert git(repo, "symbolic-ref", "HEAD").strip() == "refs/heads/travail"
     assert git(repo, "rev-parse", "HEAD") == head
     assert git(repo, "status", "--porcelain") == ""
-    assert run_cli(repo, "close", "--json", now=CLOSE_AT).stdout.strip() == "[]"
+    assert close(repo).stdout.strip() == "[]"

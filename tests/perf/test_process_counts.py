@@ -25,6 +25,9 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from tests.helpers import run_in_process
+
+from assemblee_cli.store.index import forget_memory
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,13 +69,11 @@ class Assembly:
         self.trace = folder / "trace.txt"
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run(
-            [sys.executable, "-m", "assemblee_cli", *args],
-            cwd=self.repo,
-            env=self.env,
-            capture_output=True,
-            text=True,
-        )
+        """The tool in this repository, run in the test's process (the git processes it starts
+        are what is counted, not the interpreter) as a new process would run it: with nothing
+        kept in memory from an earlier command (forget_memory)."""
+        forget_memory()
+        proc = run_in_process(self.repo, *args, now=self.env["ASSEMBLEE_NOW"], env=self.env)
         assert proc.returncode == 0, proc.stderr
         return proc
 
