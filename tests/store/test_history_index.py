@@ -136,6 +136,11 @@ def test_answers_equal_cold_warm_extended_damaged_and_rebuilt(world: World, tmp_
     assert after["status"] != cold["status"]
     extended = world.stored("b")
     assert extended["commit"] != before["commit"]
+    # the journal keeps main's order (the latest decision last), extended as when rebuilt
+    forget_memory()
+    world.index_file("b").unlink()
+    world.run("b", "status", "--offline")
+    assert list(world.stored("b")["decisions"]) == list(extended["decisions"])
     kept = world.stored("b", "entetes")
     assert set(summaries["entetes"]) < set(kept["entetes"])  # kept, not made again
 

@@ -6,7 +6,17 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from tests.helpers import AFTER, EDIT_VALEURS, NEXT_DAY, OPEN, Assembly, record
+from tests.helpers import (
+    AFTER,
+    DEADLINE,
+    EDIT_DROITS,
+    EDIT_QUALITES,
+    EDIT_VALEURS,
+    NEXT_DAY,
+    OPEN,
+    Assembly,
+    record,
+)
 
 from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.errors import RuleRefusal
@@ -69,3 +79,27 @@ def test_refusals_are_exceptions_with_a_french_sentence(assembly: Assembly) -> N
     assert "proposals/0001-le-soin.md" in assembly.remote_git(
         "ls-tree", "-r", "--name-only", "main"
     )
+
+
+def test_the_latest_decisions_are_the_latest_decided_not_the_highest_numbers(
+    assembly: Assembly,
+) -> None:
+    """n°1 is blocked, postponed, relaunched and adopted after n°2 and n°3 were: it is the
+    latest decision, although its number is the lowest; n°2 and n°3, decided by one close,
+    come the higher number first."""
+    assembly.propose_edit("alice", "Le soin", EDIT_VALEURS, now=OPEN)
+    assembly.ok("bob", "vote", "1", "blocage", "-r", "Le soin ne suffit pas.", now=NEXT_DAY)
+    assembly.propose_edit("alice", "Les droits", EDIT_DROITS, now=NEXT_DAY)
+    assembly.propose_edit("carol", "Les qualités", EDIT_QUALITES, now=NEXT_DAY)
+    assembly.ok("carol", "close", now=DEADLINE)  # n°1 postponed; n°2 and n°3 not yet due
+    assembly.ok("carol", "close", now=AFTER)  # n°2 and n°3 adopted
+    assembly.ok("carol", "relaunch", "1", now="2026-12-03T10:00:00+01:00")
+    assembly.ok("carol", "close", now="2026-12-08T10:00:00+01:00")  # n°1 adopted
+
+    def latest(count: int) -> list[tuple[int, str]]:
+        clone = open_assembly(assembly.path("dave"), offline=False)
+        view = status.status(clone, at("2026-12-09T10:00:00+01:00"), recent=count)
+        return [(p.id, p.status.value) for p in view.decided]
+
+    assert latest(1) == [(1, "adoptee")]
+    assert latest(5) == [(1, "adoptee"), (3, "adoptee"), (2, "adoptee")]

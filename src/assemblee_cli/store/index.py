@@ -6,7 +6,8 @@ It describes one commit of `main` (the one it was last brought to) and holds:
 - `files`: the decided proposals' files on that commit (`NNNN-slug` → blob), what
   `proposals/` holds, without reading that tree (10 000 entries after years);
 - `decisions`: the journal of the first-parent line: which commit decided which proposal
-  (its `Assemblee-Proposition:` line), and whether it was a merge (an adoption);
+  (its `Assemblee-Proposition:` line), and whether it was a merge (an adoption), in the
+  order of `main` (the latest decision last: `status`'s latest decisions);
 - `headers`: for each decided file (its name and blob), the summary the journal shows (`Decided`) or the
   French error that prevents reading it. A blob never changes, so an entry never goes stale;
   it is worked out the first time a reader needs the whole journal (`export`);
@@ -50,7 +51,7 @@ from assemblee_cli.formats.proposalfile import PROPOSALS_DIR, parse_name
 from assemblee_cli.git.repo import GitRepo
 from assemblee_cli.store.cache import read_json, write_json
 
-FORMAT = 1
+FORMAT = 2  # 2: the decisions in the order of main (the latest last)
 TRAILER = "Assemblee-Proposition"
 _MEMORY: dict[str, IndexState] = {}
 _MEMORY_LOCK = threading.Lock()
@@ -303,6 +304,7 @@ class HistoryIndex:
                 else:
                     files[name] = blob
             for name in _trailer_names(message):
+                decisions.pop(name, None)  # kept in the order of main: the latest last
                 decisions[name] = (sha, len(parents) > 1)
         kept = IndexState(trunk, files, decisions)
         if state.headers is not None:
@@ -318,10 +320,17 @@ class HistoryIndex:
         """The index made from `trunk`'s tree and first-parent history: two reads."""
         files = decided_files(self.repo, trunk)
         decisions: dict[str, tuple[str, bool]] = {}
-        for sha, parents, message, _changes in self.repo.first_parent_history(trunk, paths=False):
+        history = self.repo.first_parent_history(trunk, paths=False)
+        for sha, parents, message, _changes in reversed(history):  # oldest first
             for name in _trailer_names(message):
-                decisions.setdefault(name, (sha, len(parents) > 1))
+                decisions.pop(name, None)  # the latest commit naming it, last
+                decisions[name] = (sha, len(parents) > 1)
         return IndexState(trunk, files, decisions)
+
+    def built_now(self, trunk: str) -> IndexState:
+        """The index for `trunk` made from scratch, neither kept nor written (what a reader
+        that needs the journal uses when the index is disabled: the same answer, slower)."""
+        return self._built(trunk)
 
 
 def decided_files(repo: GitRepo, trunk: str) -> dict[str, str]:

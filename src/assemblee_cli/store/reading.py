@@ -390,14 +390,23 @@ def _read_in_full(
 
 
 def last_decided_names(assembly: Assembly, count: int) -> list[str]:
-    """The `count` decided proposals of main with the highest numbers, in id order."""
+    """The decided proposals of main that may be among its `count` latest decisions, in id
+    order: the `count` last named by main's journal (a proposal long blocked, decided after
+    many others, has a low number), and the `count` with the highest numbers (a file put on
+    main without the journal's line). The caller orders them by the instant of decision."""
     if count <= 0:
         return []
     found = _state(assembly)
-    if found is None:
-        return assembly.decided_names()[-count:]
+    state = HistoryIndex(assembly.repo).built_now(assembly.trunk) if found is None else found[1]
+    latest: list[str] = []
+    for name in reversed(state.decisions):
+        if len(latest) == count:
+            break
+        if name in state.files:
+            latest.append(name)
     # The highest numbers, without sorting every name (as `IndexState.names` would).
-    return sorted(heapq.nlargest(count, found[1].files, key=_id_order), key=_id_order)
+    highest = heapq.nlargest(count, state.files, key=_id_order)
+    return sorted({*latest, *highest}, key=_id_order)
 
 
 def _id_order(name: str) -> tuple[int, str]:

@@ -69,5 +69,6 @@ def status(assembly: Assembly, now: datetime, recent: int = 5) -> StatusView:
             errors.append(loaded.error or loaded.name)
         elif loaded.proposal.status in lc.DECIDED:
             decided.append(loaded.proposal)
-    decided.sort(key=lambda p: p.decided_at or p.opened_at, reverse=True)
+    # The latest first; decided at the same instant (one close), the higher number first.
+    decided.sort(key=lambda p: (p.decided_at or p.opened_at, p.id), reverse=True)
     return StatusView(me, now, views, decided[:recent], errors)
