@@ -27,6 +27,8 @@ from assemblee_cli.formats.proposalfile import (
     PROPOSALS_DIR,
     parse_proposal,
     parse_with_added_votes,
+    parse_with_same_votes,
+    repeated_entries,
 )
 from assemblee_cli.git.repo import ZERO, CommitFacts, GitRepo, Identity, open_repo
 from assemblee_cli.store.assembly import Assembly
@@ -103,6 +105,7 @@ class History:
         self._rules: dict[str, Rules | None] = {}
         self._rosters: dict[str, Roster | None] = {}
         self._parents: dict[str, tuple[str, ...]] = {}
+        self._entries = repeated_entries()  # the rules and roster most versions share
 
     # -- commits that changed proposal files -------------------------------------------------
 
@@ -180,12 +183,15 @@ class History:
         if found is None:
             decoded = text.decode("utf-8", errors="replace")
             if previous is not None:
-                found = parse_with_added_votes(
-                    previous[0].decode("utf-8", errors="replace"), previous[1], decoded, path, where
-                )
+                before = previous[0].decode("utf-8", errors="replace")
+                found = parse_with_added_votes(before, previous[1], decoded, path, where)
+                if found is None:
+                    found = parse_with_same_votes(
+                        before, previous[1], decoded, path, where, self._entries
+                    )
             if found is None:
                 try:
-                    found = parse_proposal(decoded, path, where)
+                    found = parse_proposal(decoded, path, where, self._entries)
                 except AssembleeError as exc:
                     found = exc.message
             self._proposals[key] = found
@@ -217,7 +223,11 @@ class History:
                 continue
             try:
                 text = texts.get(blob) or self.repo.read(blob) or b""
-                result.append(parse_proposal(text.decode("utf-8", errors="replace"), path, where))
+                result.append(
+                    parse_proposal(
+                        text.decode("utf-8", errors="replace"), path, where, self._entries
+                    )
+                )
             except AssembleeError as exc:
                 result.append(exc.message)
         return result

@@ -246,10 +246,21 @@ class _Run:
     signatures: dict[str, tuple[str, str]] | None = None
     trunk_files: dict[str, list[str]] = field(default_factory=dict)  # new commits of main
     log: Log | None = None  # every commit of every ref, when all are checked
+    deadlines: dict[tuple[Any, ...], list[str]] = field(default_factory=dict)
 
     @property
     def full(self) -> bool:
         return not self.proven
+
+    def deadline_anomalies(self, proposal: lc.Proposal) -> list[str]:
+        """lc.deadline_anomalies, worked out once for the same rules and rounds (most versions
+        of a file only add a vote)."""
+        key = (proposal.rules, proposal.rounds)
+        found = self.deadlines.get(key)
+        if found is None:
+            found = lc.deadline_anomalies(proposal, holidays_of(proposal.rules))
+            self.deadlines[key] = found
+        return found
 
     def add(self, kind: str, scope: str, proposal: str, commit: str | None, message: str) -> None:
         self.found.append(_Found(kind, scope, Finding(proposal, commit, message)))
@@ -482,7 +493,7 @@ def _check_commit(run: _Run, commit: ProposalChange, texts: _Texts, count: bool 
         if isinstance(new, str):
             run.add(COMMIT, commit.sha, name, commit.sha, new)
             continue
-        for problem in lc.deadline_anomalies(new, holidays_of(new.rules)):
+        for problem in run.deadline_anomalies(new):
             if (name, problem) not in run.reported:
                 run.reported.add((name, problem))
                 run.add(DEADLINE, commit.sha, name, commit.sha, problem)
