@@ -214,7 +214,9 @@ def load_yaml(text: str, source: str, line_offset: int = 0) -> Document:
 
 
 # A line that opens an entry of the top-level mapping (`key:` or `key: value`).
-_TOP_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*):(?: |$)")
+_TOP_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*):(?: |$)", re.M)
+# A line that is not indented, an item, a comment or empty: it must open an entry.
+_LINE_OPENING = re.compile(r"^[^ \-#\n]", re.M)
 
 
 class Entries:
@@ -264,24 +266,19 @@ def top_entries(text: str) -> list[tuple[str, str]] | None:
     before the first key, if any, under the key ""), when each entry starts with `key:` at
     the start of a line and every other line is indented, an item (`- `), a comment or
     empty; None for any other shape, or a key given twice."""
-    lines = text.splitlines(keepends=True)
-    starts: list[tuple[int, str]] = []
-    for number, line in enumerate(lines):
-        if line[:1] in ("", " ", "-", "#", "\n"):
-            continue
-        match = _TOP_KEY.match(line)
+    starts: list[int] = []
+    keys: list[str] = []
+    for line in _LINE_OPENING.finditer(text):
+        match = _TOP_KEY.match(text, line.start())
         if match is None:
             return None
-        starts.append((number, match.group(1)))
-    keys = [key for _n, key in starts]
+        starts.append(line.start())
+        keys.append(match.group(1))
     if len(set(keys)) != len(keys) or not starts:
         return None
-    bounds = [*(n for n, _k in starts), len(lines)]
-    found = [("", "".join(lines[: bounds[0]]))] if bounds[0] else []
-    found += [
-        (key, "".join(lines[start:end]))
-        for (start, key), end in zip(starts, bounds[1:], strict=True)
-    ]
+    found = [("", text[: starts[0]])] if starts[0] else []
+    bounds = [*starts, len(text)]
+    found += [(key, text[bounds[i] : bounds[i + 1]]) for i, key in enumerate(keys)]
     return found
 
 

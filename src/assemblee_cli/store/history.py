@@ -106,6 +106,7 @@ class History:
         self._rosters: dict[str, Roster | None] = {}
         self._parents: dict[str, tuple[str, ...]] = {}
         self._entries = repeated_entries()  # the rules and roster most versions share
+        self._codesocial: dict[str, str | None] = {}  # commit:path -> blob, looked up at once
 
     # -- commits that changed proposal files -------------------------------------------------
 
@@ -114,8 +115,8 @@ class History:
         that change a proposal file: one `git log`."""
         listed = self.repo.commits_raw(include, exclude=exclude)
         changes = self._changes(listed)
-        for change in changes:
-            self._parents[change.sha] = change.parents
+        for sha, parents, _author, _committer, _raw in listed:
+            self._parents[sha] = parents
         commits = {
             sha: (parents, [path for path, _old, _new in raw])
             for sha, parents, _author, _committer, raw in listed
@@ -249,8 +250,11 @@ class History:
         """The rules and roster in force at each commit (None: absent or unreadable), each
         version parsed once: two lookups for all the commits, one read per new version."""
         specs = [f"{c}:{p}" for c in commits for p in (RULES_PATH, ROSTER_PATH)]
-        # Through the persistent cat-file: one opening at a time, often the same versions.
-        blobs = {spec: self.repo.resolve(spec) for spec in specs}
+        # Looked up beforehand (look_up_codesocial), or through the persistent cat-file.
+        blobs = {
+            spec: self._codesocial[spec] if spec in self._codesocial else self.repo.resolve(spec)
+            for spec in specs
+        }
         wanted = [
             sha
             for sha in {b for b in blobs.values() if b}
@@ -277,6 +281,12 @@ class History:
                 self._rosters.get(roster_blob) if roster_blob else None,
             )
         return result
+
+    def look_up_codesocial(self, commits: Sequence[str]) -> None:
+        """Find the rules and roster files of many commits in one process (codesocial_at
+        then reads only the versions)."""
+        specs = [f"{c}:{p}" for c in commits for p in (RULES_PATH, ROSTER_PATH)]
+        self._codesocial.update(self.repo.shas(specs))
 
     def codesocial_digest(self, commit: str) -> str:
         """Which rules and roster a commit holds (their blobs)."""

@@ -423,6 +423,16 @@ def _walk(run: _Run, changes: list[ProposalChange], recheck: list[ProposalChange
         ]
         requested.update(blobs)
         wanted.append(list(dict.fromkeys(blobs)))
+    # The rules and roster in force where each new proposal forked, looked up at once.
+    run.history.look_up_codesocial(
+        sorted(
+            {
+                run.fork_point(c.parents[0])
+                for c, _new in todo
+                if len(c.parents) == 1 and any(old is None and new for _p, old, new in c.blobs)
+            }
+        )
+    )
     stream = run.history.stream_blobs([blob for blobs in wanted for blob in blobs])
     try:
         previous: dict[str, bytes] = {}
