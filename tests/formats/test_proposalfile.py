@@ -4,6 +4,7 @@ name the path and the line."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,7 +30,14 @@ from assemblee_cli.core.lifecycle import (
 from assemblee_cli.core.rules import DecisionRules, Rules
 from assemblee_cli.core.tally import Choice, Outcome, Tally
 from assemblee_cli.errors import AssembleeError, ProposalFileError
-from assemblee_cli.formats.proposalfile import dump_proposal, parse_name, parse_proposal, slugify
+from assemblee_cli.formats.proposalfile import (
+    dump_proposal,
+    parse_name,
+    parse_proposal,
+    parse_with_same_votes,
+    repeated_entries,
+    slugify,
+)
 from assemblee_cli.formats.yamlio import dump_yaml
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -413,9 +421,8 @@ SNIPPETS = st.sampled_from(
 ) | st.text(max_size=8)
 
 
-@FAST
-@given(st.data())
-def test_mutated_files_only_raise_french_errors(data: st.DataObject) -> None:
+def _mutated(data: st.DataObject) -> str:
+    """VALID with one to four lines deleted, duplicated, swapped, inserted, edited or cut."""
     lines = list(VALID_LINES)
     for _ in range(data.draw(st.integers(1, 4))):
         action = data.draw(
@@ -440,7 +447,54 @@ def test_mutated_files_only_raise_french_errors(data: st.DataObject) -> None:
             lines[i] = line[:at] + data.draw(SNIPPETS) + line[at + cut :]
         else:
             lines = lines[:i]
-    _parse_or_french_error("".join(lines))
+    return "".join(lines)
+
+
+@FAST
+@given(st.data())
+def test_mutated_files_only_raise_french_errors(data: st.DataObject) -> None:
+    _parse_or_french_error(_mutated(data))
+
+
+def _outcome(parse: Callable[[], Proposal | None]) -> Proposal | str | None:
+    try:
+        return parse()
+    except AssembleeError as error:
+        return error.message
+
+
+SHARED = repeated_entries()  # kept from one example to the next, as verify keeps it
+
+
+@FAST
+@given(st.data())
+def test_the_shortcuts_of_verify_read_what_a_full_parse_reads(data: st.DataObject) -> None:
+    """verify parses the rules and roster copied in a file once for all the versions
+    (repeated_entries), and reads a version whose votes did not change without its votes
+    (parse_with_same_votes): on mutated files, the same proposal or the same error as a
+    full parse, or (for the second) no answer."""
+    text = _mutated(data) if data.draw(st.booleans()) else dump_proposal(_closed(SAMPLE))
+    full = _outcome(lambda: parse_proposal(text, PATH, "commit 0a1b2c3d4e"))
+    shared = _outcome(lambda: parse_proposal(text, PATH, "commit 0a1b2c3d4e", SHARED))
+    assert shared == full
+    short = _outcome(lambda: parse_with_same_votes(VALID, SAMPLE, text, PATH, None, SHARED))
+    assert short is None or short == _outcome(lambda: parse_proposal(text, PATH)), text
+
+
+def _closed(proposal: Proposal) -> Proposal:
+    closed_at = T0 + timedelta(days=11)
+    return close_round(proposal, decide_round(proposal, closed_at), closed_at)
+
+
+def test_a_closing_is_read_without_its_votes() -> None:
+    closed = dump_proposal(_closed(SAMPLE))
+    assert parse_with_same_votes(VALID, SAMPLE, closed, PATH) == parse_proposal(closed, PATH)
+    # a key line inside a quoted text is no key: the file is read as a whole
+    tricky = replace_once(closed, "titre: ", 'titre: "Un titre\nstatut: adoptee"\nautre: ')
+    assert parse_with_same_votes(VALID, SAMPLE, tricky, PATH) is None
+    assert _outcome(lambda: parse_proposal(tricky, PATH, None, SHARED)) == _outcome(
+        lambda: parse_proposal(tricky, PATH)
+    )
 
 
 SCALARS = (

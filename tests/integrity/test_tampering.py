@@ -189,6 +189,28 @@ def test_a_direct_commit_to_the_text_on_main_is_found_and_refused(opened):
     assert "hors de toute proposition" in push.stderr, push.stderr
 
 
+def test_a_direct_commit_to_a_text_file_with_an_accented_name_is_found_and_refused(opened):
+    """git quotes such a name in its lists (« "sections/\\303\\251quipe.md" ») unless told
+    not to: the change must still be seen as one of the text."""
+    a = opened
+    proven(a, "alice")
+    dave = a.path("dave")
+    git(dave, "pull", "-q", "--ff-only", "origin", "main")
+    (dave / "sections" / "équipe.md").write_text("# Équipe\n\nDave seul.\n", encoding="utf-8")
+    git(dave, "add", "sections")
+    git(dave, "commit", "-q", "-m", "Une section de plus")
+    git(dave, "push", "-q", "origin", "main")
+    found = anomalies(a, "alice")
+    assert any("hors de toute proposition" in m for m in found), found
+
+    install_guard(a.remote)
+    (dave / "sections" / "équipe.md").write_text("# Équipe\n\nDave encore.\n", encoding="utf-8")
+    git(dave, "commit", "-q", "-am", "Autre correction")
+    push = git_run(dave, "push", "origin", "main")
+    assert push.returncode != 0
+    assert "hors de toute proposition" in push.stderr, push.stderr
+
+
 # -- 8. forged dates --------------------------------------------------------------------------
 
 

@@ -127,6 +127,28 @@ def test_a_vote_added_after_the_round_was_closed_is_caught(copy_template, templa
     assert_caught(a, "un avis de dave@exemple.org a été ajouté après la clôture du tour 1")
 
 
+def test_a_vote_that_also_changes_the_text_is_caught(copy_template, template):
+    """dave records his own vote, honestly, but the same commit changes the proposal's text:
+    the text would change without the votes cast on it knowing."""
+    a = copy_template(template)
+    branch = branch_of(a, 2)
+    text = a.path("dave") / EDIT_DROITS[0]
+
+    def vote_and_edit(data: dict[str, Any]) -> None:
+        version = data["tours"][0]["version_texte"]
+        data["votes"].append(
+            vote_entry("dave@exemple.org", "d-accord", "2026-11-27T09:00:00Z", version)
+        )
+        with text.open("a", encoding="utf-8") as handle:
+            handle.write("Et une phrase de plus.\n")
+
+    push = tamper(a, "dave", branch, vote_and_edit, "Vote sur la proposition n°2 : dave")
+    assert push is not None and push.returncode == 0, push.stderr
+    changed = git(a.path("dave"), "show", "--name-only", "--format=", f"origin/{branch}")
+    assert EDIT_DROITS[0] in changed.split(), changed
+    assert_caught(a, "un commit d'avis modifie aussi le texte ou d'autres fichiers")
+
+
 def test_a_merge_into_main_without_an_adopting_tally_is_caught(copy_template, template):
     a = copy_template(template)
     a.json("carol", "close", now=AFTER)  # n°2 is postponed: bob's block stands

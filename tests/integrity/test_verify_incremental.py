@@ -175,3 +175,31 @@ def test_a_run_with_nothing_new_keeps_what_was_proven(assembly: Any) -> None:
     for _run in range(2):
         a.ok("bob", "verify", now=AFTER)
         assert json.loads(proof(a, "bob").read_text(encoding="utf-8")) == recorded
+
+
+def test_a_branch_that_merges_main_into_itself_keeps_the_founding_point(assembly: Any) -> None:
+    """Main's founding commits end where the first proposal forked from it. When that
+    proposal's branch later merges main into itself, it still started from the same commit:
+    a direct change of the text on main made in between stays found, by the incremental
+    check as by the full one (the full one once took the newest commit of main the branch
+    reached for its starting point)."""
+    a = assembly
+    a.propose_edit("alice", "Valeurs", EDIT_VALEURS, now=OPEN)
+    assert verified(a, "bob")["anomalies"] == []
+    dave = a.path("dave")
+    git(dave, "pull", "-q", "--ff-only", "origin", "main")
+    a.edit("dave", *EDIT_DROITS)
+    git(dave, "commit", "-q", "-am", "Petite correction")
+    git(dave, "push", "-q", "origin", "main")
+    found = [f["message"] for f in verified(a, "bob")["anomalies"]]
+    assert any("hors de toute proposition" in m for m in found), found
+    branch = branch_of(a, 1)
+    alice = a.path("alice")
+    git(alice, "fetch", "-q", "origin")
+    git(alice, "switch", "-q", "-C", branch, f"origin/{branch}")
+    git(alice, "merge", "-q", "--no-edit", "origin/main")
+    git(alice, "push", "-q", "origin", branch)
+    git(alice, "switch", "-q", "main")
+    for who in ("bob", "carol"):  # carol checks everything for the first time
+        found = [f["message"] for f in verified(a, who)["anomalies"]]
+        assert any("hors de toute proposition" in m for m in found), found

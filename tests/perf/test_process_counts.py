@@ -15,6 +15,7 @@ import contextlib
 import copy as copy_module
 import importlib.util
 import json
+import shlex
 import shutil
 import subprocess
 import sys
@@ -77,14 +78,26 @@ class Assembly:
         assert proc.returncode == 0, proc.stderr
         return proc
 
-    def git_processes(self, *args: str) -> int:
+    def traced(self, *args: str) -> str:
+        """The GIT_TRACE of one run of the tool."""
         self.trace.unlink(missing_ok=True)
         self.env["GIT_TRACE"] = str(self.trace)
         try:
             self.run(*args)
         finally:
             del self.env["GIT_TRACE"]
-        return bench.count_git_processes(self.trace.read_text(errors="replace"))
+        return self.trace.read_text(errors="replace")
+
+    def git_processes(self, *args: str) -> int:
+        return bench.count_git_processes(self.traced(*args))
+
+    def longest_git_command(self, *args: str) -> int:
+        """The number of arguments of the longest git command line of one run."""
+        return max(
+            len(shlex.split(line.split("trace: built-in: ", 1)[1]))
+            for line in self.traced(*args).splitlines()
+            if "trace: built-in: git" in line
+        )
 
     @contextlib.contextmanager
     def scratch_copy(self) -> Iterator[Assembly]:
@@ -292,3 +305,20 @@ def test_an_incremental_verify_starts_as_many_git_processes_on_a_larger_reposito
             full = json.loads(copy.run("verify", "--offline", "--tout", "--json").stdout)
             assert full["anomalies"] == []
     assert counted[0] > 0 and counted[1] == counted[0], counted
+
+
+def test_verify_gives_git_no_longer_command_lines_on_a_larger_repository(
+    small: Assembly, large: Assembly
+) -> None:
+    """The refs verify reads go to git on its standard input, not on its command line, whose
+    length is bounded by the system (about 50 000 commits): the longest command line of a
+    full verify, and of an incremental one after a vote, is as long with ten times more
+    branches and archives."""
+    longest = []
+    for assembly in (small, large):
+        with assembly.scratch_copy() as copy:
+            copy.env.pop("ASSEMBLEE_SANS_CACHE")
+            full = copy.longest_git_command("verify", "--offline", "--tout")
+            copy.run(*copy.args("vote"))
+            longest.append((full, copy.longest_git_command("verify", "--offline")))
+    assert longest[1] == longest[0], longest

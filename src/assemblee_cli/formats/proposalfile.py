@@ -16,7 +16,15 @@ from assemblee_cli.core.tally import Choice, Outcome, Tally
 from assemblee_cli.errors import ProposalFileError
 from assemblee_cli.formats.codesocial import rules_from_data, rules_to_data
 from assemblee_cli.formats.schema import Reader
-from assemblee_cli.formats.yamlio import Document, Path, dump_yaml, load_yaml
+from assemblee_cli.formats.yamlio import (
+    Document,
+    Entries,
+    Path,
+    dump_yaml,
+    load_yaml,
+    load_yaml_entries,
+    top_entries,
+)
 
 PROPOSALS_DIR = "proposals"
 BRANCH_PREFIX = "proposition/"
@@ -123,26 +131,36 @@ def _header_line_offset(text: str) -> int:
     return text[: match.end()].count("\n") if match else 0
 
 
-def parse_proposal(text: str, path: str, where: str | None = None) -> Proposal:
+def parse_proposal(
+    text: str, path: str, where: str | None = None, entries: Entries | None = None
+) -> Proposal:
     """Read and validate a proposal file; any problem is one sentence naming its path (and
-    `where` it was read: a branch, a commit)."""
-    return parse_proposal_with_data(text, path, where)[0]
+    `where` it was read: a branch, a commit). With `entries` (made by repeated_entries()),
+    the copy of the rules and roster that many versions share is parsed and checked once."""
+    return parse_proposal_with_data(text, path, where, entries)[0]
+
+
+def repeated_entries() -> Entries:
+    """What parse_proposal may keep between files: the rules and the roster, as copied."""
+    return Entries(("regles", "membres"))
 
 
 def parse_proposal_with_data(
-    text: str, path: str, where: str | None = None
+    text: str, path: str, where: str | None = None, entries: Entries | None = None
 ) -> tuple[Proposal, Any, str]:
     """Like parse_proposal, and also return the header's YAML data and the body, which can be
     cached (by blob) to skip the YAML parsing next time."""
     source = f"{path} ({where})" if where else path
     header, body = split_frontmatter(text, source)
     try:
-        document = load_yaml(header, source, line_offset=_header_line_offset(text))
+        offset = _header_line_offset(text)
+        document = load_yaml_entries(header, source, entries, line_offset=offset)
     except Exception as exc:  # the YAML layer already words it in French
         raise ProposalFileError(str(exc)) from None
     reader = Reader(document, source, ProposalFileError)
     body = body.strip()
-    return _ProposalReader(reader, path).proposal(document.data, body), document.data, body
+    proposal = _ProposalReader(reader, path, entries).proposal(document.data, body)
+    return proposal, document.data, body
 
 
 def parse_proposal_data(
@@ -234,12 +252,63 @@ def parse_with_added_votes(
     return replace(old, votes=old.votes[:before] + votes + old.votes[before:])
 
 
+def parse_with_same_votes(
+    old_text: str,
+    old: Proposal,
+    new_text: str,
+    path: str,
+    where: str | None = None,
+    entries: Entries | None = None,
+) -> Proposal | None:
+    """The next version of a proposal file when its `votes:` entry is the same text as in
+    the previous one (`old`, parsed from `old_text`) and it has at least as many rounds (a
+    closing, a new round): everything but the votes is read and checked, and the votes are
+    those of `old` (a vote checked once stays valid with more rounds). None when that does
+    not apply or the file is invalid: the caller parses the whole file, which words the
+    error."""
+    try:
+        old_header, _old_body = split_frontmatter(old_text, path)
+        header, body = split_frontmatter(new_text, path)
+    except ProposalFileError:
+        return None
+    before = top_entries(old_header)
+    after = top_entries(header)
+    if before is None or after is None:
+        return None
+    votes = dict(after).get("votes")
+    if votes is None or dict(before).get("votes") != votes:
+        return None
+    source = f"{path} ({where})" if where else path
+    rest = "".join(part for key, part in after if key != "votes")
+    try:
+        document = load_yaml_entries(rest, source, entries)
+        reader = Reader(document, source, ProposalFileError)
+        found = _ProposalReader(reader, path, entries).proposal(
+            document.data, body.strip(), votes=old.votes
+        )
+    except Exception:  # worded by the caller's full parse
+        return None
+    return found if len(found.rounds) >= len(old.rounds) else None
+
+
 class _ProposalReader:
-    def __init__(self, reader: Reader, path: str) -> None:
+    def __init__(self, reader: Reader, path: str, entries: Entries | None = None) -> None:
         self.r = reader
         self.path = path
+        self.entries = entries
 
-    def proposal(self, data: Any, description: str) -> Proposal:
+    def checked(self, key: str, value: Any, check: Callable[[], Any]) -> Any:
+        """check(), done once for a value that Entries parsed once (it depends on the value
+        only); an error is raised each time, never kept."""
+        if self.entries is None:
+            return check()
+        return self.entries.checked_once(key, value, check)
+
+    def proposal(
+        self, data: Any, description: str, votes: tuple[Vote, ...] | None = None
+    ) -> Proposal:
+        """The proposal `data` describes; `votes` already read and checked (then `data` has
+        no `votes` entry)."""
         r = self.r
         top = r.mapping(data, (), _TOP_REQUIRED, _TOP_OPTIONAL)
         number = r.integer(top["id"], ("id",), 1)
@@ -258,10 +327,11 @@ class _ProposalReader:
                 r.fail(("tours", index, "numero"), f"le tour n°{index + 1} est attendu ici.")
             if index < len(rounds) - 1 and item.result is None:
                 r.fail(("tours", index, "resultat"), "un tour antérieur doit avoir un résultat.")
-        votes = tuple(
-            self.vote(item, ("votes", index), len(rounds))
-            for index, item in enumerate(r.sequence(top.get("votes"), ("votes",)))
-        )
+        if votes is None:
+            votes = tuple(
+                self.vote(item, ("votes", index), len(rounds))
+                for index, item in enumerate(r.sequence(top.get("votes"), ("votes",)))
+            )
         status = Status(r.choice(top["statut"], ("statut",), [s.value for s in Status]))
         self.check_status(status, rounds[-1])
         slug = match.group(2) if match else "proposition"
@@ -274,10 +344,16 @@ class _ProposalReader:
             author=normalise_email(r.text(author["email"], ("auteur", "email"))),
             author_name=r.text(author["nom"], ("auteur", "nom")),
             opened_at=r.instant(top["ouverte_le"], ("ouverte_le",)),
-            rules=rules_from_data(top["regles"], r, ("regles",)),
-            members=tuple(
-                normalise_email(r.text(m, ("membres", i)))
-                for i, m in enumerate(r.sequence(top["membres"], ("membres",)))
+            rules=self.checked(
+                "regles", top["regles"], lambda: rules_from_data(top["regles"], r, ("regles",))
+            ),
+            members=self.checked(
+                "membres",
+                top["membres"],
+                lambda: tuple(
+                    normalise_email(r.text(m, ("membres", i)))
+                    for i, m in enumerate(r.sequence(top["membres"], ("membres",)))
+                ),
             ),
             rounds=rounds,
             votes=votes,

@@ -213,6 +213,106 @@ def load_yaml(text: str, source: str, line_offset: int = 0) -> Document:
     return load_yaml_slowly(text, source, line_offset)
 
 
+# A line that opens an entry of the top-level mapping (`key:` or `key: value`).
+_TOP_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*):(?: |$)", re.M)
+# A line that is not indented, an item, a comment or empty: it must open an entry.
+_LINE_OPENING = re.compile(r"^[^ \-#\n]", re.M)
+
+
+class Entries:
+    """Parsed entries of top-level YAML mappings, by their text, for the `keys` whose text
+    repeats from one document to the next (a proposal file's copy of the rules and roster):
+    such an entry is parsed once, and whatever was worked out from its value (`checked`,
+    keyed by the value's identity) is kept with it."""
+
+    LIMIT = 256
+
+    def __init__(self, keys: tuple[str, ...]) -> None:
+        self.keys = frozenset(keys)
+        self.values: dict[str, Any] = {}
+        self._kept: dict[int, Any] = {}  # id -> a value parsed here (kept alive: ids stay)
+        self._checked: dict[tuple[str, int], Any] = {}
+
+    def checked_once(self, key: str, value: Any, check: Callable[[], Any]) -> Any:
+        """check() of `value`, done once when the value is one parsed here (else each time)."""
+        if self._kept.get(id(value)) is not value:
+            return check()
+        found = self._checked.get((key, id(value)), _NO_KEY)
+        if found is _NO_KEY:
+            found = check()
+            self._checked[(key, id(value))] = found
+        return found
+
+    def value(self, key: str, text: str) -> Any:
+        """The value of the entry `text` (one top-level key, `key`); raises _NotPlain when it
+        is not exactly that."""
+        found = self.values.get(text, _NO_KEY)
+        if found is _NO_KEY:
+            data = _read_events(text)
+            if not isinstance(data, dict) or list(data) != [key]:
+                raise _NotPlain
+            found = data[key]
+            if len(self.values) >= self.LIMIT:
+                self.values.clear()
+                self._kept.clear()
+                self._checked.clear()
+            self.values[text] = found
+            self._kept[id(found)] = found
+        return found
+
+
+def top_entries(text: str) -> list[tuple[str, str]] | None:
+    """The text of a top-level mapping cut into its entries, (key, text) in order (the lines
+    before the first key, if any, under the key ""), when each entry starts with `key:` at
+    the start of a line and every other line is indented, an item (`- `), a comment or
+    empty; None for any other shape, or a key given twice."""
+    starts: list[int] = []
+    keys: list[str] = []
+    for line in _LINE_OPENING.finditer(text):
+        match = _TOP_KEY.match(text, line.start())
+        if match is None:
+            return None
+        starts.append(line.start())
+        keys.append(match.group(1))
+    if len(set(keys)) != len(keys) or not starts:
+        return None
+    found = [("", text[: starts[0]])] if starts[0] else []
+    bounds = [*starts, len(text)]
+    found += [(key, text[bounds[i] : bounds[i + 1]]) for i, key in enumerate(keys)]
+    return found
+
+
+def _read_entries(text: str, entries: Entries) -> Any:
+    """The same data as _read_events of the whole text, for a text top_entries() can cut,
+    with the entries of `entries.keys` parsed once each. The other entries are parsed
+    together, and must give exactly their keys (a key line inside a quoted text would not).
+    Raises _NotPlain for any other shape."""
+    cut = top_entries(text)
+    if cut is None:
+        raise _NotPlain
+    keys = [key for key, _text in cut if key]
+    shared = {key: entries.value(key, part) for key, part in cut if key in entries.keys}
+    rest = "".join(part for key, part in cut if key not in shared)
+    others = _read_events(rest) if len(shared) < len(keys) else {}
+    if not isinstance(others, dict) or list(others) != [k for k in keys if k not in shared]:
+        raise _NotPlain
+    return {key: shared[key] if key in shared else others[key] for key in keys}
+
+
+def load_yaml_entries(
+    text: str, source: str, entries: Entries | None, line_offset: int = 0
+) -> Document:
+    """load_yaml, with the repeated entries of a top-level mapping parsed once (`entries`)."""
+    if entries is not None and len(_LOADERS) > 1 and len(text) <= 2_000_000:
+        try:
+            data = _read_entries(text, entries)
+        except Exception:  # read again as a whole below
+            pass
+        else:
+            return Document(data, lambda: load_yaml_slowly(text, source, line_offset).lines)
+    return load_yaml(text, source, line_offset)
+
+
 def load_yaml_slowly(text: str, source: str, line_offset: int = 0) -> Document:
     """load_yaml through PyYAML's composer and constructor (the lines of the keys at once)."""
     parsed: tuple[Any, Any] | None = None

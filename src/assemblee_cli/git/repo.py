@@ -473,7 +473,7 @@ class GitRepo:
         one process (its length grows with the branches, not with the history)."""
         if not tips:
             return {}
-        out = self.out("rev-list", "--parents", *dict.fromkeys(tips), "--not", exclude, "--")
+        out = self.out("rev-list", "--parents", "--stdin", "--", input=_revisions(tips, [exclude]))
         graph: dict[str, tuple[str, ...]] = {}
         for line in out.splitlines():
             commit, *parents = line.split()
@@ -582,25 +582,24 @@ class GitRepo:
         ).strip()
         return int(out) if out.isdigit() else None
 
-    def commits_touching_raw(
+    def commits_raw(
         self,
         revs: Sequence[str],
-        path: str,
         *,
         exclude: Sequence[str] = (),
         no_walk: bool = False,
     ) -> list[tuple[str, tuple[str, ...], str, str, list[tuple[str, str, str]]]]:
         """(sha, parents, author email, committer email, [(file, old blob, new blob)]) of every
-        commit of `revs` but not of `exclude` (only `revs` themselves when `no_walk`) that
-        changes something under `path`, newest first; a blob is ZERO where the file is absent.
-        One process; merges list no files."""
-        args = ["log", "--full-history", "--no-renames", "--raw", "--no-abbrev", "-z"]
+        commit of `revs` but not of `exclude` (only `revs` themselves when `no_walk`), newest
+        first, with every file it changes against its first parent; a blob is ZERO where the
+        file is absent. One process, the revisions given on its standard input (any number of
+        them); merges list no files. No path limit: git diffs a long flat folder faster than
+        it decides, commit by commit, whether a path changed."""
+        args = ["log", "--no-renames", "--root", "--raw", "--no-abbrev", "-z", "--stdin"]
         if no_walk:
             args.append("--no-walk=unsorted")
-        args += ["--format=%x1e%H%x1f%P%x1f%ae%x1f%ce", *revs]
-        if exclude:
-            args += ["--not", *exclude]
-        out = self.out(*args, "--", path)
+        args.append("--format=%x1e%H%x1f%P%x1f%ae%x1f%ce")
+        out = self.out(*args, "--", input=_revisions(revs, exclude))
         commits = []
         for record in out.split("\x1e"):
             header, _, body = record.partition("\0")
@@ -623,7 +622,7 @@ class GitRepo:
         if not commits:
             return []
         status, out, _err = self.run(
-            "rev-list", *dict.fromkeys(commits), "--not", *refs, "--", check=False
+            "rev-list", "--stdin", "--", input=_revisions(commits, refs), check=False
         )
         return out.split() if status == 0 else list(commits)
 
@@ -648,10 +647,10 @@ class GitRepo:
                 "log",
                 "--full-history",
                 "--format=%H%x1f%G?%x1f%GS",
-                *refs,
-                *(["--not", *exclude] if exclude else []),
+                "--stdin",
                 "--",
                 path,
+                input=_revisions(refs, exclude),
             )
         finally:
             os.unlink(signers)
@@ -664,7 +663,7 @@ class GitRepo:
 
     def reachable(self, refs: Sequence[str]) -> set[str]:
         """Every commit reachable from `refs`."""
-        return set(self.out("rev-list", *refs).split())
+        return set(self.out("rev-list", "--stdin", "--", input=_revisions(refs)).split())
 
     def first_parent_line(self, rev: str) -> list[str]:
         """`rev` and its first parents, newest first."""
@@ -730,25 +729,26 @@ class GitRepo:
         self, rev: str, exclude: str | None = None
     ) -> list[tuple[str, tuple[str, ...], list[str]]]:
         """(sha, parents, files changed against the first parent) of every commit of `rev`
-        (not in `exclude`'s history)."""
+        (not in `exclude`'s history); the names as they are (never quoted)."""
         out = self.out(
             "log",
-            "--full-history",
             "--no-renames",
+            "--root",
             "--format=%x1e%H%x1f%P",
             "--name-only",
+            "-z",
             rev,
             *([f"^{exclude}"] if exclude else []),
+            "--",
         )
         history = []
         for record in out.split("\x1e"):
-            if not record.strip():
+            header, _, body = record.partition("\0")
+            if not header.strip():
                 continue
-            header, _, body = record.partition("\n")
             sha, parents = header.split("\x1f")
-            history.append(
-                (sha, tuple(parents.split()), [line for line in body.splitlines() if line.strip()])
-            )
+            files = [name for name in body.removeprefix("\n").split("\0") if name]
+            history.append((sha, tuple(parents.split()), files))
         return history
 
     def new_commits(
@@ -776,8 +776,8 @@ class GitRepo:
         return self.out(*args).split()
 
     def commit_facts(self, sha: str) -> CommitFacts:
-        """Parents, author and committer, time, files changed against the first parent, and
-        message of one commit."""
+        """Parents, author and committer, time, files changed against the first parent (their
+        names as they are, never quoted), and message of one commit."""
         info = self.out("show", "-s", "--format=%P%x1f%ae%x1f%ce%x1f%ct%x1f%B", sha)
         parents, author, committer, stamp, message = info.split("\x1f", 4)
         files = self.out(
@@ -788,8 +788,9 @@ class GitRepo:
             "--no-renames",
             "-m",
             "--first-parent",
+            "-z",
             sha,
-        ).split("\n")
+        ).split("\0")
         return CommitFacts(
             parents.split(), author, committer, int(stamp), [f for f in files if f.strip()], message
         )
@@ -958,6 +959,13 @@ _RACE_MARKERS = ("but expected", "reference already exists", ".lock': File exist
 
 
 _LOG_FORMAT = "%H%x1f%P%x1f%ct%x1f%an%x1f%B"
+
+
+def _revisions(include: Sequence[str], exclude: Sequence[str] = ()) -> bytes:
+    """Revisions for `--stdin` (no limit on their number, unlike a command line): those of
+    `include`, without the history of `exclude`."""
+    lines = [*dict.fromkeys(include), *(f"^{rev}" for rev in dict.fromkeys(exclude))]
+    return "".join(f"{line}\n" for line in lines).encode()
 
 
 def _log_records(out: str) -> list[tuple[str, tuple[str, ...], int, str, str]]:

@@ -27,6 +27,8 @@ from assemblee_cli.formats.proposalfile import (
     PROPOSALS_DIR,
     parse_proposal,
     parse_with_added_votes,
+    parse_with_same_votes,
+    repeated_entries,
 )
 from assemblee_cli.git.repo import ZERO, CommitFacts, GitRepo, Identity, open_repo
 from assemblee_cli.store.assembly import Assembly
@@ -37,23 +39,61 @@ RECEIPTS_FILE = "recus.txt"
 SERVER = Identity("assemblee (serveur)", "serveur@assemblee.invalid")
 PROOF_FILE = "verifie.json"
 
-__all__ = ["ZERO", "CommitFacts", "History", "ProposalChange", "history_of", "open_shared"]
+__all__ = [
+    "ZERO",
+    "CommitFacts",
+    "History",
+    "Log",
+    "ProposalChange",
+    "history_of",
+    "open_shared",
+]
 
 
 @dataclass(frozen=True)
 class ProposalChange:
-    """One commit that changed proposal files: who made it, and for each proposal file it
-    changed, the blob before (None: added) and after (None: deleted)."""
+    """One commit that changed proposal files: who made it, for each proposal file it
+    changed, the blob before (None: added) and after (None: deleted), and the other files it
+    changed."""
 
     sha: str
     parents: tuple[str, ...]
     author: str
     committer: str
     blobs: tuple[tuple[str, str | None, str | None], ...]  # (path, old blob, new blob)
+    others: tuple[str, ...] = ()  # the files it changed outside proposals/
 
     @property
     def files(self) -> tuple[str, ...]:
-        return tuple(path for path, _old, _new in self.blobs)
+        """Every file the commit changed."""
+        return (*(path for path, _old, _new in self.blobs), *self.others)
+
+
+Commit = tuple[str, tuple[str, ...], list[str]]  # (sha, parents, files changed)
+
+
+@dataclass(frozen=True)
+class Log:
+    """What one `git log` of many refs says: the commits that changed proposal files (oldest
+    first), and every commit it listed with its parents and the files it changed."""
+
+    changes: list[ProposalChange]
+    commits: dict[str, tuple[tuple[str, ...], list[str]]]
+
+    def commits_of(self, rev: str) -> list[Commit]:
+        """The commits of `rev`'s history that the log listed (all of them when nothing was
+        excluded from it), as History.commits_with_files gives them."""
+        found: list[Commit] = []
+        stack, seen = [rev], set()
+        while stack:
+            sha = stack.pop()
+            if sha in seen or sha not in self.commits:
+                continue
+            seen.add(sha)
+            parents, files = self.commits[sha]
+            found.append((sha, parents, files))
+            stack.extend(parents)
+        return found
 
 
 class History:
@@ -65,34 +105,37 @@ class History:
         self._rules: dict[str, Rules | None] = {}
         self._rosters: dict[str, Roster | None] = {}
         self._parents: dict[str, tuple[str, ...]] = {}
+        self._entries = repeated_entries()  # the rules and roster most versions share
+        self._codesocial: dict[str, str | None] = {}  # commit:path -> blob, looked up at once
 
     # -- commits that changed proposal files -------------------------------------------------
 
-    def proposal_changes(
-        self, include: Sequence[str], exclude: Sequence[str] = ()
-    ) -> list[ProposalChange]:
-        """Every commit of `include` (not of `exclude`) that changes a proposal file, oldest
-        first, with its parents: one `git log`."""
-        changes = self._changes(
-            self.repo.commits_touching_raw(include, f"{PROPOSALS_DIR}/", exclude=exclude)
-        )
-        for change in changes:
-            self._parents[change.sha] = change.parents
-        return changes
+    def log(self, include: Sequence[str], exclude: Sequence[str] = ()) -> Log:
+        """Every commit of `include` (not of `exclude`), with the files it changed, and those
+        that change a proposal file: one `git log`."""
+        listed = self.repo.commits_raw(include, exclude=exclude)
+        changes = self._changes(listed)
+        for sha, parents, _author, _committer, _raw in listed:
+            self._parents[sha] = parents
+        commits = {
+            sha: (parents, [path for path, _old, _new in raw])
+            for sha, parents, _author, _committer, raw in listed
+        }
+        return Log(changes, commits)
 
     def commits_named(self, shas: Sequence[str]) -> list[ProposalChange]:
         """The same facts for given commits (those a new receipt names), oldest first."""
         if not shas:
             return []
-        return self._changes(
-            self.repo.commits_touching_raw(shas, f"{PROPOSALS_DIR}/", no_walk=True)
-        )
+        return self._changes(self.repo.commits_raw(shas, no_walk=True))
 
     @staticmethod
     def _changes(
         log: list[tuple[str, tuple[str, ...], str, str, list[tuple[str, str, str]]]],
     ) -> list[ProposalChange]:
-        """The log's commits as ProposalChange, oldest first."""
+        """The log's commits that changed something under proposals/, as ProposalChange,
+        oldest first."""
+        prefix = f"{PROPOSALS_DIR}/"
         changes = [
             ProposalChange(
                 sha,
@@ -102,9 +145,12 @@ class History:
                 tuple(
                     (path, None if old == ZERO else old, None if new == ZERO else new)
                     for path, old, new in raw
+                    if path.startswith(prefix)
                 ),
+                tuple(path for path, _old, _new in raw if not path.startswith(prefix)),
             )
             for sha, parents, author, committer, raw in log
+            if any(path.startswith(prefix) for path, _old, _new in raw)
         ]
         changes.reverse()
         return changes
@@ -138,12 +184,15 @@ class History:
         if found is None:
             decoded = text.decode("utf-8", errors="replace")
             if previous is not None:
-                found = parse_with_added_votes(
-                    previous[0].decode("utf-8", errors="replace"), previous[1], decoded, path, where
-                )
+                before = previous[0].decode("utf-8", errors="replace")
+                found = parse_with_added_votes(before, previous[1], decoded, path, where)
+                if found is None:
+                    found = parse_with_same_votes(
+                        before, previous[1], decoded, path, where, self._entries
+                    )
             if found is None:
                 try:
-                    found = parse_proposal(decoded, path, where)
+                    found = parse_proposal(decoded, path, where, self._entries)
                 except AssembleeError as exc:
                     found = exc.message
             self._proposals[key] = found
@@ -175,7 +224,11 @@ class History:
                 continue
             try:
                 text = texts.get(blob) or self.repo.read(blob) or b""
-                result.append(parse_proposal(text.decode("utf-8", errors="replace"), path, where))
+                result.append(
+                    parse_proposal(
+                        text.decode("utf-8", errors="replace"), path, where, self._entries
+                    )
+                )
             except AssembleeError as exc:
                 result.append(exc.message)
         return result
@@ -197,8 +250,11 @@ class History:
         """The rules and roster in force at each commit (None: absent or unreadable), each
         version parsed once: two lookups for all the commits, one read per new version."""
         specs = [f"{c}:{p}" for c in commits for p in (RULES_PATH, ROSTER_PATH)]
-        # Through the persistent cat-file: one opening at a time, often the same versions.
-        blobs = {spec: self.repo.resolve(spec) for spec in specs}
+        # Looked up beforehand (look_up_codesocial), or through the persistent cat-file.
+        blobs = {
+            spec: self._codesocial[spec] if spec in self._codesocial else self.repo.resolve(spec)
+            for spec in specs
+        }
         wanted = [
             sha
             for sha in {b for b in blobs.values() if b}
@@ -225,6 +281,12 @@ class History:
                 self._rosters.get(roster_blob) if roster_blob else None,
             )
         return result
+
+    def look_up_codesocial(self, commits: Sequence[str]) -> None:
+        """Find the rules and roster files of many commits in one process (codesocial_at
+        then reads only the versions)."""
+        specs = [f"{c}:{p}" for c in commits for p in (RULES_PATH, ROSTER_PATH)]
+        self._codesocial.update(self.repo.shas(specs))
 
     def codesocial_digest(self, commit: str) -> str:
         """Which rules and roster a commit holds (their blobs)."""
@@ -258,9 +320,7 @@ class History:
         `exclude`'s), newest first."""
         return self.repo.first_parent_merges(rev, exclude=exclude)
 
-    def commits_with_files(
-        self, rev: str, exclude: str | None = None
-    ) -> list[tuple[str, tuple[str, ...], list[str]]]:
+    def commits_with_files(self, rev: str, exclude: str | None = None) -> list[Commit]:
         return self.repo.history_with_files(rev, exclude=exclude)
 
     def commits_between(self, tips: Sequence[str], exclude: str) -> dict[str, tuple[str, ...]]:

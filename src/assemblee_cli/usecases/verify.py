@@ -33,6 +33,7 @@ from assemblee_cli.formats.proposalfile import (
 from assemblee_cli.store.assembly import MERGE_TRAILER, Assembly, holidays_of
 from assemblee_cli.store.history import (
     History,
+    Log,
     ProposalChange,
     history_of,
 )
@@ -244,10 +245,22 @@ class _Run:
     roster: Roster | None = None
     signatures: dict[str, tuple[str, str]] | None = None
     trunk_files: dict[str, list[str]] = field(default_factory=dict)  # new commits of main
+    log: Log | None = None  # every commit of every ref, when all are checked
+    deadlines: dict[tuple[Any, ...], list[str]] = field(default_factory=dict)
 
     @property
     def full(self) -> bool:
         return not self.proven
+
+    def deadline_anomalies(self, proposal: lc.Proposal) -> list[str]:
+        """lc.deadline_anomalies, worked out once for the same rules and rounds (most versions
+        of a file only add a vote)."""
+        key = (proposal.rules, proposal.rounds)
+        found = self.deadlines.get(key)
+        if found is None:
+            found = lc.deadline_anomalies(proposal, holidays_of(proposal.rules))
+            self.deadlines[key] = found
+        return found
 
     def add(self, kind: str, scope: str, proposal: str, commit: str | None, message: str) -> None:
         self.found.append(_Found(kind, scope, Finding(proposal, commit, message)))
@@ -302,7 +315,10 @@ def _verify(
         _remember(run, state)
         known_receipts, founding = int(state["recus"]), state.get("fondation")
     refs = sorted(set(tips.values()))
-    changes = history.proposal_changes(refs, sorted(set(proven.values())))
+    log = history.log(refs, sorted(set(proven.values())))
+    changes = log.changes
+    if run.full:
+        run.log = log  # every commit of every ref: main's are read from it
     recheck: list[ProposalChange] = []
     if proven:
         # A receipt that arrived since for a commit already proven: its dates are checked
@@ -407,6 +423,16 @@ def _walk(run: _Run, changes: list[ProposalChange], recheck: list[ProposalChange
         ]
         requested.update(blobs)
         wanted.append(list(dict.fromkeys(blobs)))
+    # The rules and roster in force where each new proposal forked, looked up at once.
+    run.history.look_up_codesocial(
+        sorted(
+            {
+                run.fork_point(c.parents[0])
+                for c, _new in todo
+                if len(c.parents) == 1 and any(old is None and new for _p, old, new in c.blobs)
+            }
+        )
+    )
     stream = run.history.stream_blobs([blob for blobs in wanted for blob in blobs])
     try:
         previous: dict[str, bytes] = {}
@@ -477,7 +503,7 @@ def _check_commit(run: _Run, commit: ProposalChange, texts: _Texts, count: bool 
         if isinstance(new, str):
             run.add(COMMIT, commit.sha, name, commit.sha, new)
             continue
-        for problem in lc.deadline_anomalies(new, holidays_of(new.rules)):
+        for problem in run.deadline_anomalies(new):
             if (name, problem) not in run.reported:
                 run.reported.add((name, problem))
                 run.add(DEADLINE, commit.sha, name, commit.sha, problem)
@@ -699,7 +725,12 @@ def _check_trunk_paths(run: _Run, lawful: set[str], founding: str | None) -> str
     exclude = None if run.full else run.proven["main"]
     parents: dict[str, tuple[str, ...]] = {}
     files: dict[str, list[str]] = {}
-    for sha, parent_shas, changed in history.commits_with_files(trunk, exclude):
+    on_trunk = (
+        run.log.commits_of(trunk)
+        if run.log is not None
+        else history.commits_with_files(trunk, exclude)
+    )
+    for sha, parent_shas, changed in on_trunk:
         parents[sha] = parent_shas
         files[sha] = changed
     run.report.proposals.update(
@@ -741,11 +772,28 @@ def _check_trunk_paths(run: _Run, lawful: set[str], founding: str | None) -> str
             stack.extend(side.get(commit, ()))
         return best
 
+    def started_from(start: str) -> int:
+        """The commit of the chain a branch started from: its first ancestor on the chain,
+        following first parents (a branch that later merged main into itself still started
+        where it forked), or else the newest commit of the chain it reaches."""
+        commit: str | None = start
+        for _step in range(100_000):
+            if commit is None:
+                break
+            if commit in index:
+                return index[commit]
+            known = side.get(commit)
+            commit = (
+                (known[0] if known else None) if known is not None else history.first_parent(commit)
+            )
+        return fork_index(start, None)
+
     chain = [sha for sha in line if sha in parents]  # the part of the chain to check
-    forks = [fork_index(tip, None) for tip in new_tips]
+    forks = [started_from(tip) for tip in new_tips]
     for sha in chain:
         for second in parents[sha][1:]:
-            forks.append(fork_index(second, sha))
+            fork_index(second, sha)  # what the merge brought
+            forks.append(started_from(second))
     known = founding is not None and founding in index
     if founding is not None and known:
         earlier = [f for f in forks if 0 <= f < index[founding]]
