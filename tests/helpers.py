@@ -451,8 +451,14 @@ def copy_assembly(
         for path in sorted(target.iterdir())
         if path.is_dir() and (path / ".git").is_dir()
     }
+    # Each clone's origin is the template's remote: re-pointed in its config's text (what
+    # `git remote set-url` writes, without a git process per clone).
+    old_url, new_url = f"url = {template / 'remote.git'}\n", f"url = {remote}\n"
     for clone in clones.values():
-        git(clone, "remote", "set-url", "origin", str(remote), env=env)
+        config = clone / ".git" / "config"
+        text = config.read_text(encoding="utf-8")
+        assert old_url in text, f"{clone.name} : origin n'est pas le dépôt du modèle"
+        config.write_text(text.replace(old_url, new_url), encoding="utf-8")
     return Assembly(target, remote, clones, env, now)
 
 
