@@ -33,3 +33,8 @@ class RuleRefusal(AssembleeError):
 
 class GitError(AssembleeError):
     """Git refused or failed; the message says what to do."""
+
+
+class RemoteBusy(GitError):
+    """The shared repository cut the connection (a server at its limit of connections, as
+    when many members write at the same moment): worth trying again after a pause."""

@@ -150,3 +150,44 @@ def test_fetch_and_leased_push_against_a_bare_remote(repo: GitRepo, work: Path) 
     assert git(remote, "rev-parse", "main").strip() == new
     with pytest.raises(GitError):
         repo.fetch("inconnu")
+
+
+def test_a_server_that_cuts_the_connection_is_busy_not_unreachable(
+    repo: GitRepo, work: Path
+) -> None:
+    """A git server past its connection limit accepts and closes at once: the exchange fails
+    with RemoteBusy (worth a retry), not as an unreachable or refusing server."""
+    import socket
+    import threading
+
+    from assemblee_cli.errors import RemoteBusy
+
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.1)
+    port = server.getsockname()[1]
+    stop = threading.Event()
+
+    def cut() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = server.accept()
+            except TimeoutError:
+                continue
+            connection.close()
+        server.close()
+
+    cutter = threading.Thread(target=cut, daemon=True)
+    cutter.start()
+    try:
+        git(work, "remote", "add", "origin", f"git://127.0.0.1:{port}/remote.git")
+        with pytest.raises(RemoteBusy, match="coupé la connexion"):
+            repo.fetch("origin")
+        with pytest.raises(RemoteBusy):
+            repo.push("origin", ["refs/heads/main:refs/heads/main"])
+    finally:
+        stop.set()
+        cutter.join()
+    # A server that is not there at all stays unreachable (no retry would help).
+    with pytest.raises(GitError, match="injoignable") as refused:
+        repo.fetch("origin")
+    assert not isinstance(refused.value, RemoteBusy)

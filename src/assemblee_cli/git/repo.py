@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from assemblee_cli.errors import GitError
+from assemblee_cli.errors import GitError, RemoteBusy
 
 if TYPE_CHECKING:
     import git
@@ -908,7 +908,7 @@ class GitRepo:
             check=False,
         )
         if status != 0:
-            raise GitError(explain_remote_failure(remote, err))
+            raise _remote_failure(remote, err)
 
     def push(
         self,
@@ -952,7 +952,29 @@ class GitRepo:
             raise GitError(f"Le dépôt partagé « {remote} » a refusé l'écriture : {detail}")
         if rejected:
             return PushResult(False, rejected, out + err)
-        raise GitError(explain_remote_failure(remote, err))
+        raise _remote_failure(remote, err)
+
+
+# What git says when the server cut the connection mid-exchange (a git daemon past its
+# --max-connections, an sshd past its MaxStartups): the server is there but busy.
+_BUSY_MARKERS = (
+    "connection reset by peer",
+    "the remote end hung up unexpectedly",
+    "early eof",
+    "kex_exchange_identification",
+)
+
+
+def _remote_failure(remote: str, err: str) -> GitError:
+    """The error of a failed exchange with `remote`: RemoteBusy when the server cut the
+    connection (worth a retry), else a GitError that says what to do."""
+    lowered = err.lower()
+    if any(marker in lowered for marker in _BUSY_MARKERS) and "permission denied" not in lowered:
+        return RemoteBusy(
+            f"Le dépôt partagé « {remote} » a coupé la connexion (trop d'échanges à la fois) : "
+            "relancez la commande dans un instant ; rien n'a été perdu."
+        )
+    return GitError(explain_remote_failure(remote, err))
 
 
 _RACE_MARKERS = ("but expected", "reference already exists", ".lock': File exists")

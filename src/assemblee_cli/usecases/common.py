@@ -17,13 +17,14 @@ from assemblee_cli.core.french import decode_argument
 from assemblee_cli.core.members import Roster
 from assemblee_cli.core.rules import Rules, tz_of
 from assemblee_cli.core.textdiff import Block, changed_blocks
-from assemblee_cli.errors import AssembleeError, RuleRefusal
+from assemblee_cli.errors import AssembleeError, RemoteBusy, RuleRefusal
 from assemblee_cli.formats.proposalfile import PROPOSALS_DIR
 from assemblee_cli.store.assembly import Assembly, BranchTip, amendment_instant
 from assemblee_cli.store.assembly import holidays_of as calendar_of
 from assemblee_cli.store.publish import PushConflict, RefUpdate
 
 MAX_ATTEMPTS = 100
+BUSY_ATTEMPTS = 6  # a server that cut the connection this many times is said to be busy
 T = TypeVar("T")
 TEXT_DIRS = ("sections/", "codesocial/")
 
@@ -177,13 +178,19 @@ def retrying(assembly: Assembly, attempt_once: Callable[[], T]) -> T:
     compare-and-swap was refused), read again and redo it, after a random pause so that many
     members voting at the same moment spread out (back_off)."""
     attempts = int(os.environ.get("ASSEMBLEE_TENTATIVES", MAX_ATTEMPTS))
+    cut = 0  # connections the shared repository cut: a busy server, tried again a few times
     for attempt in range(attempts):
-        assembly.refresh(force=attempt > 0)
         try:
+            assembly.refresh(force=attempt > 0)
             return attempt_once()
         except PushConflict:
             if attempt + 1 < attempts:
                 time_module.sleep(back_off(attempt))
+        except RemoteBusy:
+            cut += 1
+            if cut >= BUSY_ATTEMPTS or attempt + 1 >= attempts:
+                raise
+            time_module.sleep(back_off(attempt))
     raise AssembleeError(
         f"Le dépôt partagé a changé {attempts} fois pendant l'opération (beaucoup "
         "d'écritures simultanées) : relancez la commande dans un instant ; rien n'a été perdu."
