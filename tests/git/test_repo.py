@@ -155,8 +155,9 @@ def test_fetch_and_leased_push_against_a_bare_remote(repo: GitRepo, work: Path) 
 def test_a_server_that_cuts_the_connection_is_busy_not_unreachable(
     repo: GitRepo, work: Path
 ) -> None:
-    """A git server past its connection limit accepts and closes at once: the exchange fails
-    with RemoteBusy (worth a retry), not as an unreachable or refusing server."""
+    """A git server past its connection limit (git daemon's --max-connections) accepts, then
+    closes at once: the exchange fails with RemoteBusy (worth a retry), not as an unreachable
+    or refusing server."""
     import socket
     import threading
 

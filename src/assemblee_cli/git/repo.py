@@ -908,7 +908,7 @@ class GitRepo:
             check=False,
         )
         if status != 0:
-            raise _remote_failure(remote, err)
+            raise _remote_failure(remote, err, status)
 
     def push(
         self,
@@ -952,24 +952,27 @@ class GitRepo:
             raise GitError(f"Le dépôt partagé « {remote} » a refusé l'écriture : {detail}")
         if rejected:
             return PushResult(False, rejected, out + err)
-        raise _remote_failure(remote, err)
+        raise _remote_failure(remote, err, status)
 
 
 # What git says when the server cut the connection mid-exchange (a git daemon past its
 # --max-connections, an sshd past its MaxStartups): the server is there but busy.
 _BUSY_MARKERS = (
     "connection reset by peer",
+    "broken pipe",
     "the remote end hung up unexpectedly",
     "early eof",
     "kex_exchange_identification",
 )
 
 
-def _remote_failure(remote: str, err: str) -> GitError:
+def _remote_failure(remote: str, err: str, status: int) -> GitError:
     """The error of a failed exchange with `remote`: RemoteBusy when the server cut the
-    connection (worth a retry), else a GitError that says what to do."""
+    connection (worth a retry), else a GitError that says what to do. git writing to a
+    connection the server closed dies of SIGPIPE (status -13, or 141 through a shell), silently."""
     lowered = err.lower()
-    if any(marker in lowered for marker in _BUSY_MARKERS) and "permission denied" not in lowered:
+    cut = status in (-13, 141) or any(marker in lowered for marker in _BUSY_MARKERS)
+    if cut and "permission denied" not in lowered:
         return RemoteBusy(
             f"Le dépôt partagé « {remote} » a coupé la connexion (trop d'échanges à la fois) : "
             "relancez la commande dans un instant ; rien n'a été perdu."
