@@ -32,6 +32,7 @@ from assemblee_cli.core.tally import Choice, Outcome, Tally
 from assemblee_cli.errors import AssembleeError, ProposalFileError
 from assemblee_cli.formats.proposalfile import (
     dump_proposal,
+    id_order,
     parse_name,
     parse_proposal,
     parse_with_same_votes,
@@ -638,3 +639,23 @@ def test_pathological_yaml_is_a_french_error_naming_the_file(header: str) -> Non
     assert any(
         words in message for words in ("YAML invalide", "table de clés", "clé inconnue", "manque")
     ), message
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "0007-slug",
+        "00007-slug",
+        "12345-a-b",
+        "0007-a.md",
+        "proposals/0007-a.md",
+        "7-court",
+        "0007-Majuscule",
+        "0007-",
+        "abc",
+        "",
+        "proposition/0012-x",
+    ],
+)
+def test_id_order_is_parse_names_order(name: str) -> None:
+    assert id_order(name) == (parse_name(name) or (0, ""))

@@ -462,3 +462,13 @@ def parse_name(value: str) -> tuple[int, str] | None:
     name = name.removeprefix(f"{PROPOSALS_DIR}/").removesuffix(".md")
     match = NAME_PATTERN.match(name)
     return (int(match.group(1)), match.group(2)) if match else None
+
+
+def id_order(name: str) -> tuple[int, str]:
+    """The key that sorts proposal names by number, then slug (`parse_name`; a name that is
+    none sorts first): a bare `NNNN-slug` is read without `parse_name`'s prefixes, since
+    sorting years of decided names calls it thousands of times."""
+    match = NAME_PATTERN.match(name)
+    if match:
+        return int(match.group(1)), match.group(2)
+    return parse_name(name) or (0, "")

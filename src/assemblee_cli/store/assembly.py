@@ -30,6 +30,7 @@ from assemblee_cli.formats.proposalfile import (
     BRANCH_PREFIX,
     PROPOSALS_DIR,
     dump_proposal,
+    id_order,
     parse_name,
     parse_proposal_data,
     parse_proposal_with_data,
@@ -324,7 +325,7 @@ class Assembly:
                 name = entry.name.removesuffix(".md")
                 if parse_name(name):
                     names.append(name)
-        return sorted(names, key=lambda n: parse_name(n) or (0, ""))
+        return sorted(names, key=id_order)
 
     def load_decided(self, name: str, commit: str | None = None) -> Loaded:
         return self.load_decided_many([name], commit, batch=False)[0]

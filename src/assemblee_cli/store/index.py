@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assemblee_cli.errors import AssembleeError
-from assemblee_cli.formats.proposalfile import PROPOSALS_DIR, parse_name
+from assemblee_cli.formats.proposalfile import PROPOSALS_DIR, id_order, parse_name
 from assemblee_cli.git.repo import GitRepo
 from assemblee_cli.store.cache import read_json, write_json
 
@@ -78,7 +78,7 @@ class IndexState:
         """The decided proposals' names, in id order (as `Assembly.decided_names`); sorted
         once for a state (a name starts with its number on four digits or more)."""
         if self._names is None or len(self._names) != len(self.files):
-            self._names = sorted(self.files, key=lambda n: parse_name(n) or (0, ""))
+            self._names = sorted(self.files, key=id_order)
         return self._names
 
     def key(self, name: str) -> str:

@@ -18,7 +18,11 @@ from typing import Any
 from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.core.tally import Choice, Outcome, Tally, tally_votes
 from assemblee_cli.errors import AssembleeError
-from assemblee_cli.formats.proposalfile import PROPOSALS_DIR, parse_name, parse_proposal_with_data
+from assemblee_cli.formats.proposalfile import (
+    PROPOSALS_DIR,
+    id_order,
+    parse_proposal_with_data,
+)
 from assemblee_cli.formats.sections import FILE_LABELS, SECTIONS_DIR, Section, parse_section
 from assemblee_cli.store.assembly import MERGE_TRAILER, Assembly, amendment_instant, holidays_of
 from assemblee_cli.store.index import Days, HistoryIndex, IndexState, decided_files
@@ -301,7 +305,7 @@ def decided_between(
             index.save_days(state)
     names = sorted(
         (name for name, blob in files.items() if blob in naming),
-        key=lambda n: parse_name(n) or (0, ""),
+        key=id_order,
     )
     # A few files: through the persistent cat-file process, no process more.
     proposals, errors = _read_in_full(assembly, names, [], batch=False)
@@ -405,16 +409,8 @@ def last_decided_names(assembly: Assembly, count: int) -> list[str]:
         if name in state.files:
             latest.append(name)
     # The highest numbers, without sorting every name (as `IndexState.names` would).
-    highest = heapq.nlargest(count, state.files, key=_id_order)
-    return sorted({*latest, *highest}, key=_id_order)
-
-
-def _id_order(name: str) -> tuple[int, str]:
-    """The order of `Assembly.decided_names` (by `parse_name`), quicker for a valid name."""
-    number, _, slug = name.partition("-")
-    if len(number) >= 4 and number.isascii() and number.isdigit():
-        return int(number), slug
-    return parse_name(name) or (0, "")
+    highest = heapq.nlargest(count, state.files, key=id_order)
+    return sorted({*latest, *highest}, key=id_order)
 
 
 def decision_merge(assembly: Assembly, name: str) -> str | None:
