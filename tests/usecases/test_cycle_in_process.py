@@ -12,6 +12,7 @@ from tests.helpers import (
     EDIT_DROITS,
     EDIT_QUALITES,
     EDIT_VALEURS,
+    MONDAY,
     NEXT_DAY,
     OPEN,
     Assembly,
@@ -103,3 +104,66 @@ def test_the_latest_decisions_are_the_latest_decided_not_the_highest_numbers(
 
     assert latest(1) == [(1, "adoptee")]
     assert latest(5) == [(1, "adoptee"), (3, "adoptee"), (2, "adoptee")]
+
+
+@pytest.mark.parametrize("check", ["answered", "busy"])
+def test_a_write_that_landed_before_the_cut_is_not_written_twice(
+    assembly: Assembly, monkeypatch: pytest.MonkeyPatch, check: str
+) -> None:
+    """The server took the push, then cut the connection before answering (RemoteBusy). The
+    tool asks the shared repository whether the push landed; if the server still does not
+    answer ("busy"), the step is retried and finds its own proposal or vote already there.
+    Either way: one proposal with one number, one vote, one commit each."""
+    from assemblee_cli.errors import RemoteBusy
+    from assemblee_cli.git.repo import GitRepo
+
+    real_push, real_fetch = GitRepo.push, GitRepo.fetch
+    pushes: list[str] = []
+    cut_fetches: list[int] = []
+
+    def landed_then_cut(self: GitRepo, *args: object, **kwargs: object) -> object:
+        result = real_push(self, *args, **kwargs)  # type: ignore[arg-type]
+        pushes.append("sent")
+        if len(pushes) == 1:
+            if check == "busy":
+                cut_fetches.append(1)  # the next fetch (the question) is cut too
+            raise RemoteBusy("Le dépôt partagé a coupé la connexion.")
+        return result
+
+    def fetch(self: GitRepo, remote: str) -> None:
+        if cut_fetches and cut_fetches.pop():
+            raise RemoteBusy("Le dépôt partagé a coupé la connexion.")
+        real_fetch(self, remote)
+
+    monkeypatch.setattr(GitRepo, "fetch", fetch)
+    monkeypatch.setattr(GitRepo, "push", landed_then_cut)
+    assembly.edit("alice", *EDIT_VALEURS)
+    opened = propose.propose(
+        open_assembly(assembly.path("alice"), offline=False), at(OPEN), "Le soin", "Écrire."
+    )
+    assert opened.proposal.id == 1 and pushes == ["sent"]
+    assert opened.files == (EDIT_VALEURS[0],)
+    assert assembly.remote_git("for-each-ref", "--format=%(refname)", "refs/heads/").split() == [
+        "refs/heads/main",
+        "refs/heads/proposition/0001-le-soin",
+    ]
+    pushes.clear()
+    branch = "proposition/0001-le-soin"
+    before = int(assembly.remote_git("rev-list", "--count", branch))
+
+    cast = vote.vote(
+        open_assembly(assembly.path("bob"), offline=False), at(NEXT_DAY), "1", "d-accord"
+    )
+    assert cast.replaced is None and cast.vote.choice.value == "d-accord"
+    assert pushes == ["sent"], "the vote was published once"
+    after = int(assembly.remote_git("rev-list", "--count", branch))
+    assert after == before + 1
+    votes = record(assembly.remote_file(branch, "proposals/0001-le-soin.md"))["votes"]
+    assert [(v["membre"], v["choix"]) for v in votes] == [("bob@exemple.org", "d-accord")]
+
+    # A later vote, even the same position, is a new moment: it is written.
+    again = vote.vote(
+        open_assembly(assembly.path("bob"), offline=False), at(MONDAY), "1", "d-accord"
+    )
+    assert again.replaced is not None
+    assert int(assembly.remote_git("rev-list", "--count", branch)) == after + 1

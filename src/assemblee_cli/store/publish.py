@@ -8,7 +8,7 @@ import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assemblee_cli.errors import AssembleeError, GitError
+from assemblee_cli.errors import AssembleeError, GitError, RemoteBusy
 from assemblee_cli.formats.proposalfile import BRANCH_PREFIX
 from assemblee_cli.store.assembly import ARCHIVE_PREFIX, CLAIM_PREFIX, TRUNK, Assembly
 from assemblee_cli.store.faults import checkpoint
@@ -66,8 +66,13 @@ def _push(assembly: Assembly, updates: Sequence[RefUpdate]) -> None:
         refspecs.append(f"{update.new or ''}:{update.shared_ref}")
         if update.kind != "archive":
             leases[update.shared_ref] = update.old_remote
-    result = repo.push(remote, refspecs, leases, atomic=True)
-    if not result.ok:
+    try:
+        ok = repo.push(remote, refspecs, leases, atomic=True).ok
+    except RemoteBusy:
+        if not _landed(assembly, updates, remote):
+            raise
+        ok = True
+    if not ok:
         raise PushConflict(
             "Le dépôt partagé a changé pendant l'opération (quelqu'un d'autre vient d'écrire) : "
             "rien n'a été publié ; relancez la commande."
@@ -75,6 +80,22 @@ def _push(assembly: Assembly, updates: Sequence[RefUpdate]) -> None:
     checkpoint("publish:pushed")
     _mirror_locally(assembly, updates, remote)
     checkpoint("publish:mirrored")
+
+
+def _landed(assembly: Assembly, updates: Sequence[RefUpdate], remote: str) -> bool:
+    """Whether a push whose connection the server cut had in fact been taken: the shared
+    repository now has every ref where this push put it (the push is atomic). Without this, the
+    step would be redone and, say, the same vote written twice. A server still too busy to
+    answer leaves the question open: False."""
+    tracked = {u.tracking_ref(remote): u.new for u in updates if u.tracking_ref(remote)}
+    if not tracked:
+        return False
+    try:
+        assembly.repo.fetch(remote)
+    except GitError:
+        return False
+    now = assembly.repo.refs(*(ref for ref in tracked if ref is not None))
+    return all(now.get(ref) == new for ref, new in tracked.items() if ref is not None)
 
 
 def _mirror_locally(assembly: Assembly, updates: Sequence[RefUpdate], remote: str) -> None:

@@ -237,7 +237,18 @@ def propose(
             writer.flush()
         fork = assembly.forks([text_commit])[0]
         paths, version = fork.text_paths, fork.text_version
-        _refuse_duplicate(assembly, version, paths)
+        edited = (
+            "le texte modifié" if files is not None else "les modifications de la copie de travail"
+        )
+        taken = [s for s in (source, edited if worktree else "") if s]
+        what = (
+            " et ".join(taken)
+            if paths
+            else "aucune modification du texte : décision sur un autre sujet"
+        )
+        mine = _refuse_duplicate(assembly, version, paths, (me.email, title, now))
+        if mine is not None:
+            return ProposeResult(mine, what, tuple(paths))
         check_codesocial(assembly, text_commit, paths)
         _refuse_locked_paragraphs(assembly, trunk, text_commit, paths, now)
         proposal = replace(
@@ -257,15 +268,6 @@ def propose(
                 RefUpdate("branch", proposal.name, commit, None, None),
                 RefUpdate("claim", f"{number:04d}", commit, None, None),
             ],
-        )
-        edited = (
-            "le texte modifié" if files is not None else "les modifications de la copie de travail"
-        )
-        taken = [s for s in (source, edited if worktree else "") if s]
-        what = (
-            " et ".join(taken)
-            if paths
-            else "aucune modification du texte : décision sur un autre sujet"
         )
         return ProposeResult(proposal, what, tuple(paths))
 
@@ -295,9 +297,15 @@ def _given_changes(
     return changes
 
 
-def _refuse_duplicate(assembly: Assembly, version: str, files: list[str]) -> None:
+def _refuse_duplicate(
+    assembly: Assembly, version: str, files: list[str], this_command: tuple[str, str, datetime]
+) -> lc.Proposal | None:
+    """Refuse a text already proposed, unless this very command proposed it (same author,
+    title and second): its push reached the shared repository before the server cut the
+    connection, and the step is being retried. That proposal is returned, not a second one."""
     if not files:
-        return
+        return None
+    author, title, now = this_command
     for loaded in assembly.open_proposals():
         p = loaded.proposal
         if (
@@ -305,10 +313,13 @@ def _refuse_duplicate(assembly: Assembly, version: str, files: list[str]) -> Non
             and p.status in (lc.Status.OPEN, lc.Status.POSTPONED)
             and p.round.text_version == version
         ):
+            if (p.author, p.title, p.opened_at) == (author, title, now.replace(microsecond=0)):
+                return p
             raise RuleRefusal(
                 f"Ces modifications font déjà l'objet de la proposition n°{p.id} (« {p.title} ») : "
                 "votez sur celle-ci, ou modifiez le texte avant de proposer."
             )
+    return None
 
 
 def _challenged(assembly: Assembly, challenges: str | None, now: datetime) -> int | None:

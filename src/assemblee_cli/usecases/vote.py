@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from assemblee_cli.core import lifecycle as lc
@@ -71,6 +71,11 @@ def vote(
         cast = lc.Vote(voter, choice, proposal.round.number, now, "", reason, recorded_by, source)
         updated = lc.record_vote(proposal, cast, now)
         recorded = lc.counted_votes(updated)[voter]
+        if previous is not None and not amended and same_vote(previous, recorded):
+            # This very command wrote it already: its push reached the shared repository,
+            # then the server cut the connection before saying so, and the step was retried.
+            # Writing it again would add a second, identical commit to the record.
+            return VoteResult(proposal, previous, None, amended)
         label = lc.choice_label(choice)
         note = f" (saisi par {recorded_by})" if recorded_by else ""
         if source == "web":
@@ -85,3 +90,10 @@ def vote(
         return VoteResult(updated, recorded, previous, amended)
 
     return retrying(assembly, attempt)
+
+
+def same_vote(first: lc.Vote, second: lc.Vote) -> bool:
+    """The same position cast at the same second (the precision of a proposal file)."""
+    return replace(first, cast_at=first.cast_at.replace(microsecond=0)) == replace(
+        second, cast_at=second.cast_at.replace(microsecond=0)
+    )
