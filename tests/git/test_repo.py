@@ -192,3 +192,47 @@ def test_a_server_that_cuts_the_connection_is_busy_not_unreachable(
     with pytest.raises(GitError, match="injoignable") as refused:
         repo.fetch("origin")
     assert not isinstance(refused.value, RemoteBusy)
+
+
+def test_history_reads_ignore_a_user_who_shows_signatures(work: Path) -> None:
+    """`git config log.showSignature true` (common among those who sign their commits) makes
+    `git log` print a signature check ("No signature", "Good signature…") before each commit's
+    own output: every history read gives the same answer with and without it."""
+    from tests.helpers import keygen, sign_as
+
+    key, _public = keygen(work.parent, "alice")
+    sign_as(work, key)
+    first = commit_file(work, "sections/01-nom.md", "Nom\n", "Premier")
+    git(work, "switch", "-q", "-c", "proposition/0001-but")
+    commit_file(work, "sections/02-but.md", "But\n", "Texte")
+    git(work, "switch", "-q", "main")
+    git(work, "config", "commit.gpgsign", "false")
+    commit_file(work, "sections/03-non-signe.md", "Rien\n", "Sans signature")
+    git(
+        work,
+        "merge",
+        "-q",
+        "--no-ff",
+        "-m",
+        "Adoptée\n\nProposition: 0001-but",
+        "proposition/0001-but",
+    )
+    repo = open_repo(work)
+
+    def answers() -> list[object]:
+        return [
+            repo.commit_log("main"),
+            repo.commit_log("main", since=first),
+            repo.describe_commits([first, "main"]),
+            repo.first_parent_merges("main"),
+            repo.first_parent_history("main"),
+            repo.history_with_files("main"),
+            repo.commits_raw(["main"]),
+            repo.merge_naming("Proposition: 0001-but", "main"),
+            repo.first_parent_commits_touching("main", "sections/02-but.md"),
+        ]
+
+    plain = answers()
+    git(work, "config", "log.showSignature", "true")
+    assert "signature" in git(work, "log", "-1", "--format=%H", first)  # it does print
+    assert answers() == plain

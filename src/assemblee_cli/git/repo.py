@@ -75,6 +75,11 @@ class PushResult:
     message: str
 
 
+# Settings of the user's that would change what the tool reads: `log.showSignature` prints a
+# signature check among `git log`'s output, before each signed commit's own lines.
+_ALWAYS = ("-c", "log.showSignature=false")
+
+
 class GitRepo:
     """A working repository (or a bare one) and the questions the tool asks of it."""
 
@@ -118,7 +123,7 @@ class GitRepo:
     ) -> tuple[int, str, str]:
         try:
             status, out, err = self.git.execute(
-                ["git", *args],
+                ["git", *_ALWAYS, *args],
                 istream=stdin,
                 env=dict(env) if env else None,
                 with_extended_output=True,
@@ -162,7 +167,12 @@ class GitRepo:
 
         env = {k: v for k, v in os.environ.items() if k not in _STRIPPED}
         proc = subprocess.run(
-            ["git", *args], cwd=self.root, env=env, input=payload, capture_output=True, check=False
+            ["git", *_ALWAYS, *args],
+            cwd=self.root,
+            env=env,
+            input=payload,
+            capture_output=True,
+            check=False,
         )
         if proc.returncode != 0:
             raise GitError(explain_failure(args, proc.stderr.decode(errors="replace")))
