@@ -87,8 +87,10 @@ def test_pages_show_what_members_push_within_seconds(web: Web) -> None:
 def test_site_writes_the_public_pages_without_forms(web: Web, tmp_path: Path) -> None:
     open_two(web)
     web.assembly.ok("carol", "vote", "1", "blocage", "-r", "Il manque <i>tout</i>.", now=NOW)
+    later = "2026-11-06T10:00:00+01:00"  # after Thursday's deadline: n°1 is postponed
+    web.assembly.ok("bob", "close", now=later)
     out = tmp_path / "public"
-    proc = run_cli(web.assembly.path("bob"), "site", str(out), env=web.assembly.env, now=NOW)
+    proc = run_cli(web.assembly.path("bob"), "site", str(out), env=web.assembly.env, now=later)
     assert proc.returncode == 0, proc.stderr
     names = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert names == [
@@ -108,6 +110,8 @@ def test_site_writes_the_public_pages_without_forms(web: Web, tmp_path: Path) ->
             assert 'href="static/style.css"' in html
     page = (out / "proposition-1.html").read_text(encoding="utf-8")
     assert "Il manque &lt;i&gt;tout&lt;/i&gt;." in page
+    # Each round's result in words, as on the command line (never the file's "reportee").
+    assert "— reportée (0 d&#39;accord, 0 s&#39;abstient, 0 pas d&#39;accord, 1 blocage)" in page
     assert 'href="proposition-2.html"' in (out / "index.html").read_text(encoding="utf-8")
     # The member's clone is untouched.
     assert web.assembly.git("bob", "status", "--porcelain") == ""
