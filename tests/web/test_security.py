@@ -14,8 +14,9 @@ from datetime import datetime
 
 import httpx
 import pytest
+from tests.helpers import Assembly
 from tests.web.forms import csrf_of, vote
-from tests.web.server import NOW, Web, start_server
+from tests.web.server import NOW, SERVER, Web, add_members, server_clone, start_server
 
 SCRIPT = "<script>alert('x')</script>"
 
@@ -209,3 +210,30 @@ def test_the_page_refuses_with_the_command_line_sentences(web: Web) -> None:
             in refused.text
         )
     assert a.remote_refs() == before
+
+
+def test_a_server_without_the_secretariat_role_says_so_and_records_nothing(
+    assembly: Assembly,
+) -> None:
+    """The server's identity is a member without the secretariat role (a set-up mistake): `serve`
+    warns its administrator when it starts, and a member's position sent from the page is
+    refused with a sentence that tells the member what to do, not a git identity's rights."""
+    add_members(assembly, f"- nom: {SERVER[0]}\n  email: {SERVER[1]}\n")
+    web = start_server(assembly, server_clone(assembly), NOW)
+    try:
+        log = web.log.read_text(encoding="utf-8")
+        assert f"Attention : {SERVER[1]} n'a pas le rôle « secretariat »" in log
+        assembly.propose_edit("alice", "Ouverte", None, now=NOW)
+        before = assembly.remote_refs()
+        with httpx.Client() as client:
+            bob = web.link("1", "bob")
+            refused = client.post(
+                bob, data={"csrf": csrf_of(client.get(bob).text), "choix": "d-accord"}
+            )
+        assert refused.status_code == 400
+        assert "La page web ne peut pas enregistrer votre position" in refused.text
+        assert "prévenez le secrétariat" in refused.text
+        assert assembly.remote_refs() == before
+    finally:
+        web.process.terminate()
+        web.process.wait(timeout=10)

@@ -59,6 +59,14 @@ def serve(
         f"Page de l'assemblée sur {base} (écoute {host}:{port}) ; les votes sont enregistrés "
         f"par {identity.email}. Ctrl+C pour arrêter.\n"
     )
+    if not assembly.roster_at(assembly.trunk).may_record_for_others(identity.email):
+        sys.stderr.write(
+            f"Attention : {identity.email} n'a pas le rôle « secretariat » dans "
+            "codesocial/membres.yml : les pages se lisent, mais chaque position envoyée depuis "
+            "un lien personnel sera refusée. Donnez ce rôle à cette identité (par une "
+            "proposition), ou lancez la page avec l'identité git d'un membre du secrétariat "
+            "(git config user.email).\n"
+        )
     _web().serve(assembly.root, host, port, base, signer.secret)
 
 

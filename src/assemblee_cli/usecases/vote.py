@@ -62,8 +62,14 @@ def vote(
             roster = assembly.roster_at(assembly.trunk)
             if not roster.may_record_for_others(me.email):
                 raise RuleRefusal(
-                    f"{me.email} ne peut pas enregistrer l'avis d'un autre membre : c'est le rôle "
-                    "du secrétariat (rôle « secretariat » dans codesocial/membres.yml)."
+                    # The member on the page did nothing wrong: the server is not set up.
+                    "La page web ne peut pas enregistrer votre position : son identité "
+                    f"({me.email}) n'a pas le rôle « secretariat » dans codesocial/membres.yml. "
+                    "Rien n'a été enregistré ; prévenez le secrétariat de l'assemblée, qui peut "
+                    "aussi saisir votre position."
+                    if web
+                    else f"{me.email} ne peut pas enregistrer l'avis d'un autre membre : c'est le "
+                    "rôle du secrétariat (rôle « secretariat » dans codesocial/membres.yml)."
                 )
         proposal, amended = register_amendment(assembly, proposal, tip.sha, now)
         previous = lc.counted_votes(proposal).get(voter)
