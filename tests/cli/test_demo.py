@@ -20,7 +20,7 @@ def test_the_demonstration_runs_a_full_cycle(sealed_env: Path) -> None:
     assert proc.returncode == 0, out
     assert "Traceback" not in out and "Erreur interne" not in out
     # one proposal adopted tacitly, one with votes, one blocked with an argued block
-    assert "adoptée par consentement (sans aucun avis (consentement tacite))" in out
+    assert "adoptée par consentement tacite (sans aucun avis)" in out
     assert "adoptée par consentement (1 d'accord, 1 s'abstient" in out
     assert "Un blocage doit être argumenté" in out
     assert "→ reportée" in out and "L'assemblée ne signe pas de partenariat officiel" in out

@@ -167,3 +167,21 @@ def test_a_write_that_landed_before_the_cut_is_not_written_twice(
     )
     assert again.replaced is not None
     assert int(assembly.remote_git("rev-list", "--count", branch)) == after + 1
+
+
+def test_close_says_what_it_applied_in_words(assembly: Assembly) -> None:
+    """A tacit adoption says so once; a decision without text is written in main, not "merged
+    text"; an adopted text is merged."""
+    assembly.propose_edit("alice", "Le soin", EDIT_VALEURS, now=OPEN)
+    assembly.propose_edit("bob", "Un partenariat", None, now=OPEN)
+    vote.vote(open_assembly(assembly.path("carol"), offline=False), at(NEXT_DAY), "1", "d-accord")
+    items = close.close(open_assembly(assembly.path("dave"), offline=False), at(AFTER))
+    said = {item.id: item.explanation for item in items}
+    assert said[1].endswith(
+        "adoptée par consentement (1 d'accord, 0 s'abstient, 0 pas d'accord, 0 blocage). "
+        "Le texte est fusionné dans main."
+    )
+    assert said[2].endswith(
+        "adoptée par consentement tacite (sans aucun avis). La décision est inscrite dans main "
+        "(elle ne change pas le texte)."
+    )

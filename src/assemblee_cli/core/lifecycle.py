@@ -343,10 +343,11 @@ def decide_round(proposal: Proposal, now: datetime) -> RoundDecision:
     if current.mode is Mode.CONSENT:
         outcome = consent_outcome(tally, rules)
         if outcome is Outcome.ADOPTED:
-            detail = (
-                "sans aucun avis (consentement tacite)" if tally.total == 0 else tally.describe()
+            text = (
+                "Aucun blocage à l'échéance : adoptée par consentement tacite (sans aucun avis)."
+                if tally.total == 0
+                else f"Aucun blocage à l'échéance : adoptée par consentement ({tally.describe()})."
             )
-            text = f"Aucun blocage à l'échéance : adoptée par consentement ({detail})."
         else:
             text = (
                 f"{tally.block} blocage(s) à l'échéance : décision reportée ({tally.describe()}) ; "

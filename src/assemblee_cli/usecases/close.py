@@ -138,7 +138,11 @@ def _plan_close(assembly: Assembly, now: datetime, dry_run: bool) -> _ClosePlan:
             trunk = writer.commit(merge.tree, [trunk, commit], header)
             merged |= fork.own
             plan.updates.append(branch_update(tip, None))
-            explanation += " Le texte est fusionné dans main."
+            explanation += (
+                " Le texte est fusionné dans main."
+                if fork.text_paths
+                else " La décision est inscrite dans main (elle ne change pas le texte)."
+            )
         elif closed.status is lc.Status.POSTPONED:
             plan.updates.append(branch_update(tip, commit))
         else:
