@@ -4,8 +4,10 @@ Closing fifty proposals makes a hundred commits and as many trees: building each
 plumbing (a temporary index, `write-tree`, `commit-tree`, `merge-tree`) starts nine processes a
 proposal. Here, trees are edited in memory from the objects read through the persistent
 `cat-file`, blobs, trees and commits get their ids by git's own formula (the SHA-1 of
-`TYPE SIZE\\0CONTENT`), and `flush` hands them to git, one `hash-object -w` process per type,
-which recomputes and checks every id. Signed commits are left to `git commit-tree -S`.
+`TYPE SIZE\\0CONTENT`), and `flush` hands them to git, which recomputes and checks every
+id: one `hash-object -w` process per type when they are few, one pack (git/pack.py) whose big
+trees are deltas when they weigh more than PACK_ABOVE. Signed commits are left to
+`git commit-tree -S`.
 
 A tree is kept as git stores it (its bytes), with the offset of each entry found by one scan
 the first time an entry is looked up; an edit splices the few entries it changes into those
@@ -24,6 +26,9 @@ from assemblee_cli.errors import AssembleeError, GitError
 from assemblee_cli.git.repo import ZERO, Change, GitRepo, Identity
 
 TREE_MODE = "40000"
+PACK_ABOVE = 1 << 20  # bytes of new objects above which they are written as one pack
+DELTA_ABOVE = 4096  # a tree at least this long is stored as a delta in that pack
+MAX_DEPTH = 50  # deltas of deltas, at most (git's own default for its packs)
 FILE_MODE = "100644"
 
 # (mode, id) of a tree entry, as `diff-tree` and tree objects give them.
@@ -209,6 +214,7 @@ class ObjectWriter:
         # Trees known to equal another tree with some entries of its own level changed: made
         # from it (a splice) rather than read, when that tree is read already (see `derive`).
         self.derived: dict[str, tuple[str, dict[str, Entry | None]]] = {}
+        self._bases: dict[str, str] = {}  # a tree made here -> the tree it was edited from
 
     # -- reading (the objects made here, or the repository's) --------------------------------
 
@@ -340,6 +346,8 @@ class ObjectWriter:
             return None
         sha = self._add("tree", made.data)
         self._trees.setdefault(sha, made)
+        if tree is not None and tree != sha:
+            self._bases.setdefault(sha, tree)
         return sha
 
     def with_files(self, tree: str, files: Mapping[str, bytes | None]) -> str:
@@ -377,10 +385,46 @@ class ObjectWriter:
         return sha
 
     def flush(self) -> None:
-        """Hand every object made so far to git (which checks each id)."""
-        if self._pending:
+        """Hand every object made so far to git (which checks each id): one by one when they
+        are few, else as one pack whose big trees are deltas against the trees they were
+        edited from (git/pack.py)."""
+        if not self._pending:
+            return
+        if sum(len(data) for _kind, data in self._pending.values()) < PACK_ABOVE:
             self.repo.write_objects([(k, d, sha) for sha, (k, d) in self._pending.items()])
-            self._pending.clear()
+        else:
+            self.repo.write_pack(self._packed(), list(self._pending))
+        self._pending.clear()
+        self._bases.clear()
+
+    def _packed(self) -> bytes:
+        """The pending objects as one pack. A big tree edited from another tree of this pack
+        is a delta against it (one changed region: cheap to find); one edited from a tree of
+        the repository is a delta against the first such tree (the anchor), entry by entry:
+        `index-pack --fix-thin` then adds one base to the pack (the anchor), not one per
+        branch. Chains of deltas stay shorter than MAX_DEPTH."""
+        from assemblee_cli.git.pack import PackEntry, delta, delta_by_pieces, pack, pieces_of
+
+        entries: list[PackEntry] = []
+        depths: dict[str, int] = {}
+        anchor: tuple[str, bytes, dict[bytes, int]] | None = None
+        for sha, (kind, data) in self._pending.items():
+            base = self._bases.get(sha)
+            known = self._trees.get(base) if base is not None else None
+            depths[sha] = 0
+            if base is None or known is None or len(data) < DELTA_ABOVE:
+                entries.append(PackEntry(kind, data, sha))
+            elif base in self._pending and depths[base] < MAX_DEPTH:
+                depths[sha] = depths[base] + 1
+                entries.append(PackEntry(kind, data, sha, base, delta(known.data, data)))
+            else:
+                if anchor is None:
+                    anchor = (base, known.data, pieces_of(known.data, known.starts))
+                made = self._trees[sha]
+                instructions = delta_by_pieces(anchor[1], anchor[2], data, made.starts)
+                depths[sha] = 1
+                entries.append(PackEntry(kind, data, sha, anchor[0], instructions))
+        return pack(entries)
 
     # -- merging -----------------------------------------------------------------------------
 

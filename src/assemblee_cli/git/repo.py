@@ -384,6 +384,31 @@ class GitRepo:
                         "rien n'a été publié."
                     )
 
+    def write_pack(self, data: bytes, expected: Sequence[str]) -> None:
+        """Store a pack built in memory (git/pack.py) with `index-pack --fix-thin`, which
+        computes every id itself and adds the bases the pack refers to; refuses if an expected
+        object is not in the stored pack (a bug, never published)."""
+        from assemblee_cli.git.pack import index_ids
+
+        out = self._pipe(["index-pack", "--stdin", "--fix-thin"], data).decode().split()
+        objects = self.git_dir / "objects"
+        common = self.git_dir / "commondir"  # a linked worktree keeps its objects there
+        if common.exists():
+            objects = (self.git_dir / common.read_text().strip()).resolve() / "objects"
+        idx = objects / "pack" / f"pack-{out[-1] if out else ''}.idx"
+        try:
+            held = set(index_ids(idx.read_bytes()))
+        except (OSError, ValueError):
+            found = self._pipe(
+                ["cat-file", "--batch-check=%(objectname)"],
+                "".join(f"{s}\n" for s in expected).encode(),
+            )
+            held = set(found.decode().split())
+        if any(sha not in held for sha in expected):
+            raise GitError(
+                "git a calculé d'autres identifiants d'objets que prévu : rien n'a été publié."
+            )
+
     def commit_idents(self) -> tuple[str, str]:
         """The author and committer lines of a new commit (`Name <email> time zone`)."""
         if self._committer is None:

@@ -1,0 +1,192 @@
+"""Objects made in memory, written as one git pack whose big trees are deltas.
+
+A `close` at ten thousand decisions writes about a hundred `proposals/` trees of 700 KB each,
+every one the previous with one entry changed. Stored one by one (`hash-object -w`), each is
+compressed whole: seconds of zlib for a few hundred bytes of news. In a pack, such a tree is a
+delta against the tree it was edited from (git's own delta format: copy what comes before and
+after the change, insert the change), and `git index-pack --fix-thin` stores the pack, adding
+the bases it does not hold (one copy each), and computes every object's id itself.
+
+Only git's documented formats are written here (Documentation/gitformat-pack.txt): the pack
+(version 2) with whole objects and REF_DELTA entries, and the delta instructions."""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+TYPES = {"commit": 1, "tree": 2, "blob": 3}
+REF_DELTA = 7
+COPY_MAX = 0x10000  # bytes per copy instruction (what git itself emits)
+INSERT_MAX = 0x7F  # bytes per insert instruction
+LEVEL = 1  # zlib level: git packs again later (gc); here speed matters
+
+
+@dataclass(frozen=True)
+class PackEntry:
+    kind: str  # "commit", "tree" or "blob"
+    data: bytes
+    sha: str
+    base: str | None = None  # the object it is a delta against (in the pack or the repository)
+    instructions: bytes = b""  # the delta (see `delta`, `delta_by_pieces`)
+
+
+def _size_header(kind: int, size: int) -> bytes:
+    """An entry's type and size: 3 bits of type, then the size in 4 + 7n bits."""
+    first = (kind << 4) | (size & 0x0F)
+    size >>= 4
+    out = bytearray()
+    while size:
+        out.append(first | 0x80)
+        first = size & 0x7F
+        size >>= 7
+    out.append(first)
+    return bytes(out)
+
+
+def _varint(value: int) -> bytes:
+    """A delta's sizes: 7 bits at a time, lowest first."""
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def _copy(offset: int, size: int) -> bytes:
+    """Copy `size` bytes (at most COPY_MAX) of the base from `offset`."""
+    command = 0x80
+    args = bytearray()
+    for index in range(4):
+        byte = (offset >> (8 * index)) & 0xFF
+        if byte:
+            command |= 1 << index
+            args.append(byte)
+    encoded = 0 if size == COPY_MAX else size  # 0 stands for 0x10000
+    for index in range(3):
+        byte = (encoded >> (8 * index)) & 0xFF
+        if byte:
+            command |= 0x10 << index
+            args.append(byte)
+    return bytes([command]) + bytes(args)
+
+
+def _common_start(a: bytes, b: bytes, limit: int, from_end: bool = False) -> int:
+    """How many bytes `a` and `b` share at their start (or end), at most `limit`: compared
+    4 KiB at a time, then by halves within the first piece that differs (all in C)."""
+
+    def same(start: int, stop: int) -> bool:
+        if from_end:
+            return a[len(a) - stop : len(a) - start] == b[len(b) - stop : len(b) - start]
+        return a[start:stop] == b[start:stop]
+
+    step = 4096
+    low = 0
+    while low + step <= limit and same(low, low + step):
+        low += step
+    high = min(low + step, limit)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if same(low, middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def delta(base: bytes, target: bytes) -> bytes:
+    """Instructions that make `target` from `base`: copy their common start, insert what
+    differs, copy their common end."""
+    prefix = _common_start(base, target, min(len(base), len(target)))
+    suffix = _common_start(base, target, min(len(base), len(target)) - prefix, from_end=True)
+    out = bytearray(_varint(len(base)) + _varint(len(target)))
+    for start in range(0, prefix, COPY_MAX):
+        out += _copy(start, min(COPY_MAX, prefix - start))
+    middle = target[prefix : len(target) - suffix]
+    for start in range(0, len(middle), INSERT_MAX):
+        piece = middle[start : start + INSERT_MAX]
+        out += bytes([len(piece)]) + piece
+    tail = len(base) - suffix
+    for start in range(tail, len(base), COPY_MAX):
+        out += _copy(start, min(COPY_MAX, len(base) - start))
+    return bytes(out)
+
+
+def delta_by_pieces(
+    base: bytes, pieces: Mapping[bytes, int], target: bytes, starts: Sequence[int]
+) -> bytes:
+    """Instructions that make `target` (cut into pieces at `starts`: a tree's entries) from
+    `base`, whose pieces are given with their offsets: runs of pieces found in the base are
+    copied, the others inserted. However far two versions of a long folder are apart, the
+    delta is the size of what differs."""
+    out = bytearray(_varint(len(base)) + _varint(len(target)))
+    copy_from, copy_size, inserted = 0, 0, bytearray()
+
+    def flush_copy() -> None:
+        for start in range(0, copy_size, COPY_MAX):
+            out.extend(_copy(copy_from + start, min(COPY_MAX, copy_size - start)))
+
+    def flush_insert() -> None:
+        for start in range(0, len(inserted), INSERT_MAX):
+            piece = inserted[start : start + INSERT_MAX]
+            out.append(len(piece))
+            out.extend(piece)
+        inserted.clear()
+
+    ends = [*starts[1:], len(target)]
+    for start, end in zip(starts, ends, strict=True):
+        piece = target[start:end]
+        found = pieces.get(piece)
+        if found is None:
+            if copy_size:
+                flush_copy()
+                copy_size = 0
+            inserted += piece
+        elif copy_size and found == copy_from + copy_size:
+            copy_size += end - start
+        else:
+            if copy_size:
+                flush_copy()
+            flush_insert()
+            copy_from, copy_size = found, end - start
+    if copy_size:
+        flush_copy()
+    flush_insert()
+    return bytes(out)
+
+
+def pieces_of(data: bytes, starts: Sequence[int]) -> dict[bytes, int]:
+    """Each piece of `data` (cut at `starts`) and its offset, for `delta_by_pieces`."""
+    ends = [*starts[1:], len(data)]
+    return {data[start:end]: start for start, end in zip(starts, ends, strict=True)}
+
+
+def pack(entries: Sequence[PackEntry]) -> bytes:
+    """The bytes of a version-2 pack holding `entries` (deltas where a base is given)."""
+    out = bytearray(b"PACK" + struct.pack(">II", 2, len(entries)))
+    for entry in entries:
+        if entry.base is None or not entry.data:  # git cannot read back an empty delta result
+            out += _size_header(TYPES[entry.kind], len(entry.data))
+            out += zlib.compress(entry.data, LEVEL)
+        else:
+            out += _size_header(REF_DELTA, len(entry.instructions))
+            out += bytes.fromhex(entry.base)
+            out += zlib.compress(entry.instructions, LEVEL)
+    out += hashlib.sha1(out).digest()
+    return bytes(out)
+
+
+def index_ids(idx: bytes) -> Iterable[str]:
+    """The object ids listed in a version-2 pack index (`.idx`)."""
+    if idx[:4] != b"\xfftOc" or struct.unpack(">I", idx[4:8])[0] != 2:
+        raise ValueError("not a version-2 pack index")
+    count = struct.unpack(">I", idx[8 + 255 * 4 : 8 + 256 * 4])[0]
+    start = 8 + 256 * 4
+    return (idx[start + 20 * i : start + 20 * (i + 1)].hex() for i in range(count))
