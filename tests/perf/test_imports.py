@@ -49,3 +49,17 @@ def test_links_and_votes_import_no_web_library(assembly, monkeypatch) -> None:  
     assembly.ok("alice", "propose", "Sans texte")
     for args in (("links", "1", "--offline"), ("vote", "1", "d-accord", "--offline")):
         assert imported(assembly.path("alice"), *args) & WEB == set()
+
+
+def test_deadlines_from_kept_holidays_import_no_holidays_library(assembly, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A command that computes a deadline asks the `holidays` library once per person (and
+    library version); then the dates kept in the user's cache folder answer."""
+    monkeypatch.setenv("ASSEMBLEE_NOW", "2026-11-02T10:00:00+01:00")
+    assembly.ok("alice", "propose", "Sans texte")
+    alice = assembly.path("alice")
+    monkeypatch.setenv("ASSEMBLEE_SANS_CACHE", "1")
+    assert "holidays" in imported(alice, "status", "--offline")  # an open round: its deadline
+    monkeypatch.delenv("ASSEMBLEE_SANS_CACHE")
+    imported(alice, "status", "--offline")  # keeps the holidays
+    for args in (("status", "--offline"), ("show", "1", "--offline"), ("calendar",)):
+        assert "holidays" not in imported(alice, *args), args

@@ -20,7 +20,7 @@ from assemblee_cli.core.textdiff import Block, changed_blocks
 from assemblee_cli.errors import AssembleeError, RemoteBusy, RuleRefusal
 from assemblee_cli.formats.proposalfile import PROPOSALS_DIR
 from assemblee_cli.store.assembly import Assembly, BranchTip, amendment_instant
-from assemblee_cli.store.assembly import holidays_of as calendar_of
+from assemblee_cli.store.holidays import holidays_of as calendar_of
 from assemblee_cli.store.publish import PushConflict, RefUpdate
 
 MAX_ATTEMPTS = 100
