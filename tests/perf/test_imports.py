@@ -1,7 +1,8 @@
 """Heavy libraries are imported only by the commands that use them: `--help` starts with typer
-alone, and `status` (the command members run most) does without the holidays calendar, the
-markdown and iCalendar libraries, and pydantic (which typer 0.29 and later import to check
-every parameter: about 100 ms a command; pyproject.toml keeps typer below 0.29)."""
+alone (and, printed again, with nothing but the page kept), and `status` (the command members
+run most) does without the holidays calendar (once its dates are kept), the markdown and
+iCalendar libraries, and pydantic (which typer 0.29 and later import to check every parameter:
+about 100 ms a command; pyproject.toml keeps typer below 0.29)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,14 @@ def imported(cwd: Path, *args: str) -> set[str]:
 
 def test_help_imports_no_heavy_library(sealed_env: Path, tmp_path: Path) -> None:
     assert imported(tmp_path, "--help") & (HEAVY | WEB) == set()
+
+
+def test_help_printed_again_imports_no_typer(sealed_env: Path, tmp_path: Path) -> None:
+    """The page typer printed is kept (cli/quick_help.py): the next `--help` imports neither
+    typer nor what the page would not need (typing, re, json, hashlib, pathlib)."""
+    assert "typer" in imported(tmp_path, "--help")
+    names = imported(tmp_path, "--help")
+    assert names & {"typer", "typing", "re", "json", "hashlib", "pathlib", *HEAVY} == set()
 
 
 def test_status_imports_only_what_it_uses(assembly) -> None:  # type: ignore[no-untyped-def]
