@@ -260,12 +260,31 @@ def test_clean_merges_are_the_trees_git_merge_tree_writes(repo: GitRepo) -> None
         writer = ObjectWriter(repo)
         made = writer.clean_merge(writer.tree_of(ours), repo.changes(base, theirs), {})
         result = repo.merge_tree(ours, theirs)
+        checker = ObjectWriter(repo)  # the same answer, without making the tree
+        assert checker.merges_cleanly(checker.tree_of(ours), repo.changes(base, theirs)) == (
+            made is not None
+        )
+        assert not checker._pending
         if made is None:
             outcomes["left to git"] += 1
             continue
         outcomes["in memory"] += 1
         assert result.tree == made, (base_files, ours_files, theirs_files)
     assert outcomes["in memory"] > 10 and outcomes["left to git"] > 10, outcomes
+
+
+def test_a_branch_that_puts_a_file_inside_a_file_of_main_is_left_to_git(repo: GitRepo) -> None:
+    """main added a file `n`, the branch a file `n/y`: no tree in memory, made or checked."""
+    b = ("100644", blob(repo, "b\n"))
+    base = commit(repo, {"b": b}, [])
+    ours = commit(repo, {"b": b, "n": ("100644", blob(repo, "n\n"))}, [base])
+    theirs = commit(repo, {"b": b, "n/y": ("100644", blob(repo, "y\n"))}, [base])
+    writer = ObjectWriter(repo)
+    changes = repo.changes(base, theirs)
+    assert writer.clean_merge(writer.tree_of(ours), changes, {}) is None
+    assert not writer.merges_cleanly(writer.tree_of(ours), changes)
+    assert writer.merges_cleanly(writer.tree_of(base), changes)
+    assert repo.merge_tree(ours, theirs).tree is None
 
 
 def test_a_file_name_that_is_not_utf8_is_left_to_git(repo: GitRepo) -> None:

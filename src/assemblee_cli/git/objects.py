@@ -310,7 +310,11 @@ class ObjectWriter:
             "tree", b""
         )
 
-    def _edit(self, tree: str | None, changes: Mapping[bytes, Entry | None]) -> str | None:
+    def _edit(
+        self, tree: str | None, changes: Mapping[bytes, Entry | None], build: bool = True
+    ) -> str | None:
+        """The edited tree's id (None: empty). Not `build`: only whether the edit can be made
+        (PathConflict), without making or hashing the trees (ZERO stands for them)."""
         base = self._tree(tree) if tree is not None else _Tree(b"")
         mine: dict[bytes, _Raw | None] = {}  # what this level changes, by name
 
@@ -333,8 +337,10 @@ class ObjectWriter:
             existing = current(head)
             if existing is not None and not existing.is_tree:
                 raise PathConflict(head.decode(errors="replace"))
-            subtree = self._edit(existing.sha if existing else None, sub)
+            subtree = self._edit(existing.sha if existing else None, sub, build)
             mine[head] = None if subtree is None else _Raw(TREE_MODE, head, subtree)
+        if not build:
+            return ZERO
         made = base.edited(mine) if mine else base
         if not made.data:
             return None
@@ -392,6 +398,21 @@ class ObjectWriter:
         each of them as it was at the fork point. Then the merge is the trunk's tree with the
         branch's files, exactly what git's three-way merge gives. None when a file changed on
         both sides, or a path crosses a file: the caller asks `git merge-tree`."""
+        return self._merged(ours, changes, overrides, build=True)
+
+    def merges_cleanly(self, ours: str, changes: Sequence[Change]) -> bool:
+        """Whether `clean_merge` makes a tree, without making it: a merge into a trunk whose
+        `proposals/` has ten thousand files is not copied and hashed to learn that it is
+        clean."""
+        return self._merged(ours, changes, {}, build=False) is not None
+
+    def _merged(
+        self,
+        ours: str,
+        changes: Sequence[Change],
+        overrides: Mapping[str, Entry | None],
+        build: bool,
+    ) -> str | None:
         wanted: dict[str, Entry | None] = {}
         before: dict[str, Entry | None] = {}
         if any("\ufffd" in change.path for change in changes):
@@ -406,6 +427,8 @@ class ObjectWriter:
             if self.entry(ours, path) != old:
                 return None
         try:
+            if not build:
+                return self._edit(ours, {p.encode(): e for p, e in wanted.items()}, build) or ZERO
             return self.edit(ours, wanted)
         except PathConflict:
             return None

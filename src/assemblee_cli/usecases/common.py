@@ -220,8 +220,8 @@ def text_conflicts(assembly: Assembly, tips: list[str]) -> list[tuple[str, ...]]
     draft = assembly.draft()
     result: list[tuple[str, ...]] = []
     for tip, fork in zip(tips, assembly.forks(tips), strict=True):
-        merge = draft.merge(assembly.trunk, tip, fork.changes if fork.single_base else None)
-        result.append(() if merge.tree is not None else tuple(merge.conflicts))
+        changes = fork.changes if fork.single_base else None
+        result.append(draft.conflicts(assembly.trunk, tip, changes))
     return result
 
 
