@@ -363,3 +363,25 @@ def test_a_big_folder_edited_commit_after_commit_is_scanned_once(
     # the root, proposals/ and sections/ as read from git; never the trees made from them
     assert scans["count"] <= 3, scans
     git(repo.root, "fsck", "--strict", "--no-dangling")
+
+
+def test_carried_offsets_are_those_of_a_scan() -> None:
+    """The offsets an edited tree carries (pieces of earlier lists, each moved) are, edit
+    after edit, the offsets a scan of its bytes finds, however many edits are chained (past
+    the number of pieces where they are made into one list again)."""
+    from assemblee_cli.git.objects import _ENTRY, _MOST_PIECES, _Raw, _Tree
+
+    rng = random.Random(5)
+    names = [f"{n:04d}-p.md".encode() for n in range(0, 600, 3)]
+    tree = _Tree(b"".join(_Raw("100644", name, "ab" * 20).encoded() for name in names))
+    for _edit in range(3 * _MOST_PIECES):
+        changes: dict[bytes, _Raw | None] = {}
+        for _change in range(rng.randint(1, 3)):
+            name = f"{rng.randrange(600):04d}-{rng.choice(('p', 'q', 'longer-name'))}.md".encode()
+            changes[name] = None if rng.random() < 0.3 else _Raw("100644", name, "cd" * 20)
+        tree = tree.edited(changes)
+        expected = [m.start() for m in _ENTRY.finditer(tree.data)]
+        carried = tree.starts
+        assert len(carried) == len(expected)
+        assert [carried[i] for i in range(len(carried))] == expected
+        assert not expected or carried[-1] == expected[-1]
