@@ -15,8 +15,9 @@ def main() -> None:
 
     page = kept(sys.argv[1:])  # `--help` as printed last time: no typer to import
     if page is not None:
-        sys.stdout.write(page)
-        sys.stdout.flush()
+        if sys.stdout is not None:  # none when the output is closed: click prints nothing then
+            sys.stdout.write(page)
+            sys.stdout.flush()
         sys.exit(0)
     from assemblee_cli.errors import AssembleeError
 
@@ -40,7 +41,8 @@ def main() -> None:
             "ASSEMBLEE_DEBUG=1 pour le détail, et signalez-la.\n"
         )
         code = 3
-    sys.stdout.flush()
+    if sys.stdout is not None:
+        sys.stdout.flush()
     sys.exit(code)
 
 

@@ -103,3 +103,23 @@ def test_the_width_is_click_s(monkeypatch: pytest.MonkeyPatch, columns: str) -> 
     monkeypatch.setenv("COLUMNS", columns)
     expected = max(min(shutil.get_terminal_size().columns, 80) - 2, 50)  # click's HelpFormatter
     assert quick_help._width() == expected
+
+
+def test_a_closed_output_is_no_error(tmp_path: Path, sealed_env: Path) -> None:
+    """With its standard output closed, `--help` prints nothing and succeeds, as click does,
+    whether typer prints the page or it was kept."""
+    import subprocess
+    import sys
+
+    for _ in range(2):
+        proc = subprocess.run(
+            [sys.executable, "-m", "assemblee_cli", "--help"],
+            cwd=tmp_path,
+            env=dict(os.environ),
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=lambda: os.close(1),  # the tool starts with no standard output
+            check=False,
+        )
+        assert (proc.returncode, proc.stderr) == (0, "")
+    assert len(kept_pages(sealed_env)) == 1

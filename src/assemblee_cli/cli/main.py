@@ -32,7 +32,8 @@ def run(argv: list[str] | None = None) -> int:
     page = io.StringIO()
     with contextlib.redirect_stdout(page):
         code = _run(argv)
-    sys.stdout.write(page.getvalue())
+    if sys.stdout is not None:  # none when the output is closed
+        sys.stdout.write(page.getvalue())
     if code == 0:
         quick_help.keep(argv, page.getvalue())
     return code
