@@ -124,7 +124,12 @@ def sealed_env(
         for key, value in (os.environ if base is None else base).items()
         if not key.startswith(("GIT_", "ASSEMBLEE_"))
     }
-    env |= {"HOME": str(home), "GIT_CONFIG_NOSYSTEM": "1", "XDG_CONFIG_HOME": str(home / ".config")}
+    env |= {
+        "HOME": str(home),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+    }
     return env
 
 

@@ -1,8 +1,8 @@
 """Shared fixtures: one sealed world for every test, and real assemblies to run the command line
 on (a bare shared remote and one clone per member). The helpers they use are in tests/helpers.py.
 
-Sealing (automatic, for every test): HOME and XDG_CONFIG_HOME point at a temporary folder with its
-own global git configuration (init.defaultBranch=main and an identity), the system git
+Sealing (automatic, for every test): HOME, XDG_CONFIG_HOME and XDG_CACHE_HOME point at a temporary
+folder with its own global git configuration (init.defaultBranch=main and an identity), the system git
 configuration is ignored, the git template directory is empty, and every variable that could leak
 a date, an identity, a repository or a clock (GIT_*, ASSEMBLEE_*) is removed. The session fails if
 anything wrote to the developer's real HOME.
@@ -34,6 +34,7 @@ WATCHED_IN_HOME = (
     ".gitconfig",
     ".config/git",
     ".config/assemblee",
+    ".cache/assemblee",
     ".ssh",
     ".local/share/assemblee",
 )

@@ -80,6 +80,7 @@ def sealed_environ(home: Path, base: Mapping[str, str] | None = None) -> dict[st
     }
     env["HOME"] = str(home)
     env["XDG_CONFIG_HOME"] = str(home / ".config")
+    env["XDG_CACHE_HOME"] = str(home / ".cache")  # the holidays kept (store/holidays.py)
     env["GIT_CONFIG_NOSYSTEM"] = "1"
     env["GIT_TERMINAL_PROMPT"] = "0"
     env["LC_ALL"] = env["LANG"] = "C.UTF-8"

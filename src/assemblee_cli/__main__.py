@@ -7,10 +7,18 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from types import ModuleType  # already loaded by the interpreter (typing would cost 5 ms)
 
 
 def main() -> None:
+    from assemblee_cli.cli.quick_help import kept
+
+    page = kept(sys.argv[1:])  # `--help` as printed last time: no typer to import
+    if page is not None:
+        if sys.stdout is not None:  # none when the output is closed: click prints nothing then
+            sys.stdout.write(page)
+            sys.stdout.flush()
+        sys.exit(0)
     from assemblee_cli.errors import AssembleeError
 
     try:
@@ -33,11 +41,12 @@ def main() -> None:
             "ASSEMBLEE_DEBUG=1 pour le détail, et signalez-la.\n"
         )
         code = 3
-    sys.stdout.flush()
+    if sys.stdout is not None:
+        sys.stdout.flush()
     sys.exit(code)
 
 
-def _web_skin() -> Any:
+def _web_skin() -> ModuleType:
     """The web skin, loaded only by `serve` and `site`. The entry point is the one layer that
     sees both skins: cli/ and web/ never import each other."""
     from assemblee_cli.web import server

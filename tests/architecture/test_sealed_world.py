@@ -16,6 +16,7 @@ def test_home_is_a_temporary_folder(sealed_env: Path) -> None:
     assert home == sealed_env.resolve()
     assert home != REAL_HOME
     assert Path(os.environ["XDG_CONFIG_HOME"]).resolve() == home / ".config"
+    assert Path(os.environ["XDG_CACHE_HOME"]).resolve() == home / ".cache"
 
 
 def test_git_sees_only_the_sealed_configuration(tmp_path: Path, sealed_env: Path) -> None:

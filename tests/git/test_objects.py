@@ -260,12 +260,31 @@ def test_clean_merges_are_the_trees_git_merge_tree_writes(repo: GitRepo) -> None
         writer = ObjectWriter(repo)
         made = writer.clean_merge(writer.tree_of(ours), repo.changes(base, theirs), {})
         result = repo.merge_tree(ours, theirs)
+        checker = ObjectWriter(repo)  # the same answer, without making the tree
+        assert checker.merges_cleanly(checker.tree_of(ours), repo.changes(base, theirs)) == (
+            made is not None
+        )
+        assert not checker._pending
         if made is None:
             outcomes["left to git"] += 1
             continue
         outcomes["in memory"] += 1
         assert result.tree == made, (base_files, ours_files, theirs_files)
     assert outcomes["in memory"] > 10 and outcomes["left to git"] > 10, outcomes
+
+
+def test_a_branch_that_puts_a_file_inside_a_file_of_main_is_left_to_git(repo: GitRepo) -> None:
+    """main added a file `n`, the branch a file `n/y`: no tree in memory, made or checked."""
+    b = ("100644", blob(repo, "b\n"))
+    base = commit(repo, {"b": b}, [])
+    ours = commit(repo, {"b": b, "n": ("100644", blob(repo, "n\n"))}, [base])
+    theirs = commit(repo, {"b": b, "n/y": ("100644", blob(repo, "y\n"))}, [base])
+    writer = ObjectWriter(repo)
+    changes = repo.changes(base, theirs)
+    assert writer.clean_merge(writer.tree_of(ours), changes, {}) is None
+    assert not writer.merges_cleanly(writer.tree_of(ours), changes)
+    assert writer.merges_cleanly(writer.tree_of(base), changes)
+    assert repo.merge_tree(ours, theirs).tree is None
 
 
 def test_a_file_name_that_is_not_utf8_is_left_to_git(repo: GitRepo) -> None:
@@ -344,3 +363,25 @@ def test_a_big_folder_edited_commit_after_commit_is_scanned_once(
     # the root, proposals/ and sections/ as read from git; never the trees made from them
     assert scans["count"] <= 3, scans
     git(repo.root, "fsck", "--strict", "--no-dangling")
+
+
+def test_carried_offsets_are_those_of_a_scan() -> None:
+    """The offsets an edited tree carries (pieces of earlier lists, each moved) are, edit
+    after edit, the offsets a scan of its bytes finds, however many edits are chained (past
+    the number of pieces where they are made into one list again)."""
+    from assemblee_cli.git.objects import _ENTRY, _MOST_PIECES, _Raw, _Tree
+
+    rng = random.Random(5)
+    names = [f"{n:04d}-p.md".encode() for n in range(0, 600, 3)]
+    tree = _Tree(b"".join(_Raw("100644", name, "ab" * 20).encoded() for name in names))
+    for _edit in range(3 * _MOST_PIECES):
+        changes: dict[bytes, _Raw | None] = {}
+        for _change in range(rng.randint(1, 3)):
+            name = f"{rng.randrange(600):04d}-{rng.choice(('p', 'q', 'longer-name'))}.md".encode()
+            changes[name] = None if rng.random() < 0.3 else _Raw("100644", name, "cd" * 20)
+        tree = tree.edited(changes)
+        expected = [m.start() for m in _ENTRY.finditer(tree.data)]
+        carried = tree.starts
+        assert len(carried) == len(expected)
+        assert [carried[i] for i in range(len(carried))] == expected
+        assert not expected or carried[-1] == expected[-1]

@@ -1,7 +1,8 @@
 """Heavy libraries are imported only by the commands that use them: `--help` starts with typer
-alone, and `status` (the command members run most) does without the holidays calendar, the
-markdown and iCalendar libraries, and pydantic (which typer 0.29 and later import to check
-every parameter: about 100 ms a command; pyproject.toml keeps typer below 0.29)."""
+alone (and, printed again, with nothing but the page kept), and `status` (the command members
+run most) does without the holidays calendar (once its dates are kept), the markdown and
+iCalendar libraries, and pydantic (which typer 0.29 and later import to check every parameter:
+about 100 ms a command; pyproject.toml keeps typer below 0.29)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,14 @@ def test_help_imports_no_heavy_library(sealed_env: Path, tmp_path: Path) -> None
     assert imported(tmp_path, "--help") & (HEAVY | WEB) == set()
 
 
+def test_help_printed_again_imports_no_typer(sealed_env: Path, tmp_path: Path) -> None:
+    """The page typer printed is kept (cli/quick_help.py): the next `--help` imports neither
+    typer nor what the page would not need (typing, re, json, hashlib, pathlib)."""
+    assert "typer" in imported(tmp_path, "--help")
+    names = imported(tmp_path, "--help")
+    assert names & {"typer", "typing", "re", "json", "hashlib", "pathlib", *HEAVY} == set()
+
+
 def test_status_imports_only_what_it_uses(assembly) -> None:  # type: ignore[no-untyped-def]
     names = imported(assembly.path("bob"), "status", "--offline")
     assert {"git", "yaml", "rich"} <= names
@@ -49,3 +58,17 @@ def test_links_and_votes_import_no_web_library(assembly, monkeypatch) -> None:  
     assembly.ok("alice", "propose", "Sans texte")
     for args in (("links", "1", "--offline"), ("vote", "1", "d-accord", "--offline")):
         assert imported(assembly.path("alice"), *args) & WEB == set()
+
+
+def test_deadlines_from_kept_holidays_import_no_holidays_library(assembly, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A command that computes a deadline asks the `holidays` library once per person (and
+    library version); then the dates kept in the user's cache folder answer."""
+    monkeypatch.setenv("ASSEMBLEE_NOW", "2026-11-02T10:00:00+01:00")
+    assembly.ok("alice", "propose", "Sans texte")
+    alice = assembly.path("alice")
+    monkeypatch.setenv("ASSEMBLEE_SANS_CACHE", "1")
+    assert "holidays" in imported(alice, "status", "--offline")  # an open round: its deadline
+    monkeypatch.delenv("ASSEMBLEE_SANS_CACHE")
+    imported(alice, "status", "--offline")  # keeps the holidays
+    for args in (("status", "--offline"), ("show", "1", "--offline"), ("calendar",)):
+        assert "holidays" not in imported(alice, *args), args

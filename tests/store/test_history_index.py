@@ -321,3 +321,30 @@ def test_an_unreadable_decided_file_is_said_when_it_may_belong_to_the_stretch(
         _decided, errors = decided_between(store, since, since + timedelta(days=3))
         assert [e for e in errors if "0901" in e] == []
         assert [e for e in errors if "0902" in e] != [], errors
+
+
+def test_an_index_read_keeps_only_entries_that_name_objects() -> None:
+    """Read back, a whole index is taken at once (one check over all its object ids); an
+    entry whose id is not one is dropped, the others kept, as when each is checked alone."""
+    from assemblee_cli.store.index import IndexState
+
+    sha = [hashlib.sha1(str(i).encode()).hexdigest() for i in range(6)]
+    good = {
+        "format": FORMAT,
+        "commit": sha[0],
+        "fichiers": {"0001-a": sha[1], "0002-b": sha[2]},
+        "decisions": {"0001-a": [sha[3], True], "0002-b": [sha[4], 0]},
+    }
+    state = IndexState.from_json(good)
+    assert state is not None and state.files == good["fichiers"]
+    assert state.decisions == {"0001-a": (sha[3], True), "0002-b": (sha[4], False)}
+    for bad in (sha[5].upper(), sha[5][:39], f"{sha[5][:39]}\n", sha[5][:39] + "é", 7, None):
+        damaged = json.loads(json.dumps(good))
+        damaged["fichiers"]["0003-c"] = bad
+        damaged["decisions"]["0003-c"] = [bad, True]
+        state = IndexState.from_json(damaged)
+        assert state is not None, bad
+        assert state.files == good["fichiers"], bad
+        assert set(state.decisions) == {"0001-a", "0002-b"}, bad
+    assert IndexState.from_json({**good, "decisions": {"0001-a": "x"}}) is not None
+    assert IndexState.from_json({**good, "commit": "x"}) is None

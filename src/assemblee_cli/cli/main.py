@@ -10,6 +10,7 @@ from typing import Any
 
 import typer
 
+from assemblee_cli.cli import quick_help
 from assemblee_cli.cli.app import app, print_notices
 from assemblee_cli.cli.french_help import FrenchCommand, FrenchGroup, LazyCommands
 
@@ -20,8 +21,25 @@ for _module in ("proposals", "integrity", "publication", "web"):
 
 def run(argv: list[str] | None = None) -> int:
     """Run the command line; usage errors become a French sentence and exit code 2. Arguments
-    that are not UTF-8 are decoded here, at the edge (decode_argument)."""
+    that are not UTF-8 are decoded here, at the edge (decode_argument). A help page that the
+    next run can print without typer is kept (cli/quick_help.py)."""
     argv = sys.argv[1:] if argv is None else argv
+    if quick_help.request(argv) is None:
+        return _run(argv)
+    import contextlib
+    import io
+
+    page = io.StringIO()
+    with contextlib.redirect_stdout(page):
+        code = _run(argv)
+    if sys.stdout is not None:  # none when the output is closed
+        sys.stdout.write(page.getvalue())
+    if code == 0:
+        quick_help.keep(argv, page.getvalue())
+    return code
+
+
+def _run(argv: list[str]) -> int:
     if not all(arg.isascii() for arg in argv):  # only then can one need decoding (not --help)
         from assemblee_cli.core.french import decode_argument
 

@@ -12,13 +12,14 @@ trees are deltas when they weigh more than PACK_ABOVE. Signed commits are left t
 A tree is kept as git stores it (its bytes), with the offset of each entry found by one scan
 the first time an entry is looked up; an edit splices the few entries it changes into those
 bytes. A `proposals/` folder of ten thousand files is then never parsed entry by entry nor
-rebuilt for each of the hundred commits of a `close`."""
+rebuilt for each of the hundred commits of a `close`, and the offsets an edited tree carries
+are pieces of the earlier ones, not a list shifted entry by entry (`_carried_starts`)."""
 
 from __future__ import annotations
 
 import hashlib
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -72,12 +73,12 @@ class _Tree:
 
     def __init__(self, data: bytes) -> None:
         self.data = data
-        self._starts: list[int] | None = None
+        self._starts: Offsets | None = None
         # Made by `edited`: the offsets of the tree it was made from, and its splices.
-        self._carried: tuple[list[int], list[tuple[int, int, bytes, bytes]]] | None = None
+        self._carried: tuple[Offsets, list[tuple[int, int, bytes, bytes]]] | None = None
 
     @property
-    def starts(self) -> list[int]:
+    def starts(self) -> Offsets:
         if self._starts is None and self._carried is not None:
             self._starts = _carried_starts(*self._carried)
             self._carried = None
@@ -183,20 +184,95 @@ class _Tree:
         return tree
 
 
-def _carried_starts(starts: list[int], splices: list[tuple[int, int, bytes, bytes]]) -> list[int]:
+def _carried_starts(starts: Offsets, splices: list[tuple[int, int, bytes, bytes]]) -> Offsets:
     """The offsets of the entries of a tree made by `_Tree.edited`: those of the tree it was
-    made from (`starts`), moved by its `splices`, without a scan of its bytes."""
-    new_starts: list[int] = []
+    made from (`starts`), moved by its `splices`, without a scan of its bytes. They are
+    pieces of the earlier offsets, each moved by a shift (_Pieces), rather than a new list:
+    a folder of ten thousand files edited a hundred times by a `close` is not shifted entry
+    by entry each time."""
+    pieces: list[_Piece] = []
     copied = shift = 0
     for start, end, _key, data in splices:
         upto = bisect_left(starts, start, lo=copied)
-        new_starts += [offset + shift for offset in starts[copied:upto]]
+        pieces += _pieces_of(starts, copied, upto, shift)
         if data:
-            new_starts.append(start + shift)
+            pieces.append(([start + shift], 0, 1, 0))
         copied = bisect_left(starts, end, lo=upto)
         shift += len(data) - (end - start)
-    new_starts += [offset + shift for offset in starts[copied:]]
-    return new_starts
+    pieces += _pieces_of(starts, copied, len(starts), shift)
+    made = _Pieces(pieces)
+    return made.flat() if len(made.pieces) > _MOST_PIECES else made
+
+
+# (values, lo, hi, shift): the offsets values[lo:hi], each moved by shift.
+_Piece = tuple[list[int], int, int, int]
+# Beyond this many pieces, the offsets are made into one list again (once in so many edits).
+_MOST_PIECES = 64
+
+
+def _pieces_of(starts: Offsets, lo: int, hi: int, shift: int) -> list[_Piece]:
+    """Offsets lo to hi (excluded) of `starts`, moved by `shift`, as pieces."""
+    if hi <= lo:
+        return []
+    if isinstance(starts, list):
+        return [(starts, lo, hi, shift)]
+    return starts.between(lo, hi, shift)
+
+
+class _Pieces:
+    """A tree's entry offsets made of pieces of other lists (see `_carried_starts`): indexed
+    like the list they stand for, each look-up a binary search among the pieces."""
+
+    __slots__ = ("firsts", "pieces")
+
+    def __init__(self, pieces: list[_Piece]) -> None:
+        self.pieces = [piece for piece in pieces if piece[2] > piece[1]]
+        self.firsts: list[int] = []  # the index of each piece's first offset
+        count = 0
+        for _values, lo, hi, _shift in self.pieces:
+            self.firsts.append(count)
+            count += hi - lo
+        self.firsts.append(count)
+
+    def __len__(self) -> int:
+        return self.firsts[-1]
+
+    def __getitem__(self, index: int) -> int:
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        which = bisect_right(self.firsts, index) - 1
+        values, lo, _hi, shift = self.pieces[which]
+        return values[lo + index - self.firsts[which]] + shift
+
+    def between(self, lo: int, hi: int, shift: int) -> list[_Piece]:
+        """Offsets lo to hi (excluded), moved by `shift`, as pieces of the same lists."""
+        found: list[_Piece] = []
+        which = bisect_right(self.firsts, lo) - 1
+        while which < len(self.pieces) and self.firsts[which] < hi:
+            values, start, end, moved = self.pieces[which]
+            first = self.firsts[which]
+            found.append(
+                (
+                    values,
+                    start + max(lo - first, 0),
+                    start + min(hi - first, end - start),
+                    moved + shift,
+                )
+            )
+            which += 1
+        return found
+
+    def flat(self) -> list[int]:
+        flat: list[int] = []
+        for values, lo, hi, shift in self.pieces:
+            flat += values[lo:hi] if shift == 0 else [value + shift for value in values[lo:hi]]
+        return flat
+
+
+# The offsets of a tree's entries: found by a scan, or carried from the tree it was made from.
+Offsets = list[int] | _Pieces
 
 
 def object_id(kind: str, data: bytes) -> str:
@@ -316,7 +392,11 @@ class ObjectWriter:
             "tree", b""
         )
 
-    def _edit(self, tree: str | None, changes: Mapping[bytes, Entry | None]) -> str | None:
+    def _edit(
+        self, tree: str | None, changes: Mapping[bytes, Entry | None], build: bool = True
+    ) -> str | None:
+        """The edited tree's id (None: empty). Not `build`: only whether the edit can be made
+        (PathConflict), without making or hashing the trees (ZERO stands for them)."""
         base = self._tree(tree) if tree is not None else _Tree(b"")
         mine: dict[bytes, _Raw | None] = {}  # what this level changes, by name
 
@@ -339,8 +419,10 @@ class ObjectWriter:
             existing = current(head)
             if existing is not None and not existing.is_tree:
                 raise PathConflict(head.decode(errors="replace"))
-            subtree = self._edit(existing.sha if existing else None, sub)
+            subtree = self._edit(existing.sha if existing else None, sub, build)
             mine[head] = None if subtree is None else _Raw(TREE_MODE, head, subtree)
+        if not build:
+            return ZERO
         made = base.edited(mine) if mine else base
         if not made.data:
             return None
@@ -436,6 +518,21 @@ class ObjectWriter:
         each of them as it was at the fork point. Then the merge is the trunk's tree with the
         branch's files, exactly what git's three-way merge gives. None when a file changed on
         both sides, or a path crosses a file: the caller asks `git merge-tree`."""
+        return self._merged(ours, changes, overrides, build=True)
+
+    def merges_cleanly(self, ours: str, changes: Sequence[Change]) -> bool:
+        """Whether `clean_merge` makes a tree, without making it: a merge into a trunk whose
+        `proposals/` has ten thousand files is not copied and hashed to learn that it is
+        clean."""
+        return self._merged(ours, changes, {}, build=False) is not None
+
+    def _merged(
+        self,
+        ours: str,
+        changes: Sequence[Change],
+        overrides: Mapping[str, Entry | None],
+        build: bool,
+    ) -> str | None:
         wanted: dict[str, Entry | None] = {}
         before: dict[str, Entry | None] = {}
         if any("\ufffd" in change.path for change in changes):
@@ -450,6 +547,8 @@ class ObjectWriter:
             if self.entry(ours, path) != old:
                 return None
         try:
+            if not build:
+                return self._edit(ours, {p.encode(): e for p, e in wanted.items()}, build) or ZERO
             return self.edit(ours, wanted)
         except PathConflict:
             return None

@@ -9,9 +9,9 @@ are read and moved by compare-and-swap."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -40,6 +40,7 @@ from assemblee_cli.git.repo import ZERO, Change, GitRepo, Identity, short_ref
 from assemblee_cli.store.cache import HeaderCache
 from assemblee_cli.store.draft import Draft
 from assemblee_cli.store.forks import EMPTY_VERSION, Fork, ForkIndex, version_of, work_out
+from assemblee_cli.store.holidays import holidays_of
 
 TRUNK = "main"
 # The line of a commit message naming the proposal that a merge (or a record) on main decides.
@@ -605,17 +606,6 @@ def amendment_instant(assembly: Assembly, proposal: Proposal, tip: str) -> datet
     opened. It depends on the repository only, so every command gives the same deadline."""
     changed = assembly.text_changed_at(tip)
     return max(changed or proposal.round.opened_at, proposal.round.opened_at)
-
-
-def holidays_of(rules: Rules) -> Container[date]:
-    return _holidays(rules.holiday_country, rules.holiday_subdivision)
-
-
-@functools.lru_cache(maxsize=8)
-def _holidays(country: str, subdivision: str | None) -> Container[date]:
-    from assemblee_cli.core.holiday_calendar import holiday_calendar
-
-    return holiday_calendar(country, subdivision)
 
 
 def _parse_ident(ident: str) -> int:

@@ -63,9 +63,22 @@ class Draft:
             tree = self._objects.clean_merge(self.tree_of(ours), changes, overrides or {})
             if tree is not None:
                 return MergeResult(tree, ())
+        return self._merge_tree(ours, theirs)
+
+    def _merge_tree(self, ours: str, theirs: str) -> MergeResult:
         if ours in self._made or theirs in self._made:
             self.flush()  # git merge-tree reads the commits made so far
         return self._repo.merge_tree(ours, theirs)
+
+    def conflicts(
+        self, ours: str, theirs: str, changes: Sequence[Change] | None
+    ) -> tuple[str, ...]:
+        """The files in conflict when merging `theirs` into `ours` (empty: it merges cleanly),
+        as `merge` finds them, without making the merged tree when it is clean in memory."""
+        if changes is not None and self._objects.merges_cleanly(self.tree_of(ours), changes):
+            return ()
+        merged = self._merge_tree(ours, theirs)
+        return () if merged.tree is not None else tuple(merged.conflicts)
 
     def flush(self) -> None:
         """Hand every object made so far to git (which checks each id)."""

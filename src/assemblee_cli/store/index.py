@@ -102,15 +102,19 @@ class IndexState:
         try:
             if data["format"] != FORMAT or not _is_sha(data["commit"]):
                 return None
-            files = {str(k): str(v) for k, v in data["fichiers"].items() if _is_sha(v)}
-            decisions = {
-                str(k): (str(v[0]), bool(v[1]))
-                for k, v in data["decisions"].items()
-                if _is_sha(v[0])
-            }
+            files, decisions = data["fichiers"], data["decisions"]
+            if not (_all_shas(files.values()) and set(map(type, files)) <= {str}):
+                files = {str(k): str(v) for k, v in files.items() if _is_sha(v)}
+            commits = [v[0] for v in decisions.values()]
+            if _all_shas(commits) and set(map(type, decisions)) <= {str}:
+                decisions = {k: (v[0], bool(v[1])) for k, v in decisions.items()}
+            else:
+                decisions = {
+                    str(k): (str(v[0]), bool(v[1])) for k, v in decisions.items() if _is_sha(v[0])
+                }
         except (KeyError, TypeError, AttributeError, IndexError, ValueError):
             return None
-        return cls(data["commit"], files, decisions)
+        return cls(data["commit"], dict(files), decisions)
 
 
 @dataclass
@@ -348,6 +352,16 @@ _SHA = re.compile(r"[0-9a-f]{40}")
 
 def _is_sha(value: Any) -> bool:
     return isinstance(value, str) and _SHA.fullmatch(value) is not None
+
+
+def _all_shas(values: Iterable[Any]) -> bool:
+    """Whether every value is an object id (`_is_sha`), checked a few times over all of them
+    at once rather than once each: an index of ten thousand files."""
+    listed = list(values)
+    if not (set(map(type, listed)) <= {str} and set(map(len, listed)) <= {40}):
+        return False
+    text = "".join(listed).encode("ascii", errors="replace")
+    return not text.translate(None, b"0123456789abcdef")
 
 
 def _decided_name(path: str) -> str | None:

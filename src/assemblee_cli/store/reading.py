@@ -24,7 +24,8 @@ from assemblee_cli.formats.proposalfile import (
     parse_proposal_with_data,
 )
 from assemblee_cli.formats.sections import FILE_LABELS, SECTIONS_DIR, Section, parse_section
-from assemblee_cli.store.assembly import MERGE_TRAILER, Assembly, amendment_instant, holidays_of
+from assemblee_cli.store.assembly import MERGE_TRAILER, Assembly, amendment_instant
+from assemblee_cli.store.holidays import holidays_of
 from assemblee_cli.store.index import Days, HistoryIndex, IndexState, decided_files
 
 

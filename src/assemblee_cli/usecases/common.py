@@ -20,7 +20,7 @@ from assemblee_cli.core.textdiff import Block, changed_blocks
 from assemblee_cli.errors import AssembleeError, RemoteBusy, RuleRefusal
 from assemblee_cli.formats.proposalfile import PROPOSALS_DIR
 from assemblee_cli.store.assembly import Assembly, BranchTip, amendment_instant
-from assemblee_cli.store.assembly import holidays_of as calendar_of
+from assemblee_cli.store.holidays import holidays_of as calendar_of
 from assemblee_cli.store.publish import PushConflict, RefUpdate
 
 MAX_ATTEMPTS = 100
@@ -220,8 +220,8 @@ def text_conflicts(assembly: Assembly, tips: list[str]) -> list[tuple[str, ...]]
     draft = assembly.draft()
     result: list[tuple[str, ...]] = []
     for tip, fork in zip(tips, assembly.forks(tips), strict=True):
-        merge = draft.merge(assembly.trunk, tip, fork.changes if fork.single_base else None)
-        result.append(() if merge.tree is not None else tuple(merge.conflicts))
+        changes = fork.changes if fork.single_base else None
+        result.append(draft.conflicts(assembly.trunk, tip, changes))
     return result
 
 

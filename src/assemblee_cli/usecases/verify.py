@@ -30,13 +30,14 @@ from assemblee_cli.formats.proposalfile import (
     PROPOSALS_DIR,
     parse_name,
 )
-from assemblee_cli.store.assembly import MERGE_TRAILER, Assembly, holidays_of
+from assemblee_cli.store.assembly import MERGE_TRAILER, Assembly
 from assemblee_cli.store.history import (
     History,
     Log,
     ProposalChange,
     history_of,
 )
+from assemblee_cli.store.holidays import holidays_of
 
 # The version of what `verify` checks: a new version proves everything again.
 VERSION = 2
