@@ -134,15 +134,28 @@ class Server:
         while the builder recomputes it, unless there is none or `member` wrote since it was
         computed: then computed now (one builder at a time)."""
         need = self.written_by.get(member, 0) if member else 0
-        view = self.views.get(name)
-        if view is not None and view.seen >= need:
-            refs = self.refs
-            current = refs is not None and not self.stale(refs)
-            if current and refs is not None and view.key == (key_of(refs), _minute()):
-                return view.value  # type: ignore[no-any-return]
-            self.schedule(name, compute, key_of)
-            return view.value  # type: ignore[no-any-return]
+        found = self.ready(name, compute, key_of, need)
+        if found is not None:
+            return found[0]
         return self.build(name, compute, key_of, need)
+
+    def ready(
+        self,
+        name: str,
+        compute: Callable[[Assembly], T],
+        key_of: Callable[[Refs], tuple[Any, ...]],
+        need: int = 0,
+    ) -> tuple[T] | None:
+        """The page's data at once, without git nor waiting (fit for the event loop), in a
+        1-tuple: up to date, or the last complete one while the builder is asked to recompute
+        it; None when there is none that includes the writes `need` asks for."""
+        view = self.views.get(name)
+        if view is None or view.seen < need:
+            return None
+        refs = self.refs
+        if refs is None or self.stale(refs) or view.key != (key_of(refs), _minute()):
+            self.schedule(name, compute, key_of)
+        return (view.value,)
 
     def stale(self, refs: Refs) -> bool:
         return time.monotonic() - self.refs_read_at > FETCH_SECONDS or self.refs_seen < self.writes
@@ -334,52 +347,70 @@ def create_app(root: Path, public_url: str, secret: bytes) -> Any:
         compute: Callable[[Assembly], dict[str, Any]],
         key_of: Callable[[Refs], tuple[Any, ...]] = whole,
         member: str | None = None,
-    ) -> tuple[dict[str, Any], str]:
+    ) -> tuple[dict[str, Any], bytes]:
         """A page's data and its public HTML, computed together once per state of the refs it
         reads and minute (see `Server.page`)."""
+        return server.page(name, public_computation(template, compute), key_of, member)
 
-        def computed(assembly: Assembly) -> tuple[dict[str, Any], str]:
+    def public_computation(
+        template: str, compute: Callable[[Assembly], dict[str, Any]]
+    ) -> Callable[[Assembly], tuple[dict[str, Any], bytes]]:
+        def computed(assembly: Assembly) -> tuple[dict[str, Any], bytes]:
             data = compute(assembly)
-            return data, render(env, template, links, **data, token=None, form=None)
+            return data, render(env, template, links, **data, token=None, form=None).encode()
 
-        return server.page(name, computed, key_of, member)
+        return computed
 
-    def home_page(member: str | None = None) -> tuple[dict[str, Any], str]:
-        return public("home", "home.html", lambda a: pages.home(a, current_time()), member=member)
+    async def answer(
+        name: str,
+        template: str,
+        compute: Callable[[Assembly], dict[str, Any]],
+        key_of: Callable[[Refs], tuple[Any, ...]] = whole,
+    ) -> Response:
+        """A public page: from memory in the event loop when there is one (no thread, no git),
+        else computed in a worker thread."""
+        computation = public_computation(template, compute)
+        found = server.ready(name, computation, key_of)
+        if found is None:
+            found = (await run_in_threadpool(lambda: server.page(name, computation, key_of)),)
+        return HTMLResponse(found[0][1])
 
-    def proposal_page(number: int, member: str | None = None) -> tuple[dict[str, Any], str]:
+    def home_data(assembly: Assembly) -> dict[str, Any]:
+        return pages.home(assembly, current_time())
+
+    def proposal_data(number: int) -> Callable[[Assembly], dict[str, Any]]:
+        return lambda assembly: pages.proposal(assembly, current_time(), str(number))
+
+    def home_page(member: str | None = None) -> tuple[dict[str, Any], bytes]:
+        return public("home", "home.html", home_data, member=member)
+
+    def proposal_page(number: int, member: str | None = None) -> tuple[dict[str, Any], bytes]:
         return public(
             f"proposal-{number}",
             "proposal.html",
-            lambda a: pages.proposal(a, current_time(), str(number)),
+            proposal_data(number),
             one_proposal(number),
             member,
         )
 
     async def home(request: Request) -> Response:
-        _data, html = await run_in_threadpool(home_page)
-        return HTMLResponse(html)
+        return await answer("home", "home.html", home_data)
 
     async def proposal(request: Request) -> Response:
         number = int(request.path_params["number"])
-        _data, html = await run_in_threadpool(lambda: proposal_page(number))
-        return HTMLResponse(html)
+        return await answer(
+            f"proposal-{number}", "proposal.html", proposal_data(number), one_proposal(number)
+        )
 
     async def code_social(request: Request) -> Response:
-        _data, html = await run_in_threadpool(
-            lambda: public(
-                "code-social", "codesocial.html", lambda a: pages.code_social(a, current_time())
-            )
+        return await answer(
+            "code-social", "codesocial.html", lambda a: pages.code_social(a, current_time())
         )
-        return HTMLResponse(html)
 
     async def register(request: Request) -> Response:
-        _data, html = await run_in_threadpool(
-            lambda: public(
-                "decisions", "decisions.html", lambda a: pages.register(a, current_time())
-            )
+        return await answer(
+            "decisions", "decisions.html", lambda a: pages.register(a, current_time())
         )
-        return HTMLResponse(html)
 
     async def ics(request: Request) -> Response:
         from assemblee_cli.render.ics import render_ics
