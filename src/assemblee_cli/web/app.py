@@ -257,8 +257,8 @@ class Server:
         again only when a push is refused because someone else wrote first (the use cases'
         compare-and-swap and retry). The member `by` then sees their write on every page."""
         with self.write_lock:
-            if self.writer is None:
-                self.writer = open_assembly(self.root, offline=False)
+            if self.writer is None:  # its own memo: what it reads again is not the pages'
+                self.writer = open_assembly(self.root, offline=False, memo=Memo())
             try:
                 return action(self.writer)
             finally:
