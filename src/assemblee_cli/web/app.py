@@ -173,6 +173,8 @@ class Server:
             try:
                 pause("web:rebuild")
                 self.build(name, compute, key_of, 0)
+            except AssembleeError:  # the page no longer exists: the next reader is told why
+                self.views.pop(name, None)
             except Exception as exc:  # the next reader asks again; the page stays as it was
                 log.warning("page %s non recalculée : %r", name, exc)
             finally:
