@@ -11,9 +11,17 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.helpers import Assembly, clone_member
+from tests.helpers import Assembly, branch_of, clone_member
 from tests.web.forms import vote
-from tests.web.server import NOW, SERVER, SERVER_MEMBER, add_members, server_clone, start_server
+from tests.web.server import (
+    NOW,
+    SERVER,
+    SERVER_MEMBER,
+    Web,
+    add_members,
+    server_clone,
+    start_server,
+)
 from tests.web.test_pages import open_two
 
 PAGES = ["/", "/proposition/1", "/proposition/2"]
@@ -103,3 +111,18 @@ def test_a_reader_gets_the_last_complete_page_while_it_is_recomputed(
     finally:
         fresh.process.terminate()
         fresh.process.wait(timeout=10)
+
+
+def test_a_page_whose_proposal_is_gone_is_not_served_from_memory(web: Web) -> None:
+    """A branch deleted by hand on the shared repository: the page kept in memory is dropped
+    once the builder finds the proposal gone, and readers get the French 404 page."""
+    open_two(web)
+    url = web.url + "/proposition/2"
+    assert httpx.get(url, timeout=30).status_code == 200
+    web.assembly.remote_git("branch", "-D", branch_of(web.assembly, 2))
+    deadline = time.monotonic() + 15
+    while (answer := httpx.get(url, timeout=30)).status_code == 200:
+        assert time.monotonic() < deadline, "la page d'une proposition disparue reste servie"
+        time.sleep(0.3)
+    assert answer.status_code == 404 and "Aucune proposition n°2" in answer.text
+    assert httpx.get(web.url + "/proposition/1", timeout=30).status_code == 200
