@@ -91,6 +91,8 @@ def test_the_memo_stays_bounded_and_keeps_only_what_never_changes() -> None:
     assert len(memo) == 3 and memo.made["k"] == 5
     assert memo.recall("k", 4, lambda: -1) == 8  # kept: not made again
     assert memo.known("k", 0) is None  # the oldest was dropped
+    memo.keep("other", 0, "kept")  # each kind has its own limit
+    assert len(memo) == 4 and memo.known("k", 4) == (8,) and memo.known("other", 0) == ("kept",)
     assert memo.recall("k", "none", lambda: None) is None and memo.known("k", "none") == (None,)
     assert immutable("0123456789abcdef0123456789abcdef01234567:proposals/0001-a.md")
     assert not immutable("main:proposals/0001-a.md")

@@ -16,17 +16,20 @@ from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-MAX_ENTRIES = 20_000  # a few views of 1 000 open proposals and their files
+MAX_ENTRIES = 20_000  # of each kind: small values (ids, dates, booleans)
+# Parsed proposals are larger (tens of kB with their votes): a few views of 1 000 open ones.
+LIMITS = {"proposal": 3_000}
 
 
 class Memo:
     """Results by (kind, key): `recall` gives the one kept or makes it, and counts what it made
-    (`made`, by kind) so that a caller can say how much a new view had to read again."""
+    (`made`, by kind) so that a caller can say how much a new view had to read again. Each
+    kind keeps its most recently used entries, up to its limit."""
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self.max_entries = max_entries
         self.made: Counter[str] = Counter()
-        self._kept: OrderedDict[tuple[str, Hashable], Any] = OrderedDict()
+        self._kept: dict[str, OrderedDict[Hashable, tuple[Any]]] = {}
         self._lock = threading.Lock()
 
     def recall(self, kind: str, key: Hashable, make: Callable[[], T]) -> T:
@@ -40,22 +43,25 @@ class Memo:
     def known(self, kind: str, key: Hashable) -> tuple[Any] | None:
         """The result kept for (kind, key), in a 1-tuple (a result may be None), or None."""
         with self._lock:
-            found = self._kept.get((kind, key))
+            kept = self._kept.get(kind)
+            found = None if kept is None else kept.get(key)
             if found is not None:
-                self._kept.move_to_end((kind, key))
+                kept.move_to_end(key)  # type: ignore[union-attr]
             return found
 
     def keep(self, kind: str, key: Hashable, value: Any) -> None:
         """Keep a result made elsewhere."""
+        limit = min(LIMITS.get(kind, self.max_entries), self.max_entries)
         with self._lock:
             self.made[kind] += 1
-            self._kept[(kind, key)] = (value,)
-            self._kept.move_to_end((kind, key))
-            while len(self._kept) > self.max_entries:
-                self._kept.popitem(last=False)
+            kept = self._kept.setdefault(kind, OrderedDict())
+            kept[key] = (value,)
+            kept.move_to_end(key)
+            while len(kept) > limit:
+                kept.popitem(last=False)
 
     def __len__(self) -> int:
-        return len(self._kept)
+        return sum(len(kept) for kept in self._kept.values())
 
 
 def immutable(spec: str) -> bool:
