@@ -153,11 +153,14 @@ class Server:
         if view is None or view.seen < need:
             return None
         refs = self.refs
-        if refs is None or self.stale(refs) or view.key != (key_of(refs), _minute()):
+        if refs is None or self.stale() or view.key != (key_of(refs), _minute()):
             self.schedule(name, compute, key_of)
         return (view.value,)
 
-    def stale(self, refs: Refs) -> bool:
+    def stale(self) -> bool:
+        """Whether the refs as last read may have moved since: read more than a few seconds
+        ago (what members push from the command line shows within seconds), or before a
+        write of this server."""
         return time.monotonic() - self.refs_read_at > FETCH_SECONDS or self.refs_seen < self.writes
 
     def schedule(
@@ -215,7 +218,7 @@ class Server:
             self.reader = open_assembly(self.root, offline=False, memo=self.memo)
             self.reader.fetched_already()
         refs = self.refs
-        if refs is not None and not self.stale(refs) and self.refs_seen >= need:
+        if refs is not None and not self.stale() and self.refs_seen >= need:
             return self.reader, refs
         from assemblee_cli.store.reading import follow_main
 
