@@ -246,6 +246,10 @@ class _Pieces:
         values, lo, _hi, shift = self.pieces[which]
         return values[lo + index - self.firsts[which]] + shift
 
+    def listed(self) -> list[int]:
+        """Every offset, in order, as one list."""
+        return [value + shift for values, lo, hi, shift in self.pieces for value in values[lo:hi]]
+
     def between(self, lo: int, hi: int, shift: int) -> list[_Piece]:
         """Offsets lo to hi (excluded), moved by `shift`, as pieces of the same lists."""
         found: list[_Piece] = []
@@ -273,6 +277,10 @@ class _Pieces:
 
 # The offsets of a tree's entries: found by a scan, or carried from the tree it was made from.
 Offsets = list[int] | _Pieces
+
+
+def _listed(offsets: Offsets) -> list[int]:
+    return offsets if isinstance(offsets, list) else offsets.listed()
 
 
 def object_id(kind: str, data: bytes) -> str:
@@ -501,9 +509,9 @@ class ObjectWriter:
                 entries.append(PackEntry(kind, data, sha, base, delta(known.data, data)))
             else:
                 if anchor is None:
-                    anchor = (base, known.data, pieces_of(known.data, known.starts))
-                made = self._trees[sha]
-                instructions = delta_by_pieces(anchor[1], anchor[2], data, made.starts)
+                    anchor = (base, known.data, pieces_of(known.data, _listed(known.starts)))
+                made = _listed(self._trees[sha].starts)
+                instructions = delta_by_pieces(anchor[1], anchor[2], data, made)
                 depths[sha] = 1
                 entries.append(PackEntry(kind, data, sha, anchor[0], instructions))
         return pack(entries)

@@ -9,11 +9,11 @@ are read and moved by compare-and-swap."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from assemblee_cli.core.lifecycle import Proposal, with_lawful_deadlines
 from assemblee_cli.core.members import Roster
@@ -41,6 +41,7 @@ from assemblee_cli.store.cache import HeaderCache
 from assemblee_cli.store.draft import Draft
 from assemblee_cli.store.forks import EMPTY_VERSION, Fork, ForkIndex, version_of, work_out
 from assemblee_cli.store.holidays import holidays_of
+from assemblee_cli.store.memo import Memo, immutable
 
 TRUNK = "main"
 # The line of a commit message naming the proposal that a merge (or a record) on main decides.
@@ -86,8 +87,18 @@ class Snapshot:
 class Assembly:
     """The repository of a code social, as the commands see it."""
 
-    def __init__(self, repo: GitRepo, *, offline: bool = False, remote: str | None = None) -> None:
+    def __init__(
+        self,
+        repo: GitRepo,
+        *,
+        offline: bool = False,
+        remote: str | None = None,
+        memo: Memo | None = None,
+    ) -> None:
         self.repo = repo
+        # What a long-running reader keeps from one state of the refs to the next (None: a
+        # command, which reads once).
+        self.memo = memo
         remotes = repo.remotes() if remote is None else [remote]
         self.remote = remote or (
             "origin" if "origin" in remotes else (remotes[0] if remotes else None)
@@ -168,7 +179,11 @@ class Assembly:
         # A proposal whose record is on the trunk is decided: a branch left of it (a local
         # branch someone checked out to amend it, say) must not make it look open again.
         for name in sorted(set(locals_) | set(remotes_)):
-            if parse_name(name) is None or self._decided_on(trunk_sha, name):
+            if parse_name(name) is None or self.recall(
+                "decided-on",
+                (trunk_sha, name),
+                functools.partial(self._decided_on, trunk_sha, name),
+            ):
                 continue
             local, remote_sha = locals_.get(name), remotes_.get(name)
             preferred = remote_sha if self.online else local
@@ -176,6 +191,20 @@ class Assembly:
             assert tip_sha is not None
             snapshot.branches[name] = BranchTip(name, tip_sha, local, remote_sha)
         return snapshot
+
+    def recall(self, kind: str, key: Hashable, make: Callable[[], T]) -> T:
+        """`make()`, kept in the memo of a long-running reader by `kind` and `key` (which must
+        name every git object the result is read from), or made each time without one."""
+        return make() if self.memo is None else self.memo.recall(kind, key, make)
+
+    def known(self, kind: str, key: Hashable) -> tuple[Any] | None:
+        """What the memo keeps for (kind, key), in a 1-tuple; None without it."""
+        return None if self.memo is None else self.memo.known(kind, key)
+
+    def keep(self, kind: str, key: Hashable, value: object) -> None:
+        """Keep `value` in the memo, if any (see `recall`)."""
+        if self.memo is not None:
+            self.memo.keep(kind, key, value)
 
     def _decided_on(self, commit: str, name: str) -> bool:
         """Whether `commit` has the record of proposal `name` (a file in `proposals/`): found
@@ -272,7 +301,8 @@ class Assembly:
         # One file: through the persistent cat-file processes; a listing: one process for all
         # the ids and one for all the contents not yet cached (no round trip per file).
         few = not batch
-        blobs: dict[str, str | None] = {s: self.cache.blob(s) for s in specs}
+        blobs: dict[str, str | None] = self._known_blobs(specs)
+        blobs |= {s: self.cache.blob(s) for s in specs if s not in blobs}
         unknown = [s for s, sha in blobs.items() if sha is None]
         found = {s: self.repo.resolve(s) for s in unknown} if few else self.repo.shas(unknown)
         for spec, sha in found.items():
@@ -280,7 +310,25 @@ class Assembly:
             if sha is not None:
                 self.cache.put_blob(spec, sha)
         self._blobs.update(blobs)
-        cached = {sha: self.cache.get(sha) for sha in set(blobs.values()) if sha}
+        self._keep_blobs(blobs)
+        # A file parsed already by this reader (its blob, its path, where it is read from):
+        # taken from the memo, neither read nor parsed again.
+        memo = self.memo
+        parsed: dict[tuple[str, str, str, bool], tuple[Proposal | None, str | None]] = {}
+        if memo is not None:
+            for spec, (name, tip, _commit, where) in zip(specs, items, strict=True):
+                sha = blobs.get(spec)
+                key = (sha or "", f"{PROPOSALS_DIR}/{name}.md", where, tip is not None)
+                found_parsed = memo.known("proposal", key) if sha else None
+                if found_parsed is not None:
+                    parsed[key] = found_parsed[0]
+        wanted = {
+            sha
+            for spec, (name, tip, _commit, where) in zip(specs, items, strict=True)
+            if (sha := blobs.get(spec))
+            and (sha, f"{PROPOSALS_DIR}/{name}.md", where, tip is not None) not in parsed
+        }
+        cached = {sha: self.cache.get(sha) for sha in wanted}
         missing = [sha for sha, hit in cached.items() if hit is None]
         if few:
             texts = {sha: self.repo.read(sha) or b"" for sha in missing}
@@ -297,6 +345,11 @@ class Assembly:
                     )
                 )
                 continue
+            key = (sha, path, where, tip is not None)
+            if key in parsed:
+                done, error = parsed[key]
+                result.append(Loaded(name, tip, done, error))
+                continue
             try:
                 hit = cached.get(sha)
                 if hit is not None:
@@ -308,12 +361,33 @@ class Assembly:
                     proposal, data, body = parse_proposal_with_data(text, path, where)
                     self.cache.put(sha, data, body)
             except AssembleeError as exc:
+                if memo is not None:
+                    memo.keep("proposal", key, (None, exc.message))
                 result.append(Loaded(name, tip, error=exc.message))
                 continue
             if tip is not None:
                 proposal = lawful(proposal)
+            if memo is not None:
+                memo.keep("proposal", key, (proposal, None))
             result.append(Loaded(name, tip, proposal))
         return result
+
+    def _known_blobs(self, specs: Sequence[str]) -> dict[str, str | None]:
+        """The blobs of `specs` this reader has looked up already (in the memo)."""
+        if self.memo is None:
+            return {}
+        known = {}
+        for spec in specs:
+            found = self.memo.known("blob", spec)
+            if found is not None:
+                known[spec] = found[0]
+        return known
+
+    def _keep_blobs(self, blobs: Mapping[str, str | None]) -> None:
+        if self.memo is not None:
+            for spec, sha in blobs.items():
+                if immutable(spec):
+                    self.memo.keep("blob", spec, sha)
 
     def _text_of(self, sha: str) -> str:
         return self.repo.read_text(sha) or ""
@@ -414,10 +488,12 @@ class Assembly:
         """The blob each `commit:path` names (None: nothing there), those already looked up
         by this command without a process, the others in one."""
         result = {spec: self._blobs[spec] for spec in specs if spec in self._blobs}
+        result |= self._known_blobs([spec for spec in specs if spec not in result])
         unknown = [spec for spec in specs if spec not in result]
         if unknown:
             found = self.repo.shas(unknown)
             self._blobs.update(found)
+            self._keep_blobs(found)
             result |= found
         return result
 
@@ -426,7 +502,7 @@ class Assembly:
         process: the content of the changed files, so that a rebase that leaves them the same
         keeps the version (and so the votes)."""
         specs = [f"{tip}:{path}" for tip, paths in items for path in paths]
-        blobs = self.repo.shas(specs)
+        blobs = self.blobs(specs) if specs else {}
         return [
             version_of({path: blobs.get(f"{tip}:{path}") for path in paths}) for tip, paths in items
         ]
@@ -460,7 +536,12 @@ class Assembly:
         commit (not on the trunk) that changes the text. It fixes the instant of an
         amendment once and for all; the server's guard refuses commits whose date is not the
         time they arrive, so that it cannot be set by hand (see README)."""
-        stamp = self.repo.last_change_time(tip, self.trunk, PROPOSALS_DIR)
+        trunk = self.trunk
+        stamp = self.recall(
+            "text-changed-at",
+            (tip, trunk),
+            lambda: self.repo.last_change_time(tip, trunk, PROPOSALS_DIR),
+        )
         return None if stamp is None else datetime.fromtimestamp(stamp, UTC)
 
     def local_branch_ref(self, name: str) -> str:
@@ -621,7 +702,7 @@ def _parse_ident(ident: str) -> int:
     )
 
 
-def open_assembly(path: Path, *, offline: bool) -> Assembly:
+def open_assembly(path: Path, *, offline: bool, memo: Memo | None = None) -> Assembly:
     from assemblee_cli.git.repo import open_repo
 
     repo = open_repo(path)
@@ -631,7 +712,7 @@ def open_assembly(path: Path, *, offline: bool) -> Assembly:
             f"Le dépôt est au milieu d'{operation} : terminez-le ou annulez-le (git status vous "
             "guide) avant d'utiliser assemblee ; rien n'a été modifié."
         )
-    return Assembly(repo, offline=offline)
+    return Assembly(repo, offline=offline, memo=memo)
 
 
 __all__ = [

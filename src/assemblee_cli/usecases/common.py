@@ -217,12 +217,20 @@ def text_conflicts(assembly: Assembly, tips: list[str]) -> list[tuple[str, ...]]
     otherwise `git merge-tree` (one process for each such branch)."""
     if not tips:
         return []
-    draft = assembly.draft()
-    result: list[tuple[str, ...]] = []
-    for tip, fork in zip(tips, assembly.forks(tips), strict=True):
-        changes = fork.changes if fork.single_base else None
-        result.append(draft.conflicts(assembly.trunk, tip, changes))
-    return result
+    trunk = assembly.trunk
+    result: dict[str, tuple[str, ...]] = {}
+    for tip in tips:  # kept by a long-running reader: a branch and main that did not move
+        kept = assembly.known("conflicts", (trunk, tip))
+        if kept is not None:
+            result[tip] = kept[0]
+    missing = [tip for tip in dict.fromkeys(tips) if tip not in result]
+    if missing:
+        draft = assembly.draft()
+        for tip, fork in zip(missing, assembly.forks(missing), strict=True):
+            changes = fork.changes if fork.single_base else None
+            result[tip] = draft.conflicts(trunk, tip, changes)
+            assembly.keep("conflicts", (trunk, tip), result[tip])
+    return [result[tip] for tip in tips]
 
 
 def conflict_commands(

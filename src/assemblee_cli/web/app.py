@@ -13,6 +13,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,7 +29,10 @@ from starlette.staticfiles import StaticFiles
 from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.core.textdiff import changed_blocks
 from assemblee_cli.errors import AssembleeError
+from assemblee_cli.formats.proposalfile import parse_name
 from assemblee_cli.store.assembly import Assembly, Identity, open_assembly
+from assemblee_cli.store.faults import pause
+from assemblee_cli.store.memo import Memo
 from assemblee_cli.usecases import propose as propose_case
 from assemblee_cli.usecases import vote as vote_case
 from assemblee_cli.usecases.common import FileChange, current_time
@@ -48,8 +52,53 @@ MAX_FORM = 200_000  # bytes: a section's text with room to spare
 
 
 @dataclass
+class View:
+    """A page's data as computed from one state of the repository."""
+
+    key: tuple[Any, ...]  # what it was computed from: the refs it reads, the minute
+    seen: int  # the writes of this server that the refs it was computed from include
+    value: Any
+
+
+def whole(refs: Refs) -> tuple[Any, ...]:
+    """The key of a page that reads every ref (the assembly's page)."""
+    return (refs.trunk, refs.branches, refs.archives)
+
+
+def one_proposal(number: int) -> Callable[[Refs], tuple[Any, ...]]:
+    """The key of proposal n°`number`'s page: main and the refs of that number only (a vote
+    on another proposal leaves it as it is)."""
+
+    def key(refs: Refs) -> tuple[Any, ...]:
+        return (
+            refs.trunk,
+            tuple(b for b in refs.branches if b[0] == number),
+            tuple(a for a in refs.archives if a[0] == number),
+        )
+
+    return key
+
+
+@dataclass(frozen=True)
+class Refs:
+    """The refs the pages read, as last read: main, and (number, name, sha) of each branch and
+    archive."""
+
+    trunk: str
+    branches: tuple[tuple[int, str, str], ...]
+    archives: tuple[tuple[int, str, str], ...]
+
+
+@dataclass
 class Server:
-    """What the application keeps between requests."""
+    """What the application keeps between requests.
+
+    The public pages are answered from memory: a page's data is computed once for a state of
+    the refs (and a minute of the clock). When the refs may have moved (a fetch every few
+    seconds, a write of this server), a reader still gets the last complete page at once,
+    while one builder, in the background, reads the refs again and recomputes what changed;
+    the store's memo gives back every proposal whose branch did not move. A member who has
+    just written through this server waits for a page that shows their write."""
 
     root: Path
     public_url: str
@@ -59,53 +108,143 @@ class Server:
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     fetched_at: float = 0.0
     writer: Assembly | None = None
-    pages: dict[str, tuple[Any, Any]] = field(default_factory=dict)
-    page_locks: dict[str, threading.Lock] = field(default_factory=dict)
-    pages_lock: threading.Lock = field(default_factory=threading.Lock)
-    refs_key: tuple[Any, ...] = ()  # the refs as last read (see `page`)
+    memo: Memo = field(default_factory=Memo)
+    views: dict[str, View] = field(default_factory=dict)
+    build_lock: threading.Lock = field(default_factory=threading.Lock)  # one builder at a time
+    builder: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="pages")
+    )
+    scheduled: set[str] = field(default_factory=set)
+    schedule_lock: threading.Lock = field(default_factory=threading.Lock)
+    reader: Assembly | None = None  # long-lived, read and refreshed by the builder only
+    refs: Refs | None = None
+    refs_seen: int = 0  # the writes included in `refs`
     refs_read_at: float = float("-inf")
+    writes: int = 0  # writes of this server so far
+    written_by: dict[str, int] = field(default_factory=dict)  # member -> their last write
 
-    def page(self, name: str, compute: Callable[[Assembly], T]) -> T:
-        """A public page's data, computed once for a state of the repository (its refs) and a
-        minute of the clock: many readers at once wait for one computation. The refs are read
-        again when the clone is fetched (every few seconds) or after a write; in between, a
-        page already computed is answered from memory, without starting git."""
-        minute = int(current_time().timestamp() // 60)
-        with self.pages_lock:
-            lock = self.page_locks.setdefault(name, threading.Lock())
-        with lock:
-            found = self.pages.get(name)
-            fresh = time.monotonic() - self.refs_read_at <= FETCH_SECONDS
-            if found is not None and fresh and found[0] == (*self.refs_key, minute):
-                return found[1]  # type: ignore[no-any-return]
-            assembly = self.reading()
-            key = (*self.read_refs(assembly), minute)
-            if found is not None and found[0] == key:
-                return found[1]  # type: ignore[no-any-return]
+    def page(
+        self,
+        name: str,
+        compute: Callable[[Assembly], T],
+        key_of: Callable[[Refs], tuple[Any, ...]] = whole,
+        member: str | None = None,
+    ) -> T:
+        """A page's data: from memory when it is up to date; else the last complete one,
+        while the builder recomputes it, unless there is none or `member` wrote since it was
+        computed: then computed now (one builder at a time)."""
+        need = self.written_by.get(member, 0) if member else 0
+        found = self.ready(name, compute, key_of, need)
+        if found is not None:
+            return found[0]
+        return self.build(name, compute, key_of, need)
+
+    def ready(
+        self,
+        name: str,
+        compute: Callable[[Assembly], T],
+        key_of: Callable[[Refs], tuple[Any, ...]],
+        need: int = 0,
+    ) -> tuple[T] | None:
+        """The page's data at once, without git nor waiting (fit for the event loop), in a
+        1-tuple: up to date, or the last complete one while the builder is asked to recompute
+        it; None when there is none that includes the writes `need` asks for."""
+        view = self.views.get(name)
+        if view is None or view.seen < need:
+            return None
+        refs = self.refs
+        if refs is None or self.stale() or view.key != (key_of(refs), _minute()):
+            self.schedule(name, compute, key_of)
+        return (view.value,)
+
+    def stale(self) -> bool:
+        """Whether the refs as last read may have moved since: read more than a few seconds
+        ago (what members push from the command line shows within seconds), or before a
+        write of this server."""
+        return time.monotonic() - self.refs_read_at > FETCH_SECONDS or self.refs_seen < self.writes
+
+    def schedule(
+        self, name: str, compute: Callable[[Assembly], T], key_of: Callable[[Refs], tuple[Any, ...]]
+    ) -> None:
+        """Recompute a page in the background (once, however many readers ask)."""
+        with self.schedule_lock:
+            if name in self.scheduled:
+                return
+            self.scheduled.add(name)
+
+        def job() -> None:
+            try:
+                pause("web:rebuild")
+                self.build(name, compute, key_of, 0)
+            except AssembleeError:  # the page no longer exists: the next reader is told why
+                self.views.pop(name, None)
+            except Exception as exc:  # the next reader asks again; the page stays as it was
+                log.warning("page %s non recalculée : %r", name, exc)
+            finally:
+                self.scheduled.discard(name)
+
+        self.builder.submit(job)
+
+    def build(
+        self,
+        name: str,
+        compute: Callable[[Assembly], T],
+        key_of: Callable[[Refs], tuple[Any, ...]],
+        need: int,
+    ) -> T:
+        with self.build_lock:
+            assembly, refs = self.read_refs(need)
+            key = (key_of(refs), _minute())
+            view = self.views.get(name)
+            if view is not None and view.key == key:
+                view.seen = max(view.seen, self.refs_seen)  # still true after the writes since
+                return view.value  # type: ignore[no-any-return]
+            started, parsed = time.monotonic(), self.memo.made["proposal"]
             value = compute(assembly)
-            self.pages[name] = (key, value)
+            self.views[name] = View(key, self.refs_seen, value)
+            log.info(
+                "page %s calculée en %.0f ms (%d fichier(s) de proposition lu(s))",
+                name,
+                (time.monotonic() - started) * 1000,
+                self.memo.made["proposal"] - parsed,
+            )
             return value
 
-    def read_refs(self, assembly: Assembly) -> tuple[Any, ...]:
-        """The refs `assembly` reads, kept as the state the pages are computed for; the history
-        index (kept in memory by the store) is brought to its main at once."""
+    def read_refs(self, need: int) -> tuple[Assembly, Refs]:
+        """The builder's view of the repository, its refs read again (and fetched, every few
+        seconds) when they may have moved or do not include the writes `need` asks for. Called
+        under the build lock."""
+        if self.reader is None:
+            self.reader = open_assembly(self.root, offline=False, memo=self.memo)
+            self.reader.fetched_already()
+        refs = self.refs
+        if refs is not None and not self.stale() and self.refs_seen >= need:
+            return self.reader, refs
         from assemblee_cli.store.reading import follow_main
 
-        snapshot = assembly.snapshot
-        follow_main(assembly)
-        self.refs_key = (
+        seen = self.writes  # the refs read from here on include these writes
+        self.fetch_if_due(self.reader)
+        self.reader.refresh()
+        snapshot = self.reader.snapshot
+        follow_main(self.reader)  # the history index, kept in memory by the store
+        self.refs = Refs(
             snapshot.trunk_sha,
-            tuple(sorted((tip.name, tip.sha) for tip in snapshot.branches.values())),
-            tuple(sorted(snapshot.archives.items())),
+            tuple(sorted((_number(t.name), t.name, t.sha) for t in snapshot.branches.values())),
+            tuple(sorted((_number(n), n, sha) for n, sha in snapshot.archives.items())),
         )
-        self.refs_read_at = time.monotonic()
-        return self.refs_key
+        self.refs_seen, self.refs_read_at = seen, time.monotonic()
+        return self.reader, self.refs
 
     def reading(self) -> Assembly:
         """The repository as last fetched; fetched again when older than a few seconds, so that
         what members push from the command line shows within seconds."""
         assembly = open_assembly(self.root, offline=False)
         assembly.fetched_already()
+        self.fetch_if_due(assembly)
+        return assembly
+
+    def fetch_if_due(self, assembly: Assembly) -> None:
+        """Fetch when the clone was last fetched more than a few seconds ago."""
         stale = time.monotonic() - self.fetched_at > FETCH_SECONDS
         # One git process at a time writes the clone's refs: a write under way fetches anyway.
         if assembly.remote is not None and stale and self.write_lock.acquire(blocking=False):
@@ -116,20 +255,29 @@ class Server:
             finally:
                 self.fetched_at = time.monotonic()
                 self.write_lock.release()
-        return assembly
 
-    def writing(self, action: Callable[[Assembly], T]) -> T:
+    def writing(self, action: Callable[[Assembly], T], by: str) -> T:
         """One write at a time, on one long-lived view of the repository: it fetches once, then
         reads the refs as they are (what the pages fetch, what the server pushed) and fetches
         again only when a push is refused because someone else wrote first (the use cases'
-        compare-and-swap and retry)."""
+        compare-and-swap and retry). The member `by` then sees their write on every page."""
         with self.write_lock:
-            if self.writer is None:
-                self.writer = open_assembly(self.root, offline=False)
+            if self.writer is None:  # its own memo: what it reads again is not the pages'
+                self.writer = open_assembly(self.root, offline=False, memo=Memo())
             try:
                 return action(self.writer)
             finally:
-                self.refs_read_at = float("-inf")  # the pages read the refs again
+                self.writes += 1  # the pages read the refs again
+                self.written_by[by] = self.writes
+
+
+def _minute() -> int:
+    return int(current_time().timestamp() // 60)
+
+
+def _number(name: str) -> int:
+    parsed = parse_name(name)
+    return parsed[0] if parsed else 0
 
 
 class Refused(Exception):
@@ -198,49 +346,76 @@ def create_app(root: Path, public_url: str, secret: bytes) -> Any:
 
     # -- public pages ------------------------------------------------------------------------
 
-    def public(name: str, template: str, compute: Callable[[Assembly], dict[str, Any]]) -> str:
-        """A public page, rendered once per state of the repository and minute."""
+    def public(
+        name: str,
+        template: str,
+        compute: Callable[[Assembly], dict[str, Any]],
+        key_of: Callable[[Refs], tuple[Any, ...]] = whole,
+        member: str | None = None,
+    ) -> tuple[dict[str, Any], bytes]:
+        """A page's data and its public HTML, computed together once per state of the refs it
+        reads and minute (see `Server.page`)."""
+        return server.page(name, public_computation(template, compute), key_of, member)
 
-        def rendered(assembly: Assembly) -> str:
+    def public_computation(
+        template: str, compute: Callable[[Assembly], dict[str, Any]]
+    ) -> Callable[[Assembly], tuple[dict[str, Any], bytes]]:
+        def computed(assembly: Assembly) -> tuple[dict[str, Any], bytes]:
             data = compute(assembly)
-            return render(env, template, links, **data, token=None, form=None)
+            return data, render(env, template, links, **data, token=None, form=None).encode()
 
-        return server.page(f"{name}.html", rendered)
+        return computed
+
+    async def answer(
+        name: str,
+        template: str,
+        compute: Callable[[Assembly], dict[str, Any]],
+        key_of: Callable[[Refs], tuple[Any, ...]] = whole,
+    ) -> Response:
+        """A public page: from memory in the event loop when there is one (no thread, no git),
+        else computed in a worker thread."""
+        computation = public_computation(template, compute)
+        found = server.ready(name, computation, key_of)
+        if found is None:
+            found = (await run_in_threadpool(lambda: server.page(name, computation, key_of)),)
+        return HTMLResponse(found[0][1])
+
+    def home_data(assembly: Assembly) -> dict[str, Any]:
+        return pages.home(assembly, current_time())
+
+    def proposal_data(number: int) -> Callable[[Assembly], dict[str, Any]]:
+        return lambda assembly: pages.proposal(assembly, current_time(), str(number))
+
+    def home_page(member: str | None = None) -> tuple[dict[str, Any], bytes]:
+        return public("home", "home.html", home_data, member=member)
+
+    def proposal_page(number: int, member: str | None = None) -> tuple[dict[str, Any], bytes]:
+        return public(
+            f"proposal-{number}",
+            "proposal.html",
+            proposal_data(number),
+            one_proposal(number),
+            member,
+        )
 
     async def home(request: Request) -> Response:
-        html = await run_in_threadpool(
-            lambda: public("home", "home.html", lambda a: pages.home(a, current_time()))
-        )
-        return HTMLResponse(html)
+        return await answer("home", "home.html", home_data)
 
     async def proposal(request: Request) -> Response:
-        number = str(request.path_params["number"])
-        html = await run_in_threadpool(
-            lambda: public(
-                f"proposal-{number}",
-                "proposal.html",
-                lambda a: server.page(
-                    f"proposal-{number}", lambda b: pages.proposal(b, current_time(), number)
-                ),
-            )
+        number = int(request.path_params["number"])
+        return await answer(
+            f"proposal-{number}", "proposal.html", proposal_data(number), one_proposal(number)
         )
-        return HTMLResponse(html)
 
     async def code_social(request: Request) -> Response:
-        html = await run_in_threadpool(
-            lambda: public(
-                "code-social", "codesocial.html", lambda a: pages.code_social(a, current_time())
-            )
+        return await answer(
+            "code-social", "codesocial.html", lambda a: pages.code_social(a, current_time())
         )
-        return HTMLResponse(html)
 
     async def register(request: Request) -> Response:
-        html = await run_in_threadpool(
-            lambda: public(
-                "decisions", "decisions.html", lambda a: pages.register(a, current_time())
-            )
+        return await answer(
+            "decisions", "decisions.html", lambda a: pages.register(a, current_time())
         )
-        return HTMLResponse(html)
 
     async def ics(request: Request) -> Response:
         from assemblee_cli.render.ics import render_ics
@@ -264,8 +439,8 @@ def create_app(root: Path, public_url: str, secret: bytes) -> Any:
         token = request.path_params["token"]
 
         def read() -> dict[str, Any]:
+            data, _html = home_page(member)
             assembly = server.reading()
-            data = server.page("home", lambda a: pages.home(a, current_time()))
             roster = assembly.roster_at(assembly.trunk)
             mine = {}
             for item in data["open"]:
@@ -283,9 +458,10 @@ def create_app(root: Path, public_url: str, secret: bytes) -> Any:
         data = await run_in_threadpool(read)
         return page("personal.html", **data, token=token)
 
-    async def record_position(number: str, fields: dict[str, str], **who: Any) -> Any:
+    async def record_position(number: str, fields: dict[str, str], holder: str, **who: Any) -> Any:
         """`assemblee vote` for a form of the page: the position and reason it sent, for the
-        member (and recorder) given in `who`; one write at a time on this server."""
+        member (and recorder) given in `who`, through the link of member `holder`; one write at a
+        time on this server."""
         return await run_in_threadpool(
             lambda: server.writing(
                 lambda assembly: vote_case.vote(
@@ -295,7 +471,8 @@ def create_app(root: Path, public_url: str, secret: bytes) -> Any:
                     fields.get("choix", ""),
                     fields.get("raison") or None,
                     **who,
-                )
+                ),
+                holder,
             )
         )
 
@@ -308,7 +485,7 @@ def create_app(root: Path, public_url: str, secret: bytes) -> Any:
         if request.method == "POST":
             fields = await form_of(request, member, f"vote-{number}")
             try:
-                result = await record_position(number, fields, member=member, via="web")
+                result = await record_position(number, fields, member, member=member, via="web")
                 return RedirectResponse(
                     f"{links.proposal(result.proposal.id, token)}?enregistre=1", status_code=303
                 )
@@ -322,9 +499,7 @@ def create_app(root: Path, public_url: str, secret: bytes) -> Any:
             message = "Votre proposition est ouverte : elle est publiée sur la page de l'assemblée."
 
         def read() -> dict[str, Any]:
-            data = server.page(
-                f"proposal-{number}", lambda a: pages.proposal(a, current_time(), number)
-            )
+            data, _html = proposal_page(int(number), member)
             p = data["p"]
             mine = lc.counted_votes(p).get(member)
             return data | {
@@ -383,7 +558,8 @@ def create_app(root: Path, public_url: str, secret: bytes) -> Any:
                                 (fields.get("description") or "").replace("\r\n", "\n").strip(),
                                 author=Identity(name, member),
                                 files=files,
-                            )
+                            ),
+                            member,
                         )
                     )
                     return RedirectResponse(
@@ -418,7 +594,11 @@ def create_app(root: Path, public_url: str, secret: bytes) -> Any:
             fields = await form_of(request, member, f"secretariat-{number}")
             try:
                 result = await record_position(
-                    number, fields, member=fields.get("membre", ""), by=Identity(name, member)
+                    number,
+                    fields,
+                    member,
+                    member=fields.get("membre", ""),
+                    by=Identity(name, member),
                 )
                 message = (
                     f"Position de {result.vote.member} enregistrée : "
