@@ -639,12 +639,15 @@ def keygen(folder: Path, name: str) -> tuple[Path, str]:
     return key, public
 
 
-def init_signed(folder: Path, others: tuple[str, ...], now: str) -> tuple[Path, dict[str, Path]]:
+def init_signed(
+    folder: Path, others: tuple[str, ...], now: str, env: dict[str, str] | None = None
+) -> tuple[Path, dict[str, Path]]:
     """`init a` in `folder` with signed votes required, alice and `others` (who@exemple.org) in
-    the roster with a key each, committed; alice's repository signs. Returns (repository,
-    private key file of each person)."""
+    the roster with a key each, committed; alice's repository signs. `env`: the environment
+    of the commands (None: the sealed process environment). Returns (repository, private key
+    file of each person)."""
     keys = {who: keygen(folder, who) for who in ("alice", *others)}
-    assert run_cli(folder, "init", "a", now=now).returncode == 0
+    assert run_cli(folder, "init", "a", now=now, env=env).returncode == 0
     repo = folder / "a"
     rules = repo / "codesocial" / "regles.yml"
     rules.write_text(rules.read_text().replace("votes_signes: false", "votes_signes: true"))
@@ -657,16 +660,16 @@ def init_signed(folder: Path, others: tuple[str, ...], now: str) -> tuple[Path, 
             for who in others
         )
     )
-    git(repo, "commit", "-qam", "Avis signés")
-    sign_as(repo, keys["alice"][0])
+    git(repo, "commit", "-qam", "Avis signés", env=env)
+    sign_as(repo, keys["alice"][0], env=env)
     return repo, {who: key for who, (key, _public) in keys.items()}
 
 
-def sign_as(clone: Path, key: Path) -> None:
+def sign_as(clone: Path, key: Path, env: dict[str, str] | None = None) -> None:
     """Every commit of `clone` signed with the SSH `key`."""
-    git(clone, "config", "gpg.format", "ssh")
-    git(clone, "config", "commit.gpgsign", "true")
-    git(clone, "config", "user.signingkey", str(key))
+    git(clone, "config", "gpg.format", "ssh", env=env)
+    git(clone, "config", "commit.gpgsign", "true", env=env)
+    git(clone, "config", "user.signingkey", str(key), env=env)
 
 
 # -- a random history of main, in plain git ------------------------------------------------

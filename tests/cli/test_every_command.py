@@ -3,8 +3,9 @@ the tiers that test what the commands decide (tests/e2e, integrity, publication�
 in the test's process; this one proves that each command also works as a separate program on a
 pipe, with exit code 0, its answer on stdout and nothing on stderr but its notices.
 
-init, rules, calendar, sync and verify have their own tests in this folder; serve and hook run
-as real processes in tests/web and tests/integrity."""
+init runs in its own process at the start of every assembly of the suite (tests/helpers.py,
+init_assembly); sync and verify have their own tests in this folder; serve and hook run as real
+processes in tests/web and tests/integrity."""
 
 from __future__ import annotations
 
@@ -47,6 +48,8 @@ def test_each_command_runs_as_its_own_process(assembly: Assembly, tmp_path: Path
         "dave", "export", "--format", "md", now=RELAUNCH
     )
     assert "écrit hors proposition" in said("dave", "blame", VALEURS, now=RELAUNCH)
+    assert "72 h hors samedis, dimanches et jours fériés" in said("dave", "rules", now=RELAUNCH)
+    assert "Armistice" in said("dave", "calendar", now="2026-11-10T10:00:00+01:00")
     site = tmp_path / "site"
     proc = a.ok("dave", "site", str(site), now=RELAUNCH)
     assert proc.stdout == "" and "fichiers écrits" in proc.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,9 +12,18 @@ import pytest
 from tests.helpers import NOW, git, run_cli
 
 
+@pytest.fixture(scope="module")
+def initialised(tmp_path_factory: pytest.TempPathFactory, session_env: dict[str, str]) -> Path:
+    """A fresh `init a`, made once for the module in the session's sealed environment."""
+    folder = tmp_path_factory.mktemp("echecs")
+    assert run_cli(folder, "init", "a", now=NOW, env=session_env).returncode == 0
+    return folder / "a"
+
+
 @pytest.fixture()
-def repo(sealed_env: Path, tmp_path: Path) -> Path:
-    assert run_cli(tmp_path, "init", "a", now=NOW).returncode == 0
+def repo(sealed_env: Path, tmp_path: Path, initialised: Path) -> Path:
+    """A copy of `initialised` for one test."""
+    shutil.copytree(initialised, tmp_path / "a", symlinks=True)
     return tmp_path / "a"
 
 

@@ -1,4 +1,7 @@
-"""`assemblee init`, `rules` and `calendar` through the command line, on real repositories."""
+"""`assemblee init`, `rules` and `calendar` through the command line, on real repositories: the
+entry point run in the test's process (tests/cli/test_every_command.py runs each command as
+its own process, and every assembly of the suite starts with `init` in its own process), but
+the help pages, which depend on how the program meets its streams, in their own processes."""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.helpers import NOW, git, run_cli
+from tests.helpers import NOW, git, run_cli, run_in_process
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,7 +21,7 @@ def home(sealed_env: Path) -> Path:
 
 
 def test_init_creates_a_code_social_with_a_first_commit_on_main(home: Path, tmp_path: Path) -> None:
-    proc = run_cli(
+    proc = run_in_process(
         tmp_path, "init", "roubaix", "--nom", "Assemblée des communs de Roubaix", now=NOW
     )
     assert proc.returncode == 0, proc.stderr
@@ -34,7 +37,7 @@ def test_init_creates_a_code_social_with_a_first_commit_on_main(home: Path, tmp_
     assert len([f for f in files if f.startswith("sections/")]) == 5
     roster = (repo / "codesocial" / "membres.yml").read_text(encoding="utf-8")
     assert "email: alice@exemple.org" in roster and "nom: Alice Martin" in roster
-    rules = json.loads(run_cli(repo, "rules", "--json", now=NOW).stdout)
+    rules = json.loads(run_in_process(repo, "rules", "--json", now=NOW).stdout)
     assert rules["regles"]["nom"] == "Assemblée des communs de Roubaix"
     assert rules["regles"]["decision"]["duree_minimale_heures"] == 72
     assert rules["membres"] == 1
@@ -43,9 +46,9 @@ def test_init_creates_a_code_social_with_a_first_commit_on_main(home: Path, tmp_
 
 
 def test_init_refuses_to_overwrite_an_existing_code_social(home: Path, tmp_path: Path) -> None:
-    assert run_cli(tmp_path, "init", "a", now=NOW).returncode == 0
+    assert run_in_process(tmp_path, "init", "a", now=NOW).returncode == 0
     before = git(tmp_path / "a", "rev-parse", "HEAD")
-    proc = run_cli(tmp_path, "init", "a", now=NOW)
+    proc = run_in_process(tmp_path, "init", "a", now=NOW)
     assert proc.returncode == 1
     assert "contient déjà un code social" in proc.stderr
     assert git(tmp_path / "a", "rev-parse", "HEAD") == before
@@ -55,7 +58,7 @@ def test_init_refuses_without_a_git_identity(home: Path, tmp_path: Path) -> None
     git(home, "config", "--global", "--unset", "user.email")
     git(home, "config", "--global", "--unset", "user.name")
     env_free = tmp_path / "x"
-    proc = run_cli(tmp_path, "init", str(env_free), now=NOW)
+    proc = run_in_process(tmp_path, "init", str(env_free), now=NOW)
     assert proc.returncode == 1
     assert "identité git" in proc.stderr
     assert not (env_free / "codesocial").exists()
@@ -66,7 +69,7 @@ def test_init_from_duplicates_the_lille_code_social_with_a_fresh_history(
 ) -> None:
     source = tmp_path / "lille"
     git(tmp_path, "clone", "--quiet", str(ROOT), str(source))
-    proc = run_cli(tmp_path, "init", "copie", "--from", str(source), now=NOW)
+    proc = run_in_process(tmp_path, "init", "copie", "--from", str(source), now=NOW)
     assert proc.returncode == 0, proc.stderr
     copy = tmp_path / "copie"
     assert git(copy, "rev-list", "--count", "main").strip() == "1"
@@ -90,18 +93,20 @@ def test_init_from_refuses_a_folder_that_is_not_a_code_social(home: Path, tmp_pa
     (other / "x.txt").write_text("x", encoding="utf-8")
     git(other, "add", ".")
     git(other, "commit", "--quiet", "-m", "x")
-    proc = run_cli(tmp_path, "init", "copie", "--from", str(other), now=NOW)
+    proc = run_in_process(tmp_path, "init", "copie", "--from", str(other), now=NOW)
     assert proc.returncode == 1
     assert "n'est pas un code social" in proc.stderr
-    missing = run_cli(tmp_path, "init", "copie2", "--from", str(tmp_path / "nulle-part"), now=NOW)
+    missing = run_in_process(
+        tmp_path, "init", "copie2", "--from", str(tmp_path / "nulle-part"), now=NOW
+    )
     assert missing.returncode == 1
     assert "Impossible de lire" in missing.stderr
 
 
 def test_rules_reads_the_rules_in_force_on_main_in_plain_french(home: Path, tmp_path: Path) -> None:
-    run_cli(tmp_path, "init", "a", now=NOW)
+    run_in_process(tmp_path, "init", "a", now=NOW)
     repo = tmp_path / "a"
-    proc = run_cli(repo, "rules", now=NOW)
+    proc = run_in_process(repo, "rules", now=NOW)
     assert proc.returncode == 0, proc.stderr
     for words in (
         "72 h hors samedis, dimanches et jours fériés",
@@ -119,15 +124,15 @@ def test_rules_reads_the_rules_in_force_on_main_in_plain_french(home: Path, tmp_
         ),
         encoding="utf-8",
     )
-    assert "72 h" in run_cli(repo, "rules", now=NOW).stdout, (
+    assert "72 h" in run_in_process(repo, "rules", now=NOW).stdout, (
         "uncommitted edits are not the rules in force"
     )
     git(repo, "commit", "--quiet", "-am", "96 h")
-    assert "96 h" in run_cli(repo, "rules", now=NOW).stdout
+    assert "96 h" in run_in_process(repo, "rules", now=NOW).stdout
 
 
 def test_rules_names_file_key_and_line_of_a_broken_rules_file(home: Path, tmp_path: Path) -> None:
-    run_cli(tmp_path, "init", "a", now=NOW)
+    run_in_process(tmp_path, "init", "a", now=NOW)
     repo = tmp_path / "a"
     rules_file = repo / "codesocial" / "regles.yml"
     rules_file.write_text(
@@ -137,34 +142,34 @@ def test_rules_names_file_key_and_line_of_a_broken_rules_file(home: Path, tmp_pa
         encoding="utf-8",
     )
     git(repo, "commit", "--quiet", "-am", "cassé")
-    proc = run_cli(repo, "rules", now=NOW)
+    proc = run_in_process(repo, "rules", now=NOW)
     assert proc.returncode == 1
     assert "codesocial/regles.yml, ligne" in proc.stderr
     assert "decision.jours_entre_tours" in proc.stderr
 
 
 def test_calendar_shows_the_deadline_of_a_proposal_opened_now(home: Path, tmp_path: Path) -> None:
-    run_cli(tmp_path, "init", "a", now=NOW)
+    run_in_process(tmp_path, "init", "a", now=NOW)
     repo = tmp_path / "a"
-    proc = run_cli(repo, "calendar", "--json", now="2026-11-26T10:00:00+01:00")
+    proc = run_in_process(repo, "calendar", "--json", now="2026-11-26T10:00:00+01:00")
     data = json.loads(proc.stdout)
     assert data["echeance_si_ouverte_maintenant"] == "2026-12-01T09:00:00Z"
     assert data["reunions"][0]["date"] == "2026-11-26T18:00:00Z"
     assert data["reunions"][1]["date"] == "2026-12-31T18:00:00Z"
-    text = run_cli(repo, "calendar", now="2026-11-10T10:00:00+01:00").stdout
+    text = run_in_process(repo, "calendar", now="2026-11-10T10:00:00+01:00").stdout
     assert "lundi 16 novembre 2026 à 10 h" in text  # Armistice (Wed) not counted
     assert "2026-11-11" in text and "Armistice" in text
 
 
 def test_outside_a_repository_commands_say_so_in_french(home: Path, tmp_path: Path) -> None:
-    proc = run_cli(tmp_path, "status", now=NOW)
+    proc = run_in_process(tmp_path, "status", now=NOW)
     assert proc.returncode == 1
     assert "dépôt git" in proc.stderr
 
 
 def test_bad_clock_is_refused(home: Path, tmp_path: Path) -> None:
-    run_cli(tmp_path, "init", "a", now=NOW)
-    proc = run_cli(tmp_path / "a", "calendar", now="demain")
+    run_in_process(tmp_path, "init", "a", now=NOW)
+    proc = run_in_process(tmp_path / "a", "calendar", now="demain")
     assert proc.returncode == 1
     assert "ASSEMBLEE_NOW" in proc.stderr
 

@@ -13,11 +13,26 @@ from tests.helpers import NOW, dump_record, git, init_signed, run_cli, split_rec
 pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen absent")
 
 
+@pytest.fixture(scope="module")
+def signed_template(
+    tmp_path_factory: pytest.TempPathFactory, session_env: dict[str, str]
+) -> tuple[Path, Path, Path]:
+    """Alice's repository (signed votes required, bob in the roster, a key each) with
+    proposal n°1 open, made once for the module: (repository, alice's key, bob's key)."""
+    repo, keys = init_signed(tmp_path_factory.mktemp("signes"), ("bob",), NOW, env=session_env)
+    proposed = run_cli(repo, "propose", "Sujet", "--offline", now=NOW, env=session_env)
+    assert proposed.returncode == 0, proposed.stderr
+    return repo, keys["alice"], keys["bob"]
+
+
 @pytest.fixture()
-def signed_assembly(sealed_env: Path, tmp_path: Path) -> tuple[Path, Path, Path]:
-    repo, keys = init_signed(tmp_path, ("bob",), NOW)
-    alice_key, bob_key = keys["alice"], keys["bob"]
-    assert run_cli(repo, "propose", "Sujet", "--offline", now=NOW).returncode == 0
+def signed_assembly(
+    sealed_env: Path, tmp_path: Path, signed_template: tuple[Path, Path, Path]
+) -> tuple[Path, Path, Path]:
+    """A fresh copy of signed_template (the keys are shared: they are only read)."""
+    template, alice_key, bob_key = signed_template
+    repo = tmp_path / "a"
+    shutil.copytree(template, repo, symlinks=True)
     return repo, alice_key, bob_key
 
 

@@ -196,7 +196,9 @@ def over_file(sealed_env: Path, crowd_template: Path, tmp_path: Path) -> Iterato
 # assemblee_cli` runs) in its own folder, with its own arguments and its own stdout and stderr
 # (files, as pipes would be: not a terminal). They are separate processes writing to one remote
 # at once, as before; what they share is the interpreter's start and the imports (some 0.5 s of
-# CPU for each of the 90 processes of this module), which are not what this module tests.
+# CPU for each of the 90 processes of this module), which are not what this module tests: the
+# tool's modules, and the libraries it imports lazily (GitPython, and `holidays` with its 250
+# country modules, some 0.3 s of CPU more per process, all at the same moment).
 LAUNCHER = """
 import importlib, json, os, pkgutil, sys, traceback
 import assemblee_cli
@@ -204,6 +206,7 @@ from assemblee_cli.__main__ import main
 for module in pkgutil.walk_packages(assemblee_cli.__path__, "assemblee_cli."):
     if not module.name.startswith("assemblee_cli.web"):
         importlib.import_module(module.name)
+import git, holidays.countries
 jobs = json.loads(sys.stdin.read())
 sys.stdin = open(os.devnull)
 os.dup2(sys.stdin.fileno(), 0)

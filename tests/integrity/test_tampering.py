@@ -56,11 +56,21 @@ def proven(a: Any, *who: str) -> None:
         assert verified(a, person)["anomalies"] == []
 
 
+@pytest.fixture(scope="module")
+def opened_template(story_template: Any) -> Path:
+    """Proposal n°1 (alice changes the values) open from OPEN until DEADLINE, proposed once
+    for the module."""
+
+    def story(a: Any) -> None:
+        a.propose_edit("alice", "Valeurs", EDIT_VALEURS, now=OPEN)
+
+    return story_template("tampering", story)
+
+
 @pytest.fixture()
-def opened(assembly: Any) -> Any:
-    """Proposal n°1 (alice changes the values) open from OPEN until DEADLINE."""
-    assembly.propose_edit("alice", "Valeurs", EDIT_VALEURS, now=OPEN)
-    return assembly
+def opened(copy_template: Any, opened_template: Path) -> Any:
+    """A fresh copy of the assembly with proposal n°1 open (opened_template)."""
+    return copy_template(opened_template)
 
 
 # -- 1. a postponed proposal merged by hand ---------------------------------------------------

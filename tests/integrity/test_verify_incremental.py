@@ -80,16 +80,25 @@ def test_incremental_equals_full_on_random_histories(assembly: Any, seed: int) -
         assert verified(a, chance.choice(PEOPLE), now=AFTER)["anomalies"] != []
 
 
+@pytest.fixture(scope="module")
+def tampered_template(story_template: Any) -> Any:
+    """Proposal n°1, verified by dave, then a vote written in dave's name by bob; played once
+    for the module."""
+
+    def story(a: Any) -> None:
+        a.propose_edit("alice", "Valeurs", EDIT_VALEURS, now=OPEN)
+        a.ok("carol", "vote", "1", "d-accord", now=NEXT_DAY)
+        assert verified(a, "dave")["anomalies"] == []
+        push = tamper(a, "bob", branch_of(a, 1), forge_vote, "Vote de dave")
+        assert push is not None and push.returncode == 0, push.stderr
+
+    return story_template("falsifie", story)
+
+
 @pytest.fixture()
-def tampered(assembly: Any) -> Any:
-    """Proposal n°1, verified by dave, then a vote written in dave's name by bob."""
-    a = assembly
-    a.propose_edit("alice", "Valeurs", EDIT_VALEURS, now=OPEN)
-    a.ok("carol", "vote", "1", "d-accord", now=NEXT_DAY)
-    assert verified(a, "dave")["anomalies"] == []
-    push = tamper(a, "bob", branch_of(a, 1), forge_vote, "Vote de dave")
-    assert push is not None and push.returncode == 0, push.stderr
-    return a
+def tampered(copy_template: Any, tampered_template: Any) -> Any:
+    """A fresh copy of tampered_template."""
+    return copy_template(tampered_template)
 
 
 def test_an_anomaly_keeps_being_reported(tampered: Any) -> None:

@@ -5,6 +5,9 @@ the use cases ask of the clone (local branches, a draft of commits and its merge
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 from tests.helpers import (
     AFTER,
@@ -22,11 +25,20 @@ from assemblee_cli.errors import AssembleeError, GitError
 from assemblee_cli.store.assembly import EMPTY_VERSION, KEPT_PREFIX, open_assembly
 
 
+@pytest.fixture(scope="module")
+def two_proposals_template(story_template: Any) -> Path:
+    """Two open proposals (alice: the values, bob: the rights), proposed once for the module."""
+
+    def story(a: Assembly) -> None:
+        a.propose_edit("alice", "Valeurs", EDIT_VALEURS, now=OPEN)
+        a.propose_edit("bob", "Droits", EDIT_DROITS, now=OPEN)
+
+    return story_template("deux-propositions", story)
+
+
 @pytest.fixture()
-def two_proposals(assembly: Assembly) -> Assembly:
-    assembly.propose_edit("alice", "Valeurs", EDIT_VALEURS, now=OPEN)
-    assembly.propose_edit("bob", "Droits", EDIT_DROITS, now=OPEN)
-    return assembly
+def two_proposals(copy_template: Any, two_proposals_template: Path) -> Assembly:
+    return copy_template(two_proposals_template)
 
 
 def test_open_proposals_come_from_remote_tips_without_touching_the_clone(

@@ -11,13 +11,14 @@ import hashlib
 import json
 import random
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.helpers import git, run_in_process
+from tests.helpers import copy_assembly, git, run_in_process
 from tests.perf.test_process_counts import generate
 
 from assemblee_cli.store.assembly import open_assembly
@@ -111,10 +112,31 @@ def _world(folder: Path, seed: int) -> World:
     return World(remote, clones, summary.now, summary)
 
 
+@pytest.fixture(scope="module")
+def worlds(tmp_path_factory: pytest.TempPathFactory) -> Callable[[int, Path], World]:
+    """`worlds(seed, folder)`: a fresh copy in `folder` of the world of `seed`, generated once
+    for the module (the tool has never run in it: no index)."""
+    built: dict[int, tuple[Path, Any]] = {}
+
+    def copy(seed: int, folder: Path) -> World:
+        if seed not in built:
+            template = tmp_path_factory.mktemp(f"monde-{seed}")
+            summary = _world(template, seed).summary
+            shutil.rmtree(template / "gen")  # the generated repository, only cloned from
+            built[seed] = template, summary
+        template, summary = built[seed]
+        copied = copy_assembly(template, folder)
+        return World(copied.remote, copied.clones, summary.now, summary)
+
+    return copy
+
+
 @pytest.fixture(params=[1, 7], ids=["graine-1", "graine-7"])
-def world(request: pytest.FixtureRequest, tmp_path: Path) -> World:
+def world(
+    request: pytest.FixtureRequest, tmp_path: Path, worlds: Callable[[int, Path], World]
+) -> World:
     forget_memory()
-    return _world(tmp_path, request.param)
+    return worlds(request.param, tmp_path / "monde")
 
 
 def test_answers_equal_cold_warm_extended_damaged_and_rebuilt(world: World, tmp_path: Path) -> None:
@@ -176,11 +198,13 @@ def test_answers_equal_cold_warm_extended_damaged_and_rebuilt(world: World, tmp_
     assert not world.index_file("b").exists()
 
 
-def test_a_rewritten_foreign_main_rebuilds_the_index(world: World, tmp_path: Path) -> None:
+def test_a_rewritten_foreign_main_rebuilds_the_index(
+    world: World, tmp_path: Path, worlds: Callable[[int, Path], World]
+) -> None:
     world.same("a")
     indexed = world.stored("a")["commit"]
     # The remote's history is replaced by another assembly's (another seed), pushed by force.
-    other = _world(tmp_path / "autre", 3)
+    other = worlds(3, tmp_path / "autre")
     git(world.remote, "fetch", "-q", "--force", str(other.remote), "+refs/heads/*:refs/heads/*")
     git(world.clones["a"], "fetch", "-q", "--force", "--prune", "origin")
     git(world.clones["a"], "reset", "-q", "--hard", "origin/main")

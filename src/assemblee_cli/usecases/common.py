@@ -163,13 +163,17 @@ BACK_OFF_FIRST = 0.25  # seconds: the window of the first pause
 BACK_OFF_LAST = 8.0  # the widest window
 
 
-def back_off(attempt: int) -> float:
-    """The pause after the `attempt`-th refused write (0 for the first): a random instant in a
-    window that doubles with each refusal ("full jitter"). Each refusal means others are
-    writing too; widening the window spreads them out, so that most writers need one or two
-    pushes instead of racing again every few hundred milliseconds (measured in
-    tests/integrity/test_stress.py)."""
-    window = min(BACK_OFF_FIRST * 2 ** min(attempt, 16), BACK_OFF_LAST)
+def back_off(attempt: int, took: float = 0.0) -> float:
+    """The pause after the `attempt`-th refused write (0 for the first), which took `took`
+    seconds from its read to its refusal: a random instant in a window that doubles with each
+    refusal ("full jitter"). Each refusal means others are writing too; widening the window
+    spreads them out, so that most writers need one or two pushes instead of racing again
+    every few hundred milliseconds. The window starts at the length of the refused attempt
+    when that is longer than BACK_OFF_FIRST: the time between a read and its push is the
+    time another writer needs the branch to itself, and it grows with the number of writers
+    (they share the processors and the server), so a crowd spreads out from the first
+    refusal instead of after five or six (measured in tests/integrity/test_stress.py)."""
+    window = min(max(BACK_OFF_FIRST, took) * 2 ** min(attempt, 16), BACK_OFF_LAST)
     return random.uniform(0, window)
 
 
@@ -180,12 +184,13 @@ def retrying(assembly: Assembly, attempt_once: Callable[[], T]) -> T:
     attempts = int(os.environ.get("ASSEMBLEE_TENTATIVES", MAX_ATTEMPTS))
     cut = 0  # connections the shared repository cut: a busy server, tried again a few times
     for attempt in range(attempts):
+        start = time_module.monotonic()
         try:
             assembly.refresh(force=attempt > 0)
             return attempt_once()
         except PushConflict:
             if attempt + 1 < attempts:
-                time_module.sleep(back_off(attempt))
+                time_module.sleep(back_off(attempt, time_module.monotonic() - start))
         except RemoteBusy:
             cut += 1
             if cut >= BUSY_ATTEMPTS or attempt + 1 >= attempts:
