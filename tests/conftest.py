@@ -131,6 +131,7 @@ LONGEST_FIRST = (
     "formats/test_yamlio.py",
     "store/test_history_index.py",
     "web/test_browser.py",
+    "web/test_memory.py",
     "cli/test_every_command.py",
 )
 
