@@ -246,10 +246,6 @@ class _Pieces:
         values, lo, _hi, shift = self.pieces[which]
         return values[lo + index - self.firsts[which]] + shift
 
-    def listed(self) -> list[int]:
-        """Every offset, in order, as one list."""
-        return [value + shift for values, lo, hi, shift in self.pieces for value in values[lo:hi]]
-
     def between(self, lo: int, hi: int, shift: int) -> list[_Piece]:
         """Offsets lo to hi (excluded), moved by `shift`, as pieces of the same lists."""
         found: list[_Piece] = []
@@ -269,6 +265,7 @@ class _Pieces:
         return found
 
     def flat(self) -> list[int]:
+        """Every offset, in order, as one list."""
         flat: list[int] = []
         for values, lo, hi, shift in self.pieces:
             flat += values[lo:hi] if shift == 0 else [value + shift for value in values[lo:hi]]
@@ -280,7 +277,7 @@ Offsets = list[int] | _Pieces
 
 
 def _listed(offsets: Offsets) -> list[int]:
-    return offsets if isinstance(offsets, list) else offsets.listed()
+    return offsets if isinstance(offsets, list) else offsets.flat()
 
 
 def object_id(kind: str, data: bytes) -> str:
@@ -556,7 +553,7 @@ class ObjectWriter:
                 return None
         try:
             if not build:
-                return self._edit(ours, {p.encode(): e for p, e in wanted.items()}, build) or ZERO
+                return self._edit(ours, {p.encode(): e for p, e in wanted.items()}, build=False)
             return self.edit(ours, wanted)
         except PathConflict:
             return None

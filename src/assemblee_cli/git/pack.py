@@ -101,21 +101,34 @@ def _common_start(a: bytes, b: bytes, limit: int, from_end: bool = False) -> int
     return low
 
 
+def _emit_copy(out: bytearray, offset: int, size: int) -> None:
+    """Copy `size` bytes of the base from `offset`, in as many instructions as it takes."""
+    for start in range(0, size, COPY_MAX):
+        out += _copy(offset + start, min(COPY_MAX, size - start))
+
+
+def _emit_insert(out: bytearray, data: bytes | bytearray) -> None:
+    """Insert `data`, at most INSERT_MAX bytes per instruction."""
+    for start in range(0, len(data), INSERT_MAX):
+        piece = data[start : start + INSERT_MAX]
+        out.append(len(piece))
+        out += piece
+
+
+def _spans(starts: Sequence[int], length: int) -> Iterable[tuple[int, int]]:
+    """(start, end) of each piece of data of `length` bytes cut at `starts`."""
+    return zip(starts, [*starts[1:], length], strict=True)
+
+
 def delta(base: bytes, target: bytes) -> bytes:
     """Instructions that make `target` from `base`: copy their common start, insert what
     differs, copy their common end."""
     prefix = _common_start(base, target, min(len(base), len(target)))
     suffix = _common_start(base, target, min(len(base), len(target)) - prefix, from_end=True)
     out = bytearray(_varint(len(base)) + _varint(len(target)))
-    for start in range(0, prefix, COPY_MAX):
-        out += _copy(start, min(COPY_MAX, prefix - start))
-    middle = target[prefix : len(target) - suffix]
-    for start in range(0, len(middle), INSERT_MAX):
-        piece = middle[start : start + INSERT_MAX]
-        out += bytes([len(piece)]) + piece
-    tail = len(base) - suffix
-    for start in range(tail, len(base), COPY_MAX):
-        out += _copy(start, min(COPY_MAX, len(base) - start))
+    _emit_copy(out, 0, prefix)
+    _emit_insert(out, target[prefix : len(target) - suffix])
+    _emit_copy(out, len(base) - suffix, suffix)
     return bytes(out)
 
 
@@ -128,44 +141,28 @@ def delta_by_pieces(
     delta is the size of what differs."""
     out = bytearray(_varint(len(base)) + _varint(len(target)))
     copy_from, copy_size, inserted = 0, 0, bytearray()
-
-    def flush_copy() -> None:
-        for start in range(0, copy_size, COPY_MAX):
-            out.extend(_copy(copy_from + start, min(COPY_MAX, copy_size - start)))
-
-    def flush_insert() -> None:
-        for start in range(0, len(inserted), INSERT_MAX):
-            piece = inserted[start : start + INSERT_MAX]
-            out.append(len(piece))
-            out.extend(piece)
-        inserted.clear()
-
-    ends = [*starts[1:], len(target)]
-    for start, end in zip(starts, ends, strict=True):
+    for start, end in _spans(starts, len(target)):
         piece = target[start:end]
         found = pieces.get(piece)
-        if found is None:
-            if copy_size:
-                flush_copy()
-                copy_size = 0
-            inserted += piece
-        elif copy_size and found == copy_from + copy_size:
+        if found is not None and copy_size and found == copy_from + copy_size:
             copy_size += end - start
+            continue
+        _emit_copy(out, copy_from, copy_size)
+        copy_size = 0
+        if found is None:
+            inserted += piece
         else:
-            if copy_size:
-                flush_copy()
-            flush_insert()
+            _emit_insert(out, inserted)
+            inserted.clear()
             copy_from, copy_size = found, end - start
-    if copy_size:
-        flush_copy()
-    flush_insert()
+    _emit_copy(out, copy_from, copy_size)
+    _emit_insert(out, inserted)
     return bytes(out)
 
 
 def pieces_of(data: bytes, starts: Sequence[int]) -> dict[bytes, int]:
     """Each piece of `data` (cut at `starts`) and its offset, for `delta_by_pieces`."""
-    ends = [*starts[1:], len(data)]
-    return {data[start:end]: start for start, end in zip(starts, ends, strict=True)}
+    return {data[start:end]: start for start, end in _spans(starts, len(data))}
 
 
 def pack(entries: Sequence[PackEntry]) -> bytes:
