@@ -315,19 +315,17 @@ class Assembly:
         # taken from the memo, neither read nor parsed again.
         memo = self.memo
         parsed: dict[tuple[str, str, str, bool], tuple[Proposal | None, str | None]] = {}
-        if memo is not None:
-            for spec, (name, tip, _commit, where) in zip(specs, items, strict=True):
-                sha = blobs.get(spec)
-                key = (sha or "", f"{PROPOSALS_DIR}/{name}.md", where, tip is not None)
-                found_parsed = memo.known("proposal", key) if sha else None
-                if found_parsed is not None:
-                    parsed[key] = found_parsed[0]
-        wanted = {
-            sha
-            for spec, (name, tip, _commit, where) in zip(specs, items, strict=True)
-            if (sha := blobs.get(spec))
-            and (sha, f"{PROPOSALS_DIR}/{name}.md", where, tip is not None) not in parsed
-        }
+        wanted: set[str] = set()  # the blobs to read (from the cache, or from git)
+        for spec, (name, tip, _commit, where) in zip(specs, items, strict=True):
+            sha = blobs.get(spec)
+            if not sha:
+                continue
+            key = (sha, f"{PROPOSALS_DIR}/{name}.md", where, tip is not None)
+            found_parsed = None if memo is None else memo.known("proposal", key)
+            if found_parsed is not None:
+                parsed[key] = found_parsed[0]
+            else:
+                wanted.add(sha)
         cached = {sha: self.cache.get(sha) for sha in wanted}
         missing = [sha for sha, hit in cached.items() if hit is None]
         if few:

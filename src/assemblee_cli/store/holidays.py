@@ -110,12 +110,13 @@ class CachedHolidays(Mapping[date, str]):
         self.country = country
         self.subdivision = subdivision
         self.file = file
+        self.key = _key(country, subdivision)  # what the file must say it holds
         self._years: dict[int, dict[date, str]] | None = None
         self._library: Any = None
 
     def _loaded(self) -> dict[int, dict[date, str]]:
         if self._years is None:
-            self._years = _read(self.file, _key(self.country, self.subdivision))
+            self._years = _read(self.file, self.key)
         return self._years
 
     def _library_calendar(self) -> Any:
@@ -133,7 +134,7 @@ class CachedHolidays(Mapping[date, str]):
         for other in (year + offset for offset in _AROUND):
             if MINYEAR <= other <= MAXYEAR and other not in years:
                 years[other] = _year_of(library, other)
-        _write(self.file, _key(self.country, self.subdivision), years)
+        _write(self.file, self.key, years)
         return years[year]
 
     def __contains__(self, day: object) -> bool:

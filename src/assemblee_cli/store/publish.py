@@ -87,15 +87,15 @@ def _landed(assembly: Assembly, updates: Sequence[RefUpdate], remote: str) -> bo
     repository now has every ref where this push put it (the push is atomic). Without this, the
     step would be redone and, say, the same vote written twice. A server still too busy to
     answer leaves the question open: False."""
-    tracked = {u.tracking_ref(remote): u.new for u in updates if u.tracking_ref(remote)}
+    tracked = {ref: u.new for u in updates if (ref := u.tracking_ref(remote)) is not None}
     if not tracked:
         return False
     try:
         assembly.repo.fetch(remote)
     except GitError:
         return False
-    now = assembly.repo.refs(*(ref for ref in tracked if ref is not None))
-    return all(now.get(ref) == new for ref, new in tracked.items() if ref is not None)
+    now = assembly.repo.refs(*tracked)
+    return all(now.get(ref) == new for ref, new in tracked.items())
 
 
 def _mirror_locally(assembly: Assembly, updates: Sequence[RefUpdate], remote: str) -> None:
