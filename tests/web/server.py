@@ -14,7 +14,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.helpers import Assembly, clone_member
+from tests.helpers import QUALITES, Assembly, clone_member
 
 NOW = "2026-11-02T10:00:00+01:00"  # a Monday: the deadline is Thursday at 10:00
 SERVER = ("Serveur de l'assemblée", "serveur@exemple.org")
@@ -95,3 +95,16 @@ def start_server(assembly: Assembly, clone: Path, now: str) -> Web:
 
 def server_clone(assembly: Assembly) -> Path:
     return clone_member(assembly.root, assembly.remote, "serveur", SERVER, assembly.env or {})
+
+
+def open_two(web: Web) -> None:
+    """Two open proposals: n°1 by alice (a text), n°2 by bob (a decision without text, with
+    markup in its title)."""
+    a = web.assembly
+    a.propose_edit(
+        "alice",
+        "Missions",
+        (QUALITES, "## Missions\n\n[à compléter]", "## Missions\n\nApprendre."),
+        now=NOW,
+    )
+    a.propose_edit("bob", "Réunions <b>gras</b>", None, "-m", "Se réunir le mardi.", now=NOW)

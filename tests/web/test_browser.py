@@ -8,10 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tests.helpers import QUALITES as SECTION
 from tests.helpers import Assembly
 from tests.web.server import NOW, SERVER, Web
-
-SECTION = "sections/02-qualites.md"
 
 
 def verified(assembly: Assembly, who: str = "bob") -> None:

@@ -19,10 +19,10 @@ from tests.web.server import (
     SERVER_MEMBER,
     Web,
     add_members,
+    open_two,
     server_clone,
     start_server,
 )
-from tests.web.test_pages import open_two
 
 PAGES = ["/", "/proposition/1", "/proposition/2"]
 REBUILT = re.compile(r"page (\S+) calculée en \d+ ms \((\d+) fichier")
@@ -56,7 +56,7 @@ def test_a_reader_gets_the_last_complete_page_while_it_is_recomputed(
     web = start_server(assembly, clone, NOW)
     monkeypatch.delenv("ASSEMBLEE_TEST_PAUSE_AT")
     try:
-        open_two(web)  # type: ignore[arg-type]
+        open_two(web)
         for page in PAGES:  # the first pages: computed while the reader waits (none before)
             assert httpx.get(web.url + page, timeout=30).status_code == 200
         before = {page: httpx.get(web.url + page, timeout=10).text for page in PAGES}

@@ -13,20 +13,7 @@ import httpx
 import pytest
 from tests.helpers import run_cli
 from tests.web.forms import csrf_of
-from tests.web.server import NOW, SERVER, Web
-
-SECTION = "sections/02-qualites.md"
-
-
-def open_two(web: Web) -> None:
-    a = web.assembly
-    a.propose_edit(
-        "alice",
-        "Missions",
-        (SECTION, "## Missions\n\n[à compléter]", "## Missions\n\nApprendre."),
-        now=NOW,
-    )
-    a.propose_edit("bob", "Réunions <b>gras</b>", None, "-m", "Se réunir le mardi.", now=NOW)
+from tests.web.server import NOW, SERVER, Web, open_two
 
 
 def test_links_give_each_member_of_the_frozen_roster_their_own_link(web: Web) -> None:
