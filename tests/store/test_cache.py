@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from pathlib import Path
 
 from tests.helpers import NEXT_DAY, OPEN
 
-from assemblee_cli.store.cache import HeaderCache
+from assemblee_cli.store.cache import HeaderCache, write_atomically
 
 VALEURS = ("sections/03-valeurs.md", "[à compléter]", "Confiance.")
 
@@ -53,3 +54,30 @@ def test_only_a_commit_id_names_a_file_forever(tmp_path: Path) -> None:
     cache.put_blob(spec, blob)
     assert cache.blob(spec) == blob
     assert cache.blob("c" * 40 + ":proposals/0001-x.md") is None
+
+
+def test_atomic_writes_make_their_folder_replace_whole_and_leave_nothing_behind(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "a" / "b" / "entry.json"
+    write_atomically(target, "premier")  # the folders are made on the first write
+    assert target.read_text(encoding="utf-8") == "premier"
+
+    def writer(n: int) -> None:
+        for _ in range(50):
+            write_atomically(target, str(n) * 1000)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    text = target.read_text(encoding="utf-8")
+    assert text in {str(n) * 1000 for n in range(4)}  # one writer's whole text, never a mix
+    assert sorted(p.name for p in target.parent.iterdir()) == ["entry.json"]
+
+    taken = tmp_path / "a" / "dossier"
+    taken.mkdir()
+    (taken / "occupé").write_text("x", encoding="utf-8")
+    write_atomically(taken, "rien")  # cannot replace a folder: ignored, nothing left behind
+    assert taken.is_dir() and sorted(p.name for p in taken.parent.iterdir()) == ["b", "dossier"]

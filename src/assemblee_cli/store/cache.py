@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import re
-import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -75,20 +75,24 @@ class HeaderCache:
 def write_atomically(target: Path, text: str) -> None:
     """Replace `target` by `text` atomically: a reader sees the old file or the new one, never
     half of it; two writers, the last one wins. Failures are ignored (a cache or an index that
-    cannot be written is only slower), and no temporary file is left behind."""
-    temporary = None
+    cannot be written is only slower), and no temporary file is left behind.
+
+    The temporary file is named after the process and the thread, so that no two writers share
+    one; `tempfile` would cost twice as much for the hundreds of small files a cold `status`
+    writes. Its folder is made only when the first write finds it missing."""
+    temporary = target.with_name(f".{target.name}.{os.getpid()}-{threading.get_ident()}.tmp")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", dir=target.parent, delete=False, suffix=".tmp"
-        ) as handle:
-            temporary = handle.name
+        try:
+            handle = open(temporary, "w", encoding="utf-8")  # noqa: SIM115 (closed by `with`)
+        except FileNotFoundError:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(temporary, "w", encoding="utf-8")  # noqa: SIM115
+        with handle:
             handle.write(text)
         os.replace(temporary, target)
     except OSError:
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
 
 
 def write_json(target: Path, data: Any) -> None:
