@@ -166,10 +166,11 @@ def test_the_secret_stays_out_of_git_and_rotating_it_revokes_every_link(opened: 
     secret.unlink()
     again = start_server(a, web.clone, NOW)
     try:
-        forbidden(httpx.get(link.replace(web.url, again.url)))
-        assert secret.read_text(encoding="utf-8").strip() != value
-        fresh = again.link("1", "bob")
-        assert httpx.get(fresh).status_code == 200
+        with httpx.Client() as client:
+            forbidden(client.get(link.replace(web.url, again.url)))
+            assert secret.read_text(encoding="utf-8").strip() != value
+            fresh = again.link("1", "bob")
+            assert client.get(fresh).status_code == 200
     finally:
         again.process.terminate()
         again.process.wait(timeout=10)
