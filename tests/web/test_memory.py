@@ -25,6 +25,7 @@ from tests.web.server import (
 )
 
 PAGES = ["/", "/proposition/1", "/proposition/2"]
+FETCH_SECONDS = 2.0  # assemblee_cli.web.app.FETCH_SECONDS (importing it would load starlette)
 REBUILT = re.compile(r"page (\S+) calculée en \d+ ms \((\d+) fichier")
 
 
@@ -62,13 +63,16 @@ def test_a_reader_gets_the_last_complete_page_while_it_is_recomputed(
         open_two(web)
         for page in PAGES:  # the first pages: computed while the reader waits (none before)
             assert http.get(web.url + page, timeout=30).status_code == 200
+        read_at = time.monotonic()  # the server has read the refs (and fetched) before this
         before = {page: http.get(web.url + page).text for page in PAGES}
         # The proposal pages reuse the files that the assembly's page parsed.
         assert rebuilds(web.log) == [("home", 2), ("proposal-1", 0), ("proposal-2", 0)]
 
         hold.touch()
         assembly.ok("dave", "vote", "1", "pas-d-accord", "-r", "Trop vague.", now=NOW)
-        time.sleep(2.5)  # past the server's next fetch
+        # Past the server's next fetch (FETCH_SECONDS of assemblee_cli.web.app after it read the
+        # refs): the readers below find its refs stale.
+        time.sleep(max(0.0, read_at + FETCH_SECONDS + 0.3 - time.monotonic()))
         tab = browser.new_page()
         for _ in range(3):  # the builder is held: every reader gets the last complete page
             tab.goto(web.url + "/proposition/1")

@@ -121,7 +121,11 @@ def test_user_text_is_escaped_everywhere(opened: Web) -> None:
     a.git("alice", "push", "-q", "origin", "main")
     with httpx.Client() as client:
         assert vote(client, web.link("1", "bob"), "blocage", f"Raison {SCRIPT}").status_code == 303
-        time.sleep(2.5)  # the server fetches what was pushed within seconds
+        # The server fetches what was pushed within seconds.
+        deadline = time.monotonic() + 15
+        while "Piège" not in client.get(web.url + "/code-social").text:
+            assert time.monotonic() < deadline, "la section poussée n'apparaît pas"
+            time.sleep(0.1)
         pages = ["/", "/proposition/1", "/code-social", "/decisions", "/m/x"]
         member = web.home_link("1", "carol").removeprefix(web.url)
         pages += [
