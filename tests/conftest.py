@@ -199,3 +199,8 @@ def copy_template(tmp_path: Path, request: pytest.FixtureRequest) -> Callable[..
 def copy_of() -> Any:
     """`copy_of(template, target, env=None)`: an Assembly copied from a template folder."""
     return copy_assembly
+
+
+# The session's headless Chromium (tests/web/browser.py): one launch per worker, shared by the
+# web pages' tests and the export's.
+from tests.web.browser import chromium  # noqa: E402, F401

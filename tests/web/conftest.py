@@ -1,5 +1,5 @@
 """Fixtures of the web page's tests: a real server over a copy of the base assembly, and a real
-headless Chromium."""
+headless Chromium (a fresh context of the session's, tests/web/browser.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,22 @@ from collections.abc import Iterator
 import pytest
 from tests.helpers import Assembly
 from tests.web.browser import browser, shots  # noqa: F401  (fixtures for the tests here)
-from tests.web.server import NOW, SERVER_MEMBER, Web, add_members, server_clone, start_server
+from tests.web.server import (
+    NOW,
+    SERVER_MEMBER,
+    Web,
+    add_members,
+    close_fork_server,
+    server_clone,
+    start_server,
+)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fork_server_stopped() -> Iterator[None]:
+    """The fork server of the web tests' servers (tests/web/server.py) stops with the session."""
+    yield
+    close_fork_server()
 
 
 @pytest.fixture()

@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.helpers import run_cli
 from tests.web.forms import csrf_of
 from tests.web.server import NOW, SERVER, Web, open_two
 
@@ -35,7 +34,7 @@ def test_links_give_each_member_of_the_frozen_roster_their_own_link(web: Web) ->
     text = web.run("links", "0002", "--url", "https://assemblee.exemple.org/vote").stdout
     assert text.splitlines() == [f"{i['membre']}\t{i['lien']}" for i in data]
     # An unknown proposal: one French sentence, exit 1.
-    proc = run_cli(web.clone, "links", "9", env=web.assembly.env)
+    proc = web.assembly.run_in(web.clone, "links", "9")
     assert proc.returncode == 1 and "Aucune proposition n°9" in proc.stderr
 
 
@@ -77,7 +76,7 @@ def test_site_writes_the_public_pages_without_forms(web: Web, tmp_path: Path) ->
     later = "2026-11-06T10:00:00+01:00"  # after Thursday's deadline: n°1 is postponed
     web.assembly.ok("bob", "close", now=later)
     out = tmp_path / "public"
-    proc = run_cli(web.assembly.path("bob"), "site", str(out), env=web.assembly.env, now=later)
+    proc = web.assembly.run("bob", "site", str(out), now=later)
     assert proc.returncode == 0, proc.stderr
     names = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert names == [

@@ -121,7 +121,11 @@ def test_user_text_is_escaped_everywhere(opened: Web) -> None:
     a.git("alice", "push", "-q", "origin", "main")
     with httpx.Client() as client:
         assert vote(client, web.link("1", "bob"), "blocage", f"Raison {SCRIPT}").status_code == 303
-        time.sleep(2.5)  # the server fetches what was pushed within seconds
+        # The server fetches what was pushed within seconds.
+        deadline = time.monotonic() + 15
+        while "Piège" not in client.get(web.url + "/code-social").text:
+            assert time.monotonic() < deadline, "la section poussée n'apparaît pas"
+            time.sleep(0.1)
         pages = ["/", "/proposition/1", "/code-social", "/decisions", "/m/x"]
         member = web.home_link("1", "carol").removeprefix(web.url)
         pages += [
@@ -166,10 +170,11 @@ def test_the_secret_stays_out_of_git_and_rotating_it_revokes_every_link(opened: 
     secret.unlink()
     again = start_server(a, web.clone, NOW)
     try:
-        forbidden(httpx.get(link.replace(web.url, again.url)))
-        assert secret.read_text(encoding="utf-8").strip() != value
-        fresh = again.link("1", "bob")
-        assert httpx.get(fresh).status_code == 200
+        with httpx.Client() as client:
+            forbidden(client.get(link.replace(web.url, again.url)))
+            assert secret.read_text(encoding="utf-8").strip() != value
+            fresh = again.link("1", "bob")
+            assert client.get(fresh).status_code == 200
     finally:
         again.process.terminate()
         again.process.wait(timeout=10)
