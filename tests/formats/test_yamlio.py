@@ -11,6 +11,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from assemblee_cli.errors import AssembleeError
 from assemblee_cli.formats import yamlio
 from assemblee_cli.formats.yamlio import StableDumper, dump_yaml, load_yaml
 
@@ -145,3 +146,31 @@ def test_the_texts_of_a_proposal_take_the_fast_path() -> None:
 def test_texts_the_emitters_write_differently_take_the_pure_python_path(text: str) -> None:
     assert not yamlio._fast_emitter_safe({"cle": text})
     assert dump_yaml({"cle": text}) == pure_python({"cle": text})
+
+
+@pytest.mark.parametrize(
+    "text", ["[" * 3000 + "]" * 3000, "{a: " * 1001 + "}" * 1001, "- " * 1001 + "x"]
+)
+def test_a_text_nested_deeper_than_libyaml_reads_is_refused_at_once(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over libyaml's 1000 levels the pure-Python parser is not asked: its scanner would take
+    seconds on the first text (its time grows with the square of the depth) to say what the
+    tool says at once. It says the same, on the texts it reads quickly."""
+    said = "f.yml : YAML invalide (imbrication trop profonde) ; corrigez le fichier."
+    if not text.startswith("["):
+        with monkeypatch.context() as patch:
+            patch.setattr(yamlio, "_LOADERS", (yamlio._StrictLoader,))
+            with pytest.raises(AssembleeError) as slow:
+                load_yaml(text, "f.yml")
+        assert slow.value.message == said
+
+    def slow_parse(loader: type[Any], text: str) -> Any:
+        assert loader is not yamlio._StrictLoader, "le lecteur lent a été appelé"
+        return parse(loader, text)
+
+    parse = yamlio._parse
+    monkeypatch.setattr(yamlio, "_parse", slow_parse)
+    with pytest.raises(AssembleeError) as error:
+        load_yaml(text, "f.yml")
+    assert error.value.message == said
