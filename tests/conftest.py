@@ -7,8 +7,9 @@ configuration is ignored, the git template directory is empty, and every variabl
 a date, an identity, a repository or a clock (GIT_*, ASSEMBLEE_*) is removed. The session fails if
 anything wrote to the developer's real HOME.
 
-The base assembly is built once per session (init, roster, remote, clones) and copied for each
-test with shutil.copytree, then each clone's `origin` is pointed at the copied remote."""
+The base assembly is built once per session (init, roster, remote, clones), its objects packed, and
+copied for each test (copy_repositories: the object files hard-linked, the rest copied), then each
+clone's `origin` is pointed at the copied remote."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from tests.helpers import (
     build_assembly,
     copy_assembly,
     leaky_variables,
+    pack_repositories,
     sealed_environ,
     write_global_gitconfig,
 )
@@ -177,6 +179,7 @@ def story_template(
         setup = copy_assembly(assembly_template, folder, env=session_env)
         setup.in_process = True
         story(setup)
+        pack_repositories(folder, session_env)
         return folder
 
     return build

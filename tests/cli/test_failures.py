@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from tests.helpers import NOW, git, run_cli
+from tests.helpers import NOW, copy_repositories, git, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +22,7 @@ def initialised(tmp_path_factory: pytest.TempPathFactory, session_env: dict[str,
 @pytest.fixture()
 def repo(sealed_env: Path, tmp_path: Path, initialised: Path) -> Path:
     """A copy of `initialised` for one test."""
-    shutil.copytree(initialised, tmp_path / "a", symlinks=True)
+    copy_repositories(initialised, tmp_path / "a")
     return tmp_path / "a"
 
 

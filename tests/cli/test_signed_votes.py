@@ -8,7 +8,16 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tests.helpers import NOW, dump_record, git, init_signed, run_cli, split_record, vote_entry
+from tests.helpers import (
+    NOW,
+    copy_repositories,
+    dump_record,
+    git,
+    init_signed,
+    run_cli,
+    split_record,
+    vote_entry,
+)
 
 pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen absent")
 
@@ -32,7 +41,7 @@ def signed_assembly(
     """A fresh copy of signed_template (the keys are shared: they are only read)."""
     template, alice_key, bob_key = signed_template
     repo = tmp_path / "a"
-    shutil.copytree(template, repo, symlinks=True)
+    copy_repositories(template, repo)
     return repo, alice_key, bob_key
 
 

@@ -11,6 +11,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from assemblee_cli.errors import AssembleeError
 from assemblee_cli.formats import yamlio
 from assemblee_cli.formats.yamlio import StableDumper, dump_yaml, load_yaml
 
@@ -48,7 +49,7 @@ def _random_data(rng: random.Random, depth: int = 0) -> Any:
             return rng.choice(TRICKY)
         alphabet = ORDINARY + (EXOTIC if rng.random() < 0.2 else [])
         size = rng.choice([0, 1, 2, 5, 20, 80, 99, 100, 101, 150, 300])
-        return "".join(rng.choice(alphabet) for _ in range(size))
+        return "".join(rng.choices(alphabet, k=size))
 
     kind = rng.random()
     if depth > 2 or kind < 0.5:
@@ -59,12 +60,28 @@ def _random_data(rng: random.Random, depth: int = 0) -> Any:
     return {key: _random_data(rng, depth + 1) for key in keys}
 
 
-def test_dump_is_the_pure_python_output_on_thousands_of_random_documents() -> None:
+def test_dump_is_the_pure_python_output_on_thousands_of_random_documents(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # PyYAML's pure-Python emitter is deterministic and slow (most of this test's time): when
+    # dump_yaml hands this very document to it, the reference it just wrote is its answer, so
+    # that each document goes through it once. What dump_yaml writes is still compared with
+    # the reference, whichever emitter it chose.
+    written: dict[int, tuple[Any, str]] = {}
+    emit = yamlio._dump_with
+
+    def dump_with(dumper: type[Any], data: Any) -> str:
+        if dumper is StableDumper and id(data) in written and written[id(data)][0] is data:
+            return written[id(data)][1]
+        return emit(dumper, data)
+
+    monkeypatch.setattr(yamlio, "_dump_with", dump_with)
     rng = random.Random(14)
     fast_path = 0
     for _ in range(4000):
         data = {"titre": _random_data(rng), "x": _random_data(rng), "l": [_random_data(rng)]}
         expected = pure_python(data)
+        written = {id(data): (data, expected)}
         assert dump_yaml(data) == expected, data
         if yamlio._fast_emitter_safe(data):
             fast_path += 1
@@ -129,3 +146,31 @@ def test_the_texts_of_a_proposal_take_the_fast_path() -> None:
 def test_texts_the_emitters_write_differently_take_the_pure_python_path(text: str) -> None:
     assert not yamlio._fast_emitter_safe({"cle": text})
     assert dump_yaml({"cle": text}) == pure_python({"cle": text})
+
+
+@pytest.mark.parametrize(
+    "text", ["[" * 3000 + "]" * 3000, "{a: " * 1001 + "}" * 1001, "- " * 1001 + "x"]
+)
+def test_a_text_nested_deeper_than_libyaml_reads_is_refused_at_once(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over libyaml's 1000 levels the pure-Python parser is not asked: its scanner would take
+    seconds on the first text (its time grows with the square of the depth) to say what the
+    tool says at once. It says the same, on the texts it reads quickly."""
+    said = "f.yml : YAML invalide (imbrication trop profonde) ; corrigez le fichier."
+    if not text.startswith("["):
+        with monkeypatch.context() as patch:
+            patch.setattr(yamlio, "_LOADERS", (yamlio._StrictLoader,))
+            with pytest.raises(AssembleeError) as slow:
+                load_yaml(text, "f.yml")
+        assert slow.value.message == said
+
+    def slow_parse(loader: type[Any], text: str) -> Any:
+        assert loader is not yamlio._StrictLoader, "le lecteur lent a été appelé"
+        return parse(loader, text)
+
+    parse = yamlio._parse
+    monkeypatch.setattr(yamlio, "_parse", slow_parse)
+    with pytest.raises(AssembleeError) as error:
+        load_yaml(text, "f.yml")
+    assert error.value.message == said

@@ -26,7 +26,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from tests.helpers import run_in_process
+from tests.helpers import copy_repositories, run_in_process
 
 from assemblee_cli.store.index import forget_memory
 
@@ -47,6 +47,10 @@ def _load(name: str) -> ModuleType:
 
 generate = _load("generate")
 bench = _load("bench")
+
+# GitPython runs `git version` twice when it is first imported, once per interpreter: imported
+# here, so that no count depends on which test a worker of pytest -n runs first.
+importlib.import_module("git")
 
 SMALL = {"decided": 5, "open_count": 3, "votes": 3}
 LARGE = {"decided": 50, "open_count": 30, "votes": 30}
@@ -106,7 +110,7 @@ class Assembly:
         try:
             copy = copy_module.copy(self)
             copy.repo = folder / "depot"
-            shutil.copytree(self.repo, copy.repo, symlinks=True)
+            copy_repositories(self.repo, copy.repo)
             copy.env = dict(self.env)
             copy.trace = folder / "trace.txt"
             yield copy

@@ -313,12 +313,25 @@ def load_yaml_entries(
     return load_yaml(text, source, line_offset)
 
 
+def _too_deep(source: str) -> AssembleeError:
+    return AssembleeError(
+        f"{source} : YAML invalide (imbrication trop profonde) ; corrigez le fichier."
+    )
+
+
 def load_yaml_slowly(text: str, source: str, line_offset: int = 0) -> Document:
     """load_yaml through PyYAML's composer and constructor (the lines of the keys at once)."""
     parsed: tuple[Any, Any] | None = None
     if len(_LOADERS) > 1:
         try:
             parsed = _parse(_LOADERS[0], text)
+        except yaml.scanner.ScannerError as exc:
+            if exc.problem == "exceeded maximum nesting depth":
+                # Over libyaml's 1000 levels: the pure-Python parser runs out of recursion at
+                # about 500 (the same sentence below), after seconds in its scanner, whose time
+                # grows with the square of the depth. Said at once.
+                raise _too_deep(source) from None
+            parsed = None
         except Exception:  # said below, in the words of the pure-Python parser
             parsed = None
     try:
@@ -339,9 +352,7 @@ def load_yaml_slowly(text: str, source: str, line_offset: int = 0) -> Document:
     except yaml.YAMLError as exc:
         raise AssembleeError(f"{source} : YAML invalide ({exc}) ; corrigez le fichier.") from None
     except RecursionError:
-        raise AssembleeError(
-            f"{source} : YAML invalide (imbrication trop profonde) ; corrigez le fichier."
-        ) from None
+        raise _too_deep(source) from None
 
     def find_lines() -> dict[Path, int]:
         lines: dict[Path, int] = {}
