@@ -19,14 +19,18 @@ def main() -> None:
             sys.stdout.write(page)
             sys.stdout.flush()
         sys.exit(0)
+    from assemblee_cli.cli.hooks import is_hook, run_hook
     from assemblee_cli.errors import AssembleeError
 
     try:
-        from assemblee_cli.cli.main import run
-        from assemblee_cli.cli.web import plug_web
+        if is_hook(sys.argv[1:]):  # a guard, run by git on every push: no typer to import
+            code = run_hook(sys.argv[2])
+        else:
+            from assemblee_cli.cli.main import run
+            from assemblee_cli.cli.web import plug_web
 
-        plug_web(_web_skin)
-        code = run(sys.argv[1:])
+            plug_web(_web_skin)
+            code = run(sys.argv[1:])
     except AssembleeError as exc:
         sys.stderr.write(exc.message.rstrip() + "\n")
         code = exc.exit_code

@@ -3,6 +3,7 @@ name the path and the line."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -35,6 +36,7 @@ from assemblee_cli.formats.proposalfile import (
     id_order,
     parse_name,
     parse_proposal,
+    parse_proposal_data,
     parse_with_same_votes,
     repeated_entries,
     slugify,
@@ -659,3 +661,36 @@ def test_pathological_yaml_is_a_french_error_naming_the_file(header: str) -> Non
 )
 def test_id_order_is_parse_names_order(name: str) -> None:
     assert id_order(name) == (parse_name(name) or (0, ""))
+
+
+def test_cached_data_is_checked_as_the_yaml_whatever_was_checked_before() -> None:
+    """Header data read back from the cache (parse_proposal_data) keeps the rules and roster
+    every file copies, checked once per process by their value: a value of another type that
+    Python finds equal (1.0 and True for 1) is checked again, and refused with its own file
+    and line; an error is never kept."""
+    from assemblee_cli.formats.proposalfile import parse_proposal_with_data
+
+    proposal, data, body = parse_proposal_with_data(VALID, PATH)
+
+    def read(header: Any) -> Proposal:
+        return parse_proposal_data(header, body, PATH, "main", lambda: VALID)
+
+    assert read(data) == proposal
+    assert read(json.loads(json.dumps(data))) == proposal  # an equal copy, as from the cache
+
+    def changed(key: str, value: Any) -> Any:
+        copy = json.loads(json.dumps(data))
+        copy["regles"]["decision"][key] = value
+        return copy
+
+    hours = data["regles"]["decision"]["duree_minimale_heures"]
+    assert read(changed("quorum", 1)).rules.decision.quorum == 1
+    for key, wrong in (("duree_minimale_heures", float(hours)), ("quorum", True)):
+        for _twice in range(2):
+            with pytest.raises(ProposalFileError, match=key):
+                read(changed(key, wrong))
+    members = json.loads(json.dumps(data))
+    members["membres"] = [*data["membres"], None]
+    with pytest.raises(ProposalFileError, match="membres"):
+        read(members)
+    assert read(data) == proposal

@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,13 +22,14 @@ from tests.helpers import (
     OPEN,
     VALEURS,
     branch_of,
+    call_in_process,
     dump_record,
     git,
     git_run,
     init_signed,
     install_guard,
     record,
-    run_cli,
+    run_in_process,
     set_server_clock,
     sign_as,
     split_record,
@@ -277,13 +276,9 @@ def test_latin1_text_never_breaks_the_assembly(opened):
         [b"vote", b"1", b"blocage", b"-r", b"Pas assez caf\xe9."],
         [b"propose", b"Caf\xe9 pour tous"],
     ):
-        proc = subprocess.run(
-            [sys.executable.encode(), b"-m", b"assemblee_cli", *args],
-            cwd=a.path("bob"),
-            env=env,
-            capture_output=True,
-            check=False,
-        )
+        # The arguments as bytes, as the interpreter hands them over (the process boundary
+        # itself is tested in tests/cli and test_any_input).
+        proc = call_in_process(a.path("bob"), args, env)
         assert proc.returncode in (0, 1), proc.stderr.decode(errors="replace")
         assert b"Traceback" not in proc.stderr
     for who, args in (
@@ -402,12 +397,12 @@ def signed(sealed_env: Path, tmp_path: Path) -> dict[str, Any]:
         git(clones[who], "config", "user.name", who.title())
     for who, clone in clones.items():
         sign_as(clone, keys[who])
-    assert run_cli(repo, "propose", "Sujet", now=OPEN).returncode == 0
+    assert run_in_process(repo, "propose", "Sujet", now=OPEN).returncode == 0
     return clones
 
 
 def test_a_vote_signed_with_a_look_alike_key_is_found(signed):
-    before = run_cli(signed["alice"], "verify", "--json", now=MONDAY)
+    before = run_in_process(signed["alice"], "verify", "--json", now=MONDAY)
     assert before.returncode == 0 and json.loads(before.stdout)["anomalies"] == [], before.stdout
     jemma = signed["jemma"]
     git(jemma, "fetch", "-q", "origin")
@@ -426,8 +421,8 @@ def test_a_vote_signed_with_a_look_alike_key_is_found(signed):
     path.write_text(dump_record(data, body), encoding="utf-8")
     git(jemma, "-c", "user.email=emma@exemple.org", "commit", "-q", "-S", "-am", "Vote")
     git(jemma, "push", "-q", "origin", branch)
-    proc = run_cli(signed["alice"], "verify", "--json", now=MONDAY)
-    full = run_cli(signed["alice"], "verify", "--tout", "--json", now=MONDAY)
+    proc = run_in_process(signed["alice"], "verify", "--json", now=MONDAY)
+    full = run_in_process(signed["alice"], "verify", "--tout", "--json", now=MONDAY)
     found = [f["message"] for f in json.loads(proc.stdout)["anomalies"]]
     assert any("emma@exemple.org signé par la clé de jemma@exemple.org" in m for m in found), found
     assert sorted(found) == sorted(f["message"] for f in json.loads(full.stdout)["anomalies"])
@@ -437,9 +432,9 @@ def test_an_unsigned_vote_is_refused_in_signed_mode(signed):
     emma = signed["emma"]
     git(emma, "config", "commit.gpgsign", "false")
     before = git(emma, "ls-remote", "origin", "refs/heads/proposition/*")
-    proc = run_cli(emma, "vote", "1", "d-accord", now=NEXT_DAY)
+    proc = run_in_process(emma, "vote", "1", "d-accord", now=NEXT_DAY)
     assert proc.returncode == 1, proc.stdout
     assert "sign" in proc.stderr, proc.stderr
     assert git(emma, "ls-remote", "origin", "refs/heads/proposition/*") == before
     git(emma, "config", "commit.gpgsign", "true")
-    assert run_cli(emma, "vote", "1", "d-accord", now=NEXT_DAY).returncode == 0
+    assert run_in_process(emma, "vote", "1", "d-accord", now=NEXT_DAY).returncode == 0

@@ -21,6 +21,7 @@ def imported(cwd: Path, *args: str) -> set[str]:
         [sys.executable, "-X", "importtime", "-m", "assemblee_cli", *args],
         cwd=cwd,
         env=dict(os.environ),
+        input="",
         capture_output=True,
         text=True,
         check=False,
@@ -72,3 +73,12 @@ def test_deadlines_from_kept_holidays_import_no_holidays_library(assembly, monke
     imported(alice, "status", "--offline")  # keeps the holidays
     for args in (("status", "--offline"), ("show", "1", "--offline"), ("calendar",)):
         assert "holidays" not in imported(alice, *args), args
+
+
+def test_the_guards_import_neither_typer_nor_rich(assembly) -> None:  # type: ignore[no-untyped-def]
+    """git runs `hook pre-receive` and `hook post-receive` on every push, and the push waits:
+    the entry point runs them without the command-line group (cli/hooks.py). Given through
+    typer (an option before them), they still run."""
+    for name in ("pre-receive", "post-receive"):
+        assert imported(assembly.remote, "hook", name) & {"typer", "rich", *WEB} == set(), name
+        assert "typer" in imported(assembly.remote, "-C", str(assembly.remote), "hook", name)

@@ -12,7 +12,7 @@ import json
 import random
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,9 @@ class World:
     clones: dict[str, Path]
     now: str
     summary: Any
+    # The answers without the index in a fresh copy (no command run in it yet), by clone:
+    # every fresh copy of one seed's world gives them, asked once for the module (fresh_same).
+    fresh: dict[str, Any] = field(default_factory=dict)
 
     def index_file(self, who: str, kind: str = "historique") -> Path:
         return self.clones[who] / ".git" / "assemblee" / "index" / f"{kind}-v{FORMAT}.json"
@@ -83,6 +86,15 @@ class World:
         assert with_index == self.answers(who, disabled=True)
         return with_index
 
+    def fresh_same(self, who: str) -> dict[str, Any]:
+        """`same` in a fresh copy: the answers without the index read none of it, so they are
+        those of every fresh copy of this world, computed by the first copy that asks."""
+        with_index = self.answers(who)
+        if who not in self.fresh:
+            self.fresh[who] = self.answers(who, disabled=True)
+        assert with_index == self.fresh[who]
+        return with_index
+
     def still(self, who: str, proven: dict[str, Any]) -> None:
         """The answers with the index equal `proven`, answers that `same` found equal to the
         answers without the index, on the same clone at the same commits: only the index may
@@ -116,17 +128,17 @@ def _world(folder: Path, seed: int) -> World:
 def worlds(tmp_path_factory: pytest.TempPathFactory) -> Callable[[int, Path], World]:
     """`worlds(seed, folder)`: a fresh copy in `folder` of the world of `seed`, generated once
     for the module (the tool has never run in it: no index)."""
-    built: dict[int, tuple[Path, Any]] = {}
+    built: dict[int, tuple[Path, Any, dict[str, Any]]] = {}
 
     def copy(seed: int, folder: Path) -> World:
         if seed not in built:
             template = tmp_path_factory.mktemp(f"monde-{seed}")
             summary = _world(template, seed).summary
             shutil.rmtree(template / "gen")  # the generated repository, only cloned from
-            built[seed] = template, summary
-        template, summary = built[seed]
+            built[seed] = template, summary, {}
+        template, summary, fresh = built[seed]
         copied = copy_assembly(template, folder)
-        return World(copied.remote, copied.clones, summary.now, summary)
+        return World(copied.remote, copied.clones, summary.now, summary, fresh)
 
     return copy
 
@@ -142,7 +154,7 @@ def world(
 def test_answers_equal_cold_warm_extended_damaged_and_rebuilt(world: World, tmp_path: Path) -> None:
     # cold: no index yet; then warm (from the file, then from memory)
     assert not world.index_file("a").exists()
-    cold = world.same("a")
+    cold = world.fresh_same("a")
     assert world.index_file("a").exists()
     forget_memory()
     world.still("a", cold)
@@ -201,7 +213,7 @@ def test_answers_equal_cold_warm_extended_damaged_and_rebuilt(world: World, tmp_
 def test_a_rewritten_foreign_main_rebuilds_the_index(
     world: World, tmp_path: Path, worlds: Callable[[int, Path], World]
 ) -> None:
-    world.same("a")
+    world.fresh_same("a")
     indexed = world.stored("a")["commit"]
     # The remote's history is replaced by another assembly's (another seed), pushed by force.
     other = worlds(3, tmp_path / "autre")
@@ -211,7 +223,7 @@ def test_a_rewritten_foreign_main_rebuilds_the_index(
     shown = world.same("a")
     rebuilt = world.stored("a")
     assert rebuilt["commit"] != indexed
-    assert shown == other.same("a")
+    assert shown == other.fresh_same("a")
     # main went back (a reset of the remote): the index follows it too
     git(world.remote, "update-ref", "refs/heads/main", "refs/heads/main~2")
     git(world.clones["a"], "fetch", "-q", "--force", "origin")

@@ -94,17 +94,10 @@ def print_notices() -> None:
 
 
 def clock() -> Any:
-    """The clock of the command. A simulated one (ASSEMBLEE_NOW) is also the date of the
-    commits the command makes, so that they agree with the dates it records."""
-    import os
+    """The clock of the command (cli/hooks.clock: the guards read it without typer)."""
+    from assemblee_cli.cli.hooks import clock as command_clock
 
-    from assemblee_cli.usecases.common import current_time
-
-    now = current_time()
-    if os.environ.get("ASSEMBLEE_NOW", "").strip():
-        stamp = f"{int(now.timestamp())} +0000"
-        os.environ["GIT_AUTHOR_DATE"] = os.environ["GIT_COMMITTER_DATE"] = stamp
-    return now
+    return command_clock()
 
 
 def escape(text: str) -> str:

@@ -102,15 +102,9 @@ def pre_receive_hook() -> None:
     leur arrivée, les avis écrits par un autre que le membre, les propositions ouvertes dans le
     passé, les push forcés sur main et les propositions, et toute modification du texte sur
     main hors d'une proposition adoptée (à appeler depuis hooks/pre-receive du dépôt partagé)."""
-    from pathlib import Path
+    from assemblee_cli.cli.hooks import pre_receive
 
-    from assemblee_cli.store.history import open_shared
-    from assemblee_cli.usecases.hook import pre_receive
-
-    problems = pre_receive(open_shared(Path(".")), sys.stdin.read().splitlines(), clock())
-    for problem in problems:
-        sys.stderr.write(f"assemblee : refusé — {problem}\n")
-    if problems:
+    if pre_receive():
         sys.exit(1)
 
 
@@ -119,9 +113,6 @@ def post_receive_hook() -> None:
     """Inscrire dans refs/assemblee/recus, à l'heure du serveur, chaque commit reçu (à appeler
     depuis hooks/post-receive du dépôt partagé) : verify prouve ainsi quand chaque avis est
     arrivé et que rien de reçu n'a été effacé."""
-    from pathlib import Path
+    from assemblee_cli.cli.hooks import post_receive
 
-    from assemblee_cli.store.history import open_shared
-    from assemblee_cli.usecases.hook import post_receive
-
-    post_receive(open_shared(Path(".")), sys.stdin.read().splitlines(), clock())
+    post_receive()

@@ -291,6 +291,45 @@ def parse_with_same_votes(
     return found if len(found.rounds) >= len(old.rounds) else None
 
 
+class _RepeatedValues:
+    """What was worked out from a header value that repeats from one file to the next (the
+    rules and the roster each proposal copies), kept by the value itself: read from the cache
+    of headers, every decided proposal brings an equal copy, checked once per process. Only
+    what passed its check is kept: an error is raised each time, naming its file and line."""
+
+    LIMIT = 256
+
+    def __init__(self) -> None:
+        self._found: dict[tuple[str, Any], Any] = {}
+
+    def checked(self, key: str, value: Any, check: Callable[[], Any]) -> Any:
+        try:
+            known = (key, _frozen(value))
+            found = self._found.get(known, _UNKNOWN)
+        except TypeError:  # a value that cannot be a key (never from YAML or JSON)
+            return check()
+        if found is _UNKNOWN:
+            found = check()
+            if len(self._found) >= self.LIMIT:
+                self._found.clear()
+            self._found[known] = found
+        return found
+
+
+def _frozen(value: Any) -> Any:
+    """`value` (data read from YAML or JSON) as a key equal only to equal data of the same
+    types (1, 1.0, True and "1" are different keys; so are a table and a list)."""
+    if isinstance(value, dict):
+        return (dict, tuple((_frozen(k), _frozen(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return (list, tuple(_frozen(item) for item in value))
+    return (type(value), value)
+
+
+_UNKNOWN = object()
+_REPEATED = _RepeatedValues()
+
+
 class _ProposalReader:
     def __init__(self, reader: Reader, path: str, entries: Entries | None = None) -> None:
         self.r = reader
@@ -298,10 +337,11 @@ class _ProposalReader:
         self.entries = entries
 
     def checked(self, key: str, value: Any, check: Callable[[], Any]) -> Any:
-        """check(), done once for a value that Entries parsed once (it depends on the value
-        only); an error is raised each time, never kept."""
+        """check(), done once for a value that Entries parsed once, or else for a value equal
+        to one checked already in this process (it depends on the value only); an error is
+        raised each time, never kept."""
         if self.entries is None:
-            return check()
+            return _REPEATED.checked(key, value, check)
         return self.entries.checked_once(key, value, check)
 
     def proposal(
