@@ -4,6 +4,7 @@ command-line parser into a French sentence and exit code 2. Errors of the tool i
 
 from __future__ import annotations
 
+import functools
 import importlib
 import sys
 from typing import Any
@@ -66,11 +67,14 @@ def _run(argv: list[str]) -> int:
     return result if isinstance(result, int) else 0
 
 
+@functools.cache
 def _group() -> Any:
     """The command-line group of `app`, whose commands are made from their typer definitions
     (parameters read from each function's signature) only when one is needed: to run it, for
     its help, for shell completion. `assemblee --help` lists them from their help texts (the
-    same lines: the stand-in of a command is a command with its name and help)."""
+    same lines: the stand-in of a command is a command with its name and help). Made once per
+    process (click keeps no state of a run in its commands): a process that runs several
+    commands, such as the tests run in process, builds it once."""
     import copy
     import inspect
 
