@@ -183,12 +183,18 @@ def retrying(assembly: Assembly, attempt_once: Callable[[], T]) -> T:
     members voting at the same moment spread out (back_off)."""
     attempts = int(os.environ.get("ASSEMBLEE_TENTATIVES", MAX_ATTEMPTS))
     cut = 0  # connections the shared repository cut: a busy server, tried again a few times
+    refused: tuple[str, ...] | None = None  # the branches a refused push found moved
     for attempt in range(attempts):
         start = time_module.monotonic()
         try:
-            assembly.refresh(force=attempt > 0)
+            # After a refused push that only moved branches forward (a vote), those branches
+            # are fetched again, not every ref: the rest was read a moment ago and the push
+            # leases only them (see Assembly.refresh).
+            assembly.refresh(force=attempt > 0, only=refused)
+            refused = None
             return attempt_once()
-        except PushConflict:
+        except PushConflict as conflict:
+            refused = conflict.branches
             if attempt + 1 < attempts:
                 time_module.sleep(back_off(attempt, time_module.monotonic() - start))
         except RemoteBusy:
