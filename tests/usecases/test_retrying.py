@@ -61,9 +61,10 @@ def test_the_window_starts_at_the_time_the_refused_attempt_took(
     # quick refusals keep the shortest window, and no window is wider than BACK_OFF_LAST
     assert _pauses(monkeypatch, [0.01, 0.01, 0.01, 0.01]) == [0.25, 0.5, 1.0]
     assert _pauses(monkeypatch, [20.0, 20.0, 0.1]) == [common.BACK_OFF_LAST] * 2
-    # the first attempt of a command pays for its start (a cold read): only the attempt that
-    # was refused sets the next window
-    assert _pauses(monkeypatch, [3.0, 0.1, 0.1, 0.1]) == [3.0, 0.5, 1.0]
+    # an attempt redone after a refusal is quick (it reads the refused branch alone): its
+    # length does not narrow the window, which keeps doubling
+    assert _pauses(monkeypatch, [3.0, 0.1, 0.1, 0.1]) == [3.0, 6.0, common.BACK_OFF_LAST]
+    assert _pauses(monkeypatch, [0.375, 0.125, 0.125, 0.125]) == [0.375, 0.75, 1.5]
 
 
 def test_a_server_that_cut_the_connection_is_retried_with_the_short_window(

@@ -301,6 +301,11 @@ class GitRepo:
             result[name] = sha
         return result
 
+    def ref_values(self, refs: Sequence[str]) -> dict[str, str | None]:
+        """Where each of a few full ref names points now (None: no such ref), read through
+        the persistent `cat-file` (no process)."""
+        return {ref: self.resolve(ref) for ref in refs}
+
     def update_ref(self, ref: str, new: str, old: str | None, message: str = "assemblee") -> None:
         """Move `ref` from `old` (None: must not exist) to `new`; fails if someone moved it."""
         status, _out, err = self.run(
@@ -952,10 +957,10 @@ class GitRepo:
             if isinstance(failure, RemoteBusy):
                 raise failure
             return None
-        found = {branch: self.resolve(ref) for branch, ref in tracking.items()}
+        found = self.ref_values(list(tracking.values()))
         if any(sha is None for sha in found.values()):
             return None
-        return {branch: sha for branch, sha in found.items() if sha is not None}
+        return {branch: found[ref] or "" for branch, ref in tracking.items()}
 
     def push(
         self,

@@ -114,7 +114,7 @@ def _mirror_locally(assembly: Assembly, updates: Sequence[RefUpdate], remote: st
     tracking_refs = [t for t in (u.tracking_ref(remote) for u in updates) if t is not None]
     # `git push` itself moves (or deletes) the remote-tracking refs it knows of: expect them
     # where they are now, and leave alone those already right.
-    tracking_now = repo.refs(*tracking_refs) if tracking_refs else {}
+    tracking_now = repo.ref_values(tracking_refs)
     for update in updates:
         tracking = update.tracking_ref(remote)
         if tracking is not None and tracking_now.get(tracking) != update.new:
