@@ -367,14 +367,17 @@ class GitRepo:
 
     def write_objects(self, objects: Sequence[tuple[str, bytes, str]]) -> None:
         """Store objects built in memory, (type, content, expected id), as loose objects, in
-        one `unpack-objects` process fed a pack of them (git computes each id itself); then
-        refuses if an expected id is not stored (a bug, never published), checked through
-        the persistent `cat-file` (no other process)."""
+        one `unpack-objects --strict` process fed a pack of them (git computes each id and
+        checks each object itself, as `hash-object` does); then refuses if an expected id is
+        not stored (a bug, never published), checked through the persistent `cat-file`."""
         from assemblee_cli.git.pack import PackEntry, pack
 
         if not objects:
             return
-        self._pipe(["unpack-objects", "-q"], pack([PackEntry(k, d, sha) for k, d, sha in objects]))
+        self._pipe(
+            ["unpack-objects", "-q", "--strict"],
+            pack([PackEntry(k, d, sha) for k, d, sha in objects]),
+        )
         if any(self.resolve(sha) != sha for _kind, _data, sha in objects):
             raise GitError(
                 "git a calculé d'autres identifiants d'objets que prévu : rien n'a été publié."
