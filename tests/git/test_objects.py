@@ -14,7 +14,7 @@ import pytest
 from tests.helpers import git
 
 from assemblee_cli.errors import GitError
-from assemblee_cli.git.objects import ObjectWriter, PathConflict
+from assemblee_cli.git.objects import ObjectWriter, PathConflict, object_id
 from assemblee_cli.git.repo import GitRepo, open_repo
 
 ZERO = "0" * 40
@@ -226,6 +226,19 @@ def test_commits_are_those_git_commit_tree_makes(
 def test_a_wrong_id_is_never_stored_silently(repo: GitRepo) -> None:
     with pytest.raises(GitError, match="autres identifiants"):
         repo.write_objects([("blob", b"texte\n", ZERO)])
+
+
+def test_a_malformed_tree_is_never_stored(repo: GitRepo) -> None:
+    """git checks what it stores (as `hash-object` did): a tree whose entries are out of
+    order is refused, and nothing is written."""
+    content = b"texte\n"
+    blob_id = object_id("blob", content)
+    entry = bytes.fromhex(blob_id)
+    unsorted = b"100644 b\0" + entry + b"100644 a\0" + entry
+    tree_id = object_id("tree", unsorted)
+    with pytest.raises(GitError):
+        repo.write_objects([("blob", content, blob_id), ("tree", unsorted, tree_id)])
+    assert repo.resolve(tree_id) is None
 
 
 def commit(repo: GitRepo, files: dict[str, tuple[str, str]], parents: list[str]) -> str:

@@ -71,9 +71,11 @@ def crowd_template(
         clone = crowd / f"m{index:02d}"
         if index > 1:
             shutil.copytree(first, clone, symlinks=True)
+        # what `git config user.name/user.email` writes, without two git processes a clone
         name, email = member(index)
-        git(clone, "config", "user.name", name, env=session_env)
-        git(clone, "config", "user.email", email, env=session_env)
+        with (clone / ".git" / "config").open("a", encoding="utf-8") as config:
+            config.write(f"[user]\n\tname = {name}\n\temail = {email}\n")
+    assert git(crowd / "m50", "config", "user.email", env=session_env).strip() == member(50)[1]
     return folder
 
 
@@ -92,11 +94,17 @@ class Crowd:
         return self.root / "alice"
 
 
-def copy_crowd(template: Path, target: Path, url: str) -> None:
-    shutil.copytree(template, target, symlinks=True)
-    clones = [target / "alice", *sorted((target / "crowd").iterdir())]
-    for clone in clones:
-        git(clone, "remote", "set-url", "origin", url)
+def repoint(template: Path, folder: Path, url: str, extra: str = "") -> None:
+    """Every clone of the crowd's assembly copied from `template` to `folder` with its origin
+    at `url` (and `extra` lines in its [remote "origin"] section): the lines `git remote
+    set-url` (and `git config`) would write, in each config's text, without two git processes
+    a clone."""
+    old = f"url = {template / 'remote.git'}\n"
+    for clone in [folder / "alice", *sorted((folder / "crowd").iterdir())]:
+        config = clone / ".git" / "config"
+        text = config.read_text(encoding="utf-8")
+        assert old in text, f"{clone.name} : origin n'est pas le dépôt du modèle"
+        config.write_text(text.replace(old, f"url = {url}\n{extra}"), encoding="utf-8")
 
 
 def free_port() -> int:
@@ -159,8 +167,8 @@ def over_daemon(
     folder = tmp_path / "assembly"
     shutil.copytree(crowd_template, folder, symlinks=True)
     url, log = start_daemon(folder, request)
-    for clone in [folder / "alice", *sorted((folder / "crowd").iterdir())]:
-        git(clone, "remote", "set-url", "origin", url)
+    repoint(crowd_template, folder, url)
+    assert git(folder / "crowd" / "m50", "remote", "get-url", "origin").strip() == url
 
     def count() -> int:
         return log.read_text(errors="replace").count("Request receive-pack")
@@ -171,17 +179,17 @@ def over_daemon(
 @pytest.fixture()
 def over_file(sealed_env: Path, crowd_template: Path, tmp_path: Path) -> Iterator[Crowd]:
     folder = tmp_path / "assembly"
-    shutil.copytree(crowd_template, folder, symlinks=True)
     remote = folder / "remote.git"
     log = folder / "pushes.log"
-    log.touch()
     counter = folder / "receive-pack"
+    url = remote.as_uri()
+    shutil.copytree(crowd_template, folder, symlinks=True)
+    repoint(crowd_template, folder, url, f"\treceivepack = {counter}\n")
+    log.touch()
     counter.write_text(f'#!/bin/sh\necho push >> "{log}"\nexec git receive-pack "$@"\n')
     counter.chmod(0o755)
-    url = remote.as_uri()
-    for clone in [folder / "alice", *sorted((folder / "crowd").iterdir())]:
-        git(clone, "remote", "set-url", "origin", url)
-        git(clone, "config", "remote.origin.receivepack", str(counter))
+    last = folder / "crowd" / "m50"
+    assert git(last, "config", "remote.origin.receivepack").strip() == str(counter)
 
     def count() -> int:
         return len(log.read_text().splitlines())
@@ -398,8 +406,31 @@ def test_a_push_that_loses_the_race_on_the_server_is_redone(assembly):
     )
     hook.chmod(0o755)
 
-    a.ok("bob", "vote", "1", "d-accord", now=NEXT_DAY)
+    trace = a.root / "trace-bob.txt"
+    a.ok("bob", "vote", "1", "d-accord", now=NEXT_DAY, extra={"GIT_TRACE": str(trace)})
     assert marker.exists()
+    # The attempt after the refusal fetches the vote's branch alone, then makes the vote
+    # again on its new tip with git processes of the exchange only: the other refs are as
+    # read a moment ago, the branch's fork is derived from its previous tip's (carol's vote
+    # only changes the proposal file), the objects go in one process.
+    started = [
+        line.split("trace: built-in: git ", 1)[1]
+        for line in trace.read_text(errors="replace").splitlines()
+        if "trace: built-in: git " in line
+    ]
+    fetches = [i for i, command in enumerate(started) if command.startswith("fetch ")]
+    pushes = [i for i, command in enumerate(started) if command.startswith("push ")]
+    assert len(fetches) == 2 and len(pushes) == 2, started
+    assert "refs/heads/*" in started[fetches[0]]
+    assert started[fetches[1]].split()[-1] == (
+        f"+refs/heads/{branch}:refs/remotes/origin/{branch}"
+    ), started[fetches[1]]
+    redone = [command.split()[0] for command in started[fetches[1] + 1 : pushes[1]]]
+    # the fetch's own (upload-pack, pack-objects, unpack-objects, its connectivity check
+    # rev-list), then the vote's objects stored (unpack-objects)
+    assert sorted(redone) == sorted(
+        ["upload-pack", "pack-objects", "unpack-objects", "rev-list", "unpack-objects"]
+    ), started[fetches[1] :]
     votes = record(a.remote_file(branch, "proposals/0001-valeurs.md"))["votes"]
     assert {v["membre"]: v["choix"] for v in votes} == {
         "carol@exemple.org": "blocage",

@@ -16,6 +16,7 @@ from tests.perf.test_process_counts import generate
 
 from assemblee_cli.errors import AssembleeError
 from assemblee_cli.git.repo import GitRepo
+from assemblee_cli.store import assembly as assembly_module
 from assemblee_cli.store.assembly import Fork, open_assembly
 from assemblee_cli.store.forks import ForkIndex
 
@@ -156,6 +157,71 @@ def test_a_new_tip_is_worked_out_alone(repo: Path) -> None:
     assert trunk2 == trunk and tips2[:5] == tips[:5] and tips2[5] != tips[5]
     assert after[:5] == before[:5]
     assert _described(after[5]) == _reference(repo, trunk, tips2[5])
+
+
+def test_tips_a_few_votes_further_are_derived_in_memory_and_equal_a_full_diff(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Votes fetched on every branch (one, two or three each), and on one branch a change of
+    its text after a vote: a tip whose commits since a known tip change only its own
+    proposal file is derived from that tip's fork, without git; every other tip is worked
+    out as before; all equal a full diff, and the index is disabled or not."""
+    first = open_assembly(repo, offline=True)
+    trunk = first.trunk
+    tips = [tip.sha for tip in first.snapshot.branches.values()]
+    # one by one: the odd branches do not send the usual ones the long way (see changes_since)
+    before = [first.forks([tip])[0] for tip in tips]
+    monkeypatch.setenv("ASSEMBLEE_SANS_CACHE", "1")  # a view that keeps what it works out
+    view = open_assembly(repo, offline=True)
+    for tip in tips:
+        view.forks([tip])
+    monkeypatch.delenv("ASSEMBLEE_SANS_CACHE")
+    branches = {}
+    for tip in tips:
+        name = git(repo, "for-each-ref", "--format=%(refname:short)", "--points-at", tip)
+        branches[tip] = next(b for b in name.split() if b.startswith("proposition/"))
+    for count, tip in enumerate(tips):
+        branch = branches[tip]
+        own = f"proposals/{branch.removeprefix('proposition/')}.md"
+        text = (
+            git(repo, "show", f"{tip}:{own}")
+            if own in git(repo, "ls-tree", "-r", "--name-only", tip)
+            else ""
+        )
+        for vote in range(count % 3 + 1):
+            text += f"avis {vote}\n"
+            _commit_file(repo, branch, own, text, f"Un avis ({vote})")
+    edited = branches[tips[4]]
+    _commit_file(repo, edited, "sections/ajout.md", "# Ajout\n", "Le texte change")
+    git(repo, "checkout", "-q", "main")
+
+    def derivable(fork: Fork) -> bool:
+        files = [c for c in fork.changes if c.path.startswith("proposals/")]
+        return fork.single_base and bool(fork.own) and fork.folders is not None and len(files) == 1
+
+    expected_alone = {tips[i] for i, fork in enumerate(before) if not derivable(fork)}
+    assert tips[4] not in expected_alone and len(expected_alone) < len(tips) - 1
+    worked: list[str] = []
+    original = assembly_module.work_out
+
+    def recorded(repo_: Any, trunk_: str, missing: Sequence[str], *rest: Any) -> Any:
+        worked.extend(missing)
+        return original(repo_, trunk_, missing, *rest)
+
+    monkeypatch.setattr(assembly_module, "work_out", recorded)
+    for disabled in ("", "1"):  # from the index, or from what the same view worked out
+        monkeypatch.setenv("ASSEMBLEE_SANS_CACHE", disabled)
+        assembly = view if disabled else open_assembly(repo, offline=True)
+        assembly.refresh()
+        worked.clear()
+        new_tips = [tip.sha for tip in assembly.snapshot.branches.values()]
+        assert assembly.trunk == trunk and not set(new_tips) & set(tips)
+        after = assembly.forks(new_tips)
+        assert [_described(fork) for fork in after] == [
+            _reference(repo, trunk, tip) for tip in new_tips
+        ]
+        by_branch = {branches[old]: new for old, new in zip(tips, new_tips, strict=True)}
+        assert set(worked) == {by_branch[branches[t]] for t in expected_alone} | {by_branch[edited]}
 
 
 def test_decided_files_are_found_by_binary_search_as_by_the_whole_listing(repo: Path) -> None:

@@ -39,7 +39,7 @@ def _pauses(
     monkeypatch.setattr(common, "time_module", clock)
     monkeypatch.setattr(common, "random", SimpleNamespace(uniform=lambda low, high: high))
     refreshed: list[bool] = []
-    store: Any = SimpleNamespace(refresh=lambda force=False: refreshed.append(force))
+    store: Any = SimpleNamespace(refresh=lambda force=False, only=None: refreshed.append(force))
     remaining = list(took)
 
     def attempt() -> str:
@@ -61,9 +61,10 @@ def test_the_window_starts_at_the_time_the_refused_attempt_took(
     # quick refusals keep the shortest window, and no window is wider than BACK_OFF_LAST
     assert _pauses(monkeypatch, [0.01, 0.01, 0.01, 0.01]) == [0.25, 0.5, 1.0]
     assert _pauses(monkeypatch, [20.0, 20.0, 0.1]) == [common.BACK_OFF_LAST] * 2
-    # the first attempt of a command pays for its start (a cold read): only the attempt that
-    # was refused sets the next window
-    assert _pauses(monkeypatch, [3.0, 0.1, 0.1, 0.1]) == [3.0, 0.5, 1.0]
+    # an attempt redone after a refusal is quick (it reads the refused branch alone): its
+    # length does not narrow the window, which keeps doubling
+    assert _pauses(monkeypatch, [3.0, 0.1, 0.1, 0.1]) == [3.0, 6.0, common.BACK_OFF_LAST]
+    assert _pauses(monkeypatch, [0.375, 0.125, 0.125, 0.125]) == [0.375, 0.75, 1.5]
 
 
 def test_a_server_that_cut_the_connection_is_retried_with_the_short_window(
@@ -79,3 +80,36 @@ def test_the_pause_is_drawn_in_the_window() -> None:
         pauses = [common.back_off(attempt, took) for _ in range(200)]
         assert all(0 <= pause <= window for pause in pauses)
         assert max(pauses) > window / 2  # spread over the window, not stuck at its start
+
+
+def test_after_a_refused_vote_only_its_branch_is_read_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A push refused because others moved the branches it moved forward (a vote): the next
+    attempt fetches those branches only; after any other refusal (a new number, main) or a
+    cut connection, everything."""
+    monkeypatch.setattr(common, "time_module", Clock())
+    refreshed: list[tuple[bool, Any]] = []
+    store: Any = SimpleNamespace(
+        refresh=lambda force=False, only=None: refreshed.append((force, only))
+    )
+    failures: list[Exception] = [
+        PushConflict("refusé", ("0001-valeurs",)),
+        RemoteBusy("coupé"),
+        PushConflict("refusé", ("0001-valeurs",)),
+        PushConflict("refusé"),
+    ]
+
+    def attempt() -> str:
+        if failures:
+            raise failures.pop(0)
+        return "publié"
+
+    assert common.retrying(store, attempt) == "publié"
+    assert refreshed == [
+        (False, None),
+        (True, ("0001-valeurs",)),
+        (True, None),
+        (True, ("0001-valeurs",)),
+        (True, None),
+    ]

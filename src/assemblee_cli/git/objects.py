@@ -5,8 +5,9 @@ plumbing (a temporary index, `write-tree`, `commit-tree`, `merge-tree`) starts n
 proposal. Here, trees are edited in memory from the objects read through the persistent
 `cat-file`, blobs, trees and commits get their ids by git's own formula (the SHA-1 of
 `TYPE SIZE\\0CONTENT`), and `flush` hands them to git, which recomputes and checks every
-id: one `hash-object -w` process per type when they are few, one pack (git/pack.py) whose big
-trees are deltas when they weigh more than PACK_ABOVE. Signed commits are left to
+id: one `unpack-objects` process fed a pack of whole objects when they are few (stored as
+separate objects, as `git commit` stores them), one pack (git/pack.py) whose big trees are
+deltas when they weigh more than PACK_ABOVE. Signed commits are left to
 `git commit-tree -S`.
 
 A tree is kept as git stores it (its bytes), with the offset of each entry found by one scan
@@ -309,6 +310,12 @@ class ObjectWriter:
             raise GitError(f"Le commit {commit[:10]} est illisible.")
         self._commit_trees[commit] = first[5:]
         return first[5:]
+
+    def parents_of(self, commit: str) -> list[str]:
+        """The parents of a commit (of the repository, or made here)."""
+        data = self._read(commit, "commit")
+        head = data.split(b"\n\n", 1)[0].decode(errors="replace")
+        return [line[7:] for line in head.splitlines() if line.startswith("parent ")]
 
     def _tree(self, tree: str) -> _Tree:
         known = self._trees.get(tree)

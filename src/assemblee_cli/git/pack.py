@@ -1,7 +1,7 @@
 """Objects made in memory, written as one git pack whose big trees are deltas.
 
 A `close` at ten thousand decisions writes about a hundred `proposals/` trees of 700 KB each,
-every one the previous with one entry changed. Stored one by one (`hash-object -w`), each is
+every one the previous with one entry changed. Stored as separate objects, each is
 compressed whole: seconds of zlib for a few hundred bytes of news. In a pack, such a tree is a
 delta against the tree it was edited from (git's own delta format: copy what comes before and
 after the change, insert the change), and `git index-pack --fix-thin` stores the pack, adding

@@ -301,6 +301,11 @@ class GitRepo:
             result[name] = sha
         return result
 
+    def ref_values(self, refs: Sequence[str]) -> dict[str, str | None]:
+        """Where each of a few full ref names points now (None: no such ref), read through
+        the persistent `cat-file` (no process)."""
+        return {ref: self.resolve(ref) for ref in refs}
+
     def update_ref(self, ref: str, new: str, old: str | None, message: str = "assemblee") -> None:
         """Move `ref` from `old` (None: must not exist) to `new`; fails if someone moved it."""
         status, _out, err = self.run(
@@ -361,28 +366,22 @@ class GitRepo:
     # -- writing commits without a working tree ---------------------------------------------
 
     def write_objects(self, objects: Sequence[tuple[str, bytes, str]]) -> None:
-        """Store objects built in memory, (type, content, expected id), one `hash-object`
-        process per type; refuses if git computes another id (a bug, never published)."""
-        by_kind: dict[str, list[tuple[bytes, str]]] = {}
-        for kind, data, sha in objects:
-            by_kind.setdefault(kind, []).append((data, sha))
-        with tempfile.TemporaryDirectory(prefix="assemblee-") as folder:
-            for kind, items in by_kind.items():
-                paths = []
-                for index, (data, _sha) in enumerate(items):
-                    path = Path(folder) / f"{kind}{index}"
-                    path.write_bytes(data)
-                    paths.append(str(path))
-                out = self._pipe(
-                    ["hash-object", "-w", "-t", kind, "--no-filters", "--stdin-paths"],
-                    "".join(f"{p}\n" for p in paths).encode(),
-                )
-                written = out.decode().split()
-                if written != [sha for _data, sha in items]:
-                    raise GitError(
-                        f"git a calculé d'autres identifiants d'objets ({kind}) que prévu : "
-                        "rien n'a été publié."
-                    )
+        """Store objects built in memory, (type, content, expected id), as loose objects, in
+        one `unpack-objects --strict` process fed a pack of them (git computes each id and
+        checks each object itself, as `hash-object` does); then refuses if an expected id is
+        not stored (a bug, never published), checked through the persistent `cat-file`."""
+        from assemblee_cli.git.pack import PackEntry, pack
+
+        if not objects:
+            return
+        self._pipe(
+            ["unpack-objects", "-q", "--strict"],
+            pack([PackEntry(k, d, sha) for k, d, sha in objects]),
+        )
+        if any(self.resolve(sha) != sha for _kind, _data, sha in objects):
+            raise GitError(
+                "git a calculé d'autres identifiants d'objets que prévu : rien n'a été publié."
+            )
 
     def write_pack(self, data: bytes, expected: Sequence[str]) -> None:
         """Store a pack built in memory (git/pack.py) with `index-pack --fix-thin`, which
@@ -944,6 +943,27 @@ class GitRepo:
         )
         if status != 0:
             raise _remote_failure(remote, err, status)
+
+    def fetch_branches(self, remote: str, branches: Sequence[str]) -> dict[str, str] | None:
+        """Fetch only `branches` (`proposition/0007-slug`…) into their remote-tracking refs,
+        as the full `fetch` would, and return where each now is (read through the persistent
+        `cat-file`: no other process). None when one of them is no longer on the remote (a
+        proposal closed meanwhile, say): a full fetch tells the rest. The repository's
+        automatic maintenance is left to the full fetches (this one comes right after one)."""
+        tracking = {branch: f"refs/remotes/{remote}/{branch}" for branch in branches}
+        refspecs = [f"+refs/heads/{branch}:{ref}" for branch, ref in tracking.items()]
+        status, _out, err = self.run(
+            "fetch", "--quiet", "--no-auto-maintenance", remote, *refspecs, check=False
+        )
+        if status != 0:
+            failure = _remote_failure(remote, err, status)
+            if isinstance(failure, RemoteBusy):
+                raise failure
+            return None
+        found = self.ref_values(list(tracking.values()))
+        if any(sha is None for sha in found.values()):
+            return None
+        return {branch: found[ref] or "" for branch, ref in tracking.items()}
 
     def push(
         self,

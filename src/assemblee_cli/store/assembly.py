@@ -39,7 +39,14 @@ from assemblee_cli.git.objects import TREE_MODE, Entry, ObjectWriter
 from assemblee_cli.git.repo import ZERO, Change, GitRepo, Identity, short_ref
 from assemblee_cli.store.cache import HeaderCache
 from assemblee_cli.store.draft import Draft
-from assemblee_cli.store.forks import EMPTY_VERSION, Fork, ForkIndex, version_of, work_out
+from assemblee_cli.store.forks import (
+    EMPTY_VERSION,
+    Fork,
+    ForkIndex,
+    extend_forks,
+    version_of,
+    work_out,
+)
 from assemblee_cli.store.holidays import holidays_of
 from assemblee_cli.store.memo import Memo, immutable
 
@@ -113,6 +120,9 @@ class Assembly:
         # A branch tip's `proposals/` tree as its fork point's with the branch's own file:
         # made, not read, by the drafts (a `close` writes on every due branch).
         self._derived: dict[str, tuple[str, dict[str, Entry | None]]] = {}
+        # The forks worked out by this view, for its trunk (what the fork index keeps, also
+        # when it is disabled): a tip a few votes further is derived from its ancestor's.
+        self._forks: dict[str, dict[str, Fork]] = {}
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -121,14 +131,35 @@ class Assembly:
         reader, the web page, fetches every few seconds rather than on every page)."""
         self._fetched = True
 
-    def refresh(self, force: bool = False) -> None:
-        """Fetch once (online; again when `force`), then read the refs."""
+    def refresh(self, force: bool = False, only: Sequence[str] | None = None) -> None:
+        """Fetch once (online; again when `force`), then read the refs. `only` (proposal
+        names): what a write refused because others moved these branches needs again, these
+        branches and nothing else; the other refs stay as read (see `_fetch_only`)."""
+        if self.online and only and self._fetched and self._fetch_only(only):
+            self._objects = ObjectWriter(self.repo)
+            return
         if self.online and (force or not self._fetched):
             assert self.remote is not None
             self.repo.fetch(self.remote)
             self._fetched = True
         self._snapshot = None
         self._objects = ObjectWriter(self.repo)  # a long-lived view keeps only this main's trees
+
+    def _fetch_only(self, names: Sequence[str]) -> bool:
+        """Fetch the branches of `names` alone and move them in the snapshot (no other ref
+        moved: the fetch wrote only theirs). False when that cannot be done (no snapshot yet,
+        a branch it does not hold, or one gone from the remote): a full fetch is needed."""
+        snapshot, remote = self._snapshot, self.remote
+        if snapshot is None or remote is None or any(n not in snapshot.branches for n in names):
+            return False
+        found = self.repo.fetch_branches(remote, [f"{BRANCH_PREFIX}{name}" for name in names])
+        if found is None:
+            return False
+        for name in names:
+            tip = snapshot.branches[name]
+            sha = found[f"{BRANCH_PREFIX}{name}"]
+            snapshot.branches[name] = BranchTip(name, sha, tip.local, sha)
+        return True
 
     @property
     def snapshot(self) -> Snapshot:
@@ -459,13 +490,19 @@ class Assembly:
         several fork points (it merged the trunk in, say) asks `git merge-base`."""
         trunk = self.trunk
         index = ForkIndex(self.repo)
-        known = index.load(trunk)
+        known = index.load(trunk) | self._forks.get(trunk, {})
         missing = [tip for tip in dict.fromkeys(tips) if tip not in known]
-        if missing:
-            names = {tip.sha: name for name, tip in self.snapshot.branches.items()}
-            known |= work_out(self.repo, trunk, missing, names, self.blobs)
+        names = {tip.sha: name for name, tip in self.snapshot.branches.items()}
+        derived = extend_forks(self._objects, missing, known, names) if missing else {}
+        if derived:
+            known |= derived
+            missing = [tip for tip in missing if tip not in derived]
+        if missing or derived:
+            if missing:
+                known |= work_out(self.repo, trunk, missing, names, self.blobs)
             kept = {tip.sha for tip in self.snapshot.branches.values()} | set(tips)
             index.save(trunk, {tip: fork for tip, fork in known.items() if tip in kept})
+            self._forks = {trunk: {tip: fork for tip, fork in known.items() if tip in kept}}
         for tip in tips:
             fork = known[tip]
             if fork.folders is not None:

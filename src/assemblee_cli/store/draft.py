@@ -1,7 +1,7 @@
 """A draft: the commits of one write of the assembly (a proposal's record, a decision, the
 merges of `close`), made in memory and stored together by `flush`. The use cases build them
 here, from the assembly's commits, without being handed the git repository; the objects are
-made by git/objects.py (ids by git's own formula, stored in one process per type)."""
+made by git/objects.py (ids by git's own formula, stored in one process)."""
 
 from __future__ import annotations
 

@@ -3,12 +3,14 @@ follows the branches, not the history, and indexed under `.git/assemblee/index/`
 
 A branch's fork (`Fork`) depends on two commits only, the trunk and the branch's tip: it is
 kept in `fourches-v1.json` for the trunk it was worked out against, tip by tip. A command that
-finds the trunk unchanged and the tips known starts no git process for it; new tips (a fetch
-that brought votes) are worked out alone; a trunk that moved (a `close`) starts the file
-again. Like the history index, the file starts with the digest of its content, is replaced
-atomically, and anything wrong with it (missing, cut short, edited, another format, another
-trunk) only means working the forks out again: the answer is the same with it, without it
-(`ASSEMBLEE_SANS_CACHE=1`) or after damage.
+finds the trunk unchanged and the tips known starts no git process for it; a new tip that is a
+known tip plus votes (commits that change only the branch's own proposal file: a fetch that
+brought votes, one's own vote just pushed, a vote redone after a refused push) is derived
+from the known fork in memory (`extend_forks`), other new tips are worked out alone; a trunk
+that moved (a `close`) starts the file again. Like the history index, the file starts with
+the digest of its content, is replaced atomically, and anything wrong with it (missing, cut
+short, edited, another format, another trunk) only means working the forks out again: the
+answer is the same with it, without it (`ASSEMBLEE_SANS_CACHE=1`) or after damage.
 
 Working a fork out: one `rev-list` of the branches' own commits (as before), then what each
 branch changes since its fork point, without ever reading `proposals/` entry by entry (ten
@@ -171,6 +173,76 @@ def work_out(
         tip: Fork(tip, base is not None, own, tuple(diff), folders.get(index))
         for index, ((tip, base, own), diff) in enumerate(zip(found, changes, strict=True))
     }
+
+
+EXTEND_LIMIT = 64  # commits walked back from a new tip to one whose fork is known
+
+
+def extend_forks(
+    objects: ObjectWriter,
+    tips: Sequence[str],
+    known: Mapping[str, Fork],
+    names: Mapping[str, str],
+) -> dict[str, Fork]:
+    """The forks of those of `tips` that are a known tip a few commits further (the votes
+    cast since), each of these commits with one parent, and that change nothing but the
+    branch's own proposal file since: the known fork with that file's new version, worked
+    out in memory from the commits and trees (no process). The others are left out, to be
+    worked out as usual (`work_out`). `known`: forks worked out against the same trunk;
+    `names`: the proposal of a tip that is a branch's (only a branch with a known tip is
+    walked back: a new branch is not)."""
+    derived: dict[str, Fork] = {}
+    files = {c.path for fork in known.values() for c in fork.changes}
+    for tip in tips:
+        name = names.get(tip)
+        if name is None or f"{PROPOSALS_DIR}/{name}.md" not in files:
+            continue
+        found = _extended(objects, tip, known)
+        if found is not None:
+            derived[tip] = found
+    return derived
+
+
+def _extended(objects: ObjectWriter, tip: str, known: Mapping[str, Fork]) -> Fork | None:
+    chain: list[str] = []
+    commit = tip
+    while commit not in known:
+        if len(chain) >= EXTEND_LIMIT:
+            return None
+        parents = objects.parents_of(commit)
+        if len(parents) != 1:
+            return None
+        chain.append(commit)
+        commit = parents[0]
+    if not chain:
+        return known[commit]
+    base = known[commit]
+    own_files = [c for c in base.changes if c.path.startswith(f"{PROPOSALS_DIR}/")]
+    if not base.single_base or not base.own or base.folders is None or len(own_files) != 1:
+        return None
+    [file_change] = own_files
+    old_root, new_root = objects.tree_of(commit), objects.tree_of(tip)
+    old_folder = objects.entry(old_root, PROPOSALS_DIR)
+    new_folder = objects.entry(new_root, PROPOSALS_DIR)
+    if (
+        old_folder is None
+        or new_folder is None
+        or old_folder[1] != base.folders[1]
+        or new_folder[0] != old_folder[0]
+        or objects.id_with(old_root, {PROPOSALS_DIR: new_folder}) != new_root
+    ):
+        return None  # the commits since change more than `proposals/`
+    name = file_change.path.removeprefix(f"{PROPOSALS_DIR}/")
+    new_file = objects.entry(new_folder[1], name)
+    if objects.id_with(old_folder[1], {name: new_file}) != new_folder[1]:
+        return None  # or more than the branch's own file there
+    at_fork = None if file_change.old_sha == ZERO else (file_change.old_mode, file_change.old_sha)
+    changes = [c for c in base.changes if c is not file_change]
+    if new_file != at_fork:
+        changes = _placed(changes, _change(file_change.path, at_fork, new_file))
+    return Fork(
+        tip, True, base.own | frozenset(chain), tuple(changes), (base.folders[0], new_folder[1])
+    )
 
 
 def changes_since(

@@ -15,7 +15,13 @@ from assemblee_cli.store.faults import checkpoint
 
 
 class PushConflict(AssembleeError):
-    """Someone else moved a ref between our read and our write."""
+    """Someone else moved a ref between our read and our write. `branches`: the proposals
+    whose branches the write only moved forward (a vote, say), which are all a new attempt
+    needs to read again; None when it must read everything again (a new number, main…)."""
+
+    def __init__(self, message: str, branches: tuple[str, ...] | None = None) -> None:
+        super().__init__(message)
+        self.branches = branches
 
 
 @dataclass(frozen=True)
@@ -73,9 +79,11 @@ def _push(assembly: Assembly, updates: Sequence[RefUpdate]) -> None:
             raise
         ok = True
     if not ok:
+        moved_only = all(u.kind == "branch" and u.new and u.old_remote for u in updates)
         raise PushConflict(
             "Le dépôt partagé a changé pendant l'opération (quelqu'un d'autre vient d'écrire) : "
-            "rien n'a été publié ; relancez la commande."
+            "rien n'a été publié ; relancez la commande.",
+            tuple(u.name for u in updates) if moved_only else None,
         )
     checkpoint("publish:pushed")
     _mirror_locally(assembly, updates, remote)
@@ -106,7 +114,7 @@ def _mirror_locally(assembly: Assembly, updates: Sequence[RefUpdate], remote: st
     tracking_refs = [t for t in (u.tracking_ref(remote) for u in updates) if t is not None]
     # `git push` itself moves (or deletes) the remote-tracking refs it knows of: expect them
     # where they are now, and leave alone those already right.
-    tracking_now = repo.refs(*tracking_refs) if tracking_refs else {}
+    tracking_now = repo.ref_values(tracking_refs)
     for update in updates:
         tracking = update.tracking_ref(remote)
         if tracking is not None and tracking_now.get(tracking) != update.new:

@@ -164,17 +164,25 @@ BACK_OFF_LAST = 8.0  # the widest window
 
 
 def back_off(attempt: int, took: float = 0.0) -> float:
-    """The pause after the `attempt`-th refused write (0 for the first), which took `took`
-    seconds from its read to its refusal: a random instant in a window that doubles with each
-    refusal ("full jitter"). Each refusal means others are writing too; widening the window
-    spreads them out, so that most writers need one or two pushes instead of racing again
-    every few hundred milliseconds. The window starts at the length of the refused attempt
+    """A pause after a refused write: a random instant in its window (`back_off_window`)."""
+    return random.uniform(0, back_off_window(attempt, took))
+
+
+def back_off_window(attempt: int, took: float = 0.0, previous: float = 0.0) -> float:
+    """The window of the pause after the `attempt`-th refused write (0 for the first), which
+    took `took` seconds from its read to its refusal (the pause, `back_off`, is a random
+    instant in it: "full jitter"). The window doubles with each refusal. Each refusal means
+    others are writing too; widening the window spreads them out, so that most writers need
+    one or two pushes instead of racing again every few hundred milliseconds. The window starts at the length of the refused attempt
     when that is longer than BACK_OFF_FIRST: the time between a read and its push is the
     time another writer needs the branch to itself, and it grows with the number of writers
     (they share the processors and the server), so a crowd spreads out from the first
-    refusal instead of after five or six (measured in tests/integrity/test_stress.py)."""
-    window = min(max(BACK_OFF_FIRST, took) * 2 ** min(attempt, 16), BACK_OFF_LAST)
-    return random.uniform(0, window)
+    refusal instead of after five or six (measured in tests/integrity/test_stress.py).
+    `previous`: the window of the previous refusal of the same write, which the new one never
+    falls below twice of: an attempt redone after a refusal is quick (it reads the branch
+    alone), and its shorter length says nothing of fewer writers still waiting."""
+    doubled = max(BACK_OFF_FIRST, took) * 2.0 ** min(attempt, 16)
+    return min(max(doubled, 2 * previous), BACK_OFF_LAST)
 
 
 def retrying(assembly: Assembly, attempt_once: Callable[[], T]) -> T:
@@ -183,14 +191,23 @@ def retrying(assembly: Assembly, attempt_once: Callable[[], T]) -> T:
     members voting at the same moment spread out (back_off)."""
     attempts = int(os.environ.get("ASSEMBLEE_TENTATIVES", MAX_ATTEMPTS))
     cut = 0  # connections the shared repository cut: a busy server, tried again a few times
+    refused: tuple[str, ...] | None = None  # the branches a refused push found moved
+    window = 0.0  # of the last pause after a refused write
     for attempt in range(attempts):
         start = time_module.monotonic()
         try:
-            assembly.refresh(force=attempt > 0)
+            # After a refused push that only moved branches forward (a vote), those branches
+            # are fetched again, not every ref: the rest was read a moment ago and the push
+            # leases only them (see Assembly.refresh).
+            assembly.refresh(force=attempt > 0, only=refused)
+            refused = None
             return attempt_once()
-        except PushConflict:
+        except PushConflict as conflict:
+            refused = conflict.branches
             if attempt + 1 < attempts:
-                time_module.sleep(back_off(attempt, time_module.monotonic() - start))
+                took = time_module.monotonic() - start
+                window = back_off_window(attempt, took, window)
+                time_module.sleep(random.uniform(0, window))
         except RemoteBusy:
             cut += 1
             if cut >= BUSY_ATTEMPTS or attempt + 1 >= attempts:
