@@ -173,11 +173,12 @@ def back_off_window(attempt: int, took: float = 0.0, previous: float = 0.0) -> f
     took `took` seconds from its read to its refusal (the pause, `back_off`, is a random
     instant in it: "full jitter"). The window doubles with each refusal. Each refusal means
     others are writing too; widening the window spreads them out, so that most writers need
-    one or two pushes instead of racing again every few hundred milliseconds. The window starts at the length of the refused attempt
-    when that is longer than BACK_OFF_FIRST: the time between a read and its push is the
-    time another writer needs the branch to itself, and it grows with the number of writers
-    (they share the processors and the server), so a crowd spreads out from the first
-    refusal instead of after five or six (measured in tests/integrity/test_stress.py).
+    one or two pushes instead of racing again every few hundred milliseconds. The window
+    starts at the length of the refused attempt when that is longer than BACK_OFF_FIRST: the
+    time between a read and its push is the time another writer needs the branch to itself,
+    and it grows with the number of writers (they share the processors and the server), so a
+    crowd spreads out from the first refusal instead of after five or six (measured in
+    tests/integrity/test_stress.py).
     `previous`: the window of the previous refusal of the same write, which the new one never
     falls below twice of: an attempt redone after a refusal is quick (it reads the branch
     alone), and its shorter length says nothing of fewer writers still waiting."""
