@@ -265,6 +265,33 @@ def test_verify_finds_a_vote_whose_date_is_not_its_reception(assembly):
     assert any("reçu" in m for m in found), found
 
 
+
+def test_a_guard_installed_on_an_assembly_in_use_receives_only_what_arrives(assembly):
+    """The guard is installed while proposal n°1 is open with a vote: those commits were on
+    the server before it, and the close that merges them into main does not receive them
+    again (they would seem to arrive days after their dates); what arrives after is
+    received, at the server's time."""
+    a = assembly
+    a.propose_edit("alice", "Valeurs", EDIT_VALEURS, now=OPEN)
+    a.ok("bob", "vote", "1", "d-accord", now=NEXT_DAY)
+    earlier = set(a.git("dave", "rev-list", "--all").split()) | set(
+        git(a.remote, "rev-list", "--all").split()
+    )
+    install_guard(a.remote)
+    set_server_clock(a.remote, MONDAY)
+    a.ok("carol", "vote", "1", "d-accord", now=MONDAY)
+    set_server_clock(a.remote, AFTER)
+    [item] = a.json("dave", "close", now=AFTER)
+    assert item["statut"] == "adoptee"
+    lines = git(a.remote, "show", "refs/assemblee/recus:recus.txt").splitlines()
+    arrivals = [line.split() for line in lines if " - " not in line]  # not the deletions
+    received = {commit for _stamp, _ref, commit in arrivals}
+    assert received and not received & earlier, lines
+    arrived = set(git(a.remote, "rev-list", "main").split()) - earlier  # vote, close, merge
+    assert len(arrived) == 3 and arrived <= received, lines
+    assert len(received) == len(arrivals)  # each commit received once
+    assert anomalies(a, "dave") == []
+
 # -- 9. text in another encoding ----------------------------------------------------------------
 
 

@@ -793,10 +793,13 @@ class GitRepo:
         first_parent: bool = False,
         reverse: bool = True,
         known_besides: Sequence[str] | None = None,
+        known_before: Sequence[str] = (),
     ) -> list[str]:
-        """The commits of `new` not in `old` (oldest first). When `old` is ZERO (a new ref):
-        the commits not in any ref of the repository, but for the refs `known_besides` (those
-        being updated by the same push) when given."""
+        """The commits of `new` not in `old` (oldest first). With `known_besides` (the refs a
+        push has just updated, in the server's post-receive): the commits the repository did
+        not have before the push, that is not in `old`, in the commits `known_before` (the
+        former tips of those refs) or in any other ref. Without it, when `old` is ZERO (a new
+        ref): the commits not in any ref of the repository."""
         args = ["rev-list"]
         if reverse:
             args.append("--reverse")
@@ -805,8 +808,12 @@ class GitRepo:
         args.append(new)
         if old != ZERO:
             args.append(f"^{old}")
-        else:
-            args += ["--not", *(f"--exclude={r}" for r in known_besides or ()), "--all"]
+        if known_besides is not None:
+            args += [f"^{sha}" for sha in known_before if sha != ZERO]
+            # every ref but those (not --all: HEAD would name main's new tip)
+            args += ["--not", *(f"--exclude={r}" for r in known_besides), "--glob=refs/*"]
+        elif old == ZERO:
+            args += ["--not", "--all"]
         return self.out(*args).split()
 
     def commit_facts(self, sha: str) -> CommitFacts:

@@ -401,9 +401,14 @@ class History:
         *,
         first_parent: bool = False,
         known_besides: Sequence[str] | None = None,
+        known_before: Sequence[str] = (),
     ) -> list[str]:
         return self.repo.new_commits(
-            new, old, first_parent=first_parent, known_besides=known_besides
+            new,
+            old,
+            first_parent=first_parent,
+            known_besides=known_besides,
+            known_before=known_before,
         )
 
     def commit_facts(self, sha: str) -> CommitFacts:

@@ -164,13 +164,19 @@ def post_receive(history: History, lines: Iterable[str], now: datetime) -> None:
         return
     stamp = instant_text(now)
     updated = [c.ref for c in changes]
+    # What the server had before this push: the former tips of the refs it updated, and every
+    # other ref. A commit it already had (a proposal's commits, which a close merges into main)
+    # arrived earlier, and is not received again now: it may even predate the guard.
+    before = [c.old for c in changes if c.old != ZERO]
     entries: list[str] = []
     seen: set[str] = set()
     for change in changes:
         if change.new == ZERO:
             entries.append(f"{stamp} {change.ref} - {change.old}")
             continue
-        commits = history.new_commits(change.new, change.old, known_besides=updated) or [change.new]
+        commits = history.new_commits(
+            change.new, change.old, known_besides=updated, known_before=before
+        ) or [change.new]
         entries += [f"{stamp} {change.ref} {commit}" for commit in commits if commit not in seen]
         seen.update(commits)
     history.append_receipts(entries, f"Reçus du {stamp}")
