@@ -265,7 +265,6 @@ def test_verify_finds_a_vote_whose_date_is_not_its_reception(assembly):
     assert any("reçu" in m for m in found), found
 
 
-
 def test_a_guard_installed_on_an_assembly_in_use_receives_only_what_arrives(assembly):
     """The guard is installed while proposal n°1 is open with a vote: those commits were on
     the server before it, and the close that merges them into main does not receive them
@@ -291,6 +290,7 @@ def test_a_guard_installed_on_an_assembly_in_use_receives_only_what_arrives(asse
     assert len(arrived) == 3 and arrived <= received, lines
     assert len(received) == len(arrivals)  # each commit received once
     assert anomalies(a, "dave") == []
+
 
 # -- 9. text in another encoding ----------------------------------------------------------------
 
