@@ -1156,8 +1156,8 @@ def open_repo(path: Path) -> GitRepo:
     lines = proc.stdout.splitlines()
     if proc.returncode != 0 or len(lines) < 2:
         raise GitError(
-            f"{path} n'est pas dans un dépôt git : placez-vous dans le dépôt du code social, "
-            "ou créez-en un avec « assemblee init »."
+            f"Le dossier {Path(path).absolute()} n'est pas dans un dépôt git : placez-vous dans "
+            "le dépôt du code social, ou créez-en un avec « assemblee init »."
         )
     bare = lines[0].strip() == "true"
     git_dir = Path(lines[1].strip())
