@@ -281,6 +281,12 @@ def _listed(offsets: Offsets) -> list[int]:
     return offsets if isinstance(offsets, list) else offsets.flat()
 
 
+def commit_parents(data: bytes) -> list[str]:
+    """The parents named in a commit object's content, in order."""
+    head = data.split(b"\n\n", 1)[0].decode(errors="replace")
+    return [line[7:] for line in head.splitlines() if line.startswith("parent ")]
+
+
 def object_id(kind: str, data: bytes) -> str:
     return hashlib.sha1(f"{kind} {len(data)}\0".encode() + data).hexdigest()
 
@@ -313,9 +319,7 @@ class ObjectWriter:
 
     def parents_of(self, commit: str) -> list[str]:
         """The parents of a commit (of the repository, or made here)."""
-        data = self._read(commit, "commit")
-        head = data.split(b"\n\n", 1)[0].decode(errors="replace")
-        return [line[7:] for line in head.splitlines() if line.startswith("parent ")]
+        return commit_parents(self._read(commit, "commit"))
 
     def _tree(self, tree: str) -> _Tree:
         known = self._trees.get(tree)

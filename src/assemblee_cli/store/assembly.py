@@ -501,8 +501,8 @@ class Assembly:
             if missing:
                 known |= work_out(self.repo, trunk, missing, names, self.blobs)
             kept = {tip.sha for tip in self.snapshot.branches.values()} | set(tips)
-            index.save(trunk, {tip: fork for tip, fork in known.items() if tip in kept})
             self._forks = {trunk: {tip: fork for tip, fork in known.items() if tip in kept}}
+            index.save(trunk, self._forks[trunk])
         for tip in tips:
             fork = known[tip]
             if fork.folders is not None:

@@ -30,6 +30,7 @@ from assemblee_cli.formats.proposalfile import (
     parse_with_same_votes,
     repeated_entries,
 )
+from assemblee_cli.git.objects import commit_parents
 from assemblee_cli.git.repo import ZERO, CommitFacts, GitRepo, Identity, open_repo
 from assemblee_cli.store.assembly import Assembly
 
@@ -302,11 +303,7 @@ class History:
             found = self.repo.read_object(commit)
             if found is None or found[1] != "commit":
                 return None
-            parents = tuple(
-                line.split()[1]
-                for line in found[2].split(b"\n\n", 1)[0].decode(errors="replace").splitlines()
-                if line.startswith("parent ")
-            )
+            parents = tuple(commit_parents(found[2]))
             self._parents[commit] = parents
         return parents[0] if parents else None
 
