@@ -30,6 +30,7 @@ from tests.helpers import (
     NEXT_DAY,
     OPEN,
     TIMEOUT,
+    copy_repositories,
     git,
     git_run,
     no_traceback,
@@ -70,7 +71,7 @@ def crowd_template(
     for index in range(1, CROWD + 1):
         clone = crowd / f"m{index:02d}"
         if index > 1:
-            shutil.copytree(first, clone, symlinks=True)
+            copy_repositories(first, clone)
         # what `git config user.name/user.email` writes, without two git processes a clone
         name, email = member(index)
         with (clone / ".git" / "config").open("a", encoding="utf-8") as config:
@@ -165,7 +166,7 @@ def over_daemon(
     sealed_env: Path, crowd_template: Path, tmp_path: Path, request: pytest.FixtureRequest
 ) -> Iterator[Crowd]:
     folder = tmp_path / "assembly"
-    shutil.copytree(crowd_template, folder, symlinks=True)
+    copy_repositories(crowd_template, folder)
     url, log = start_daemon(folder, request)
     repoint(crowd_template, folder, url)
     assert git(folder / "crowd" / "m50", "remote", "get-url", "origin").strip() == url
@@ -183,7 +184,7 @@ def over_file(sealed_env: Path, crowd_template: Path, tmp_path: Path) -> Iterato
     log = folder / "pushes.log"
     counter = folder / "receive-pack"
     url = remote.as_uri()
-    shutil.copytree(crowd_template, folder, symlinks=True)
+    copy_repositories(crowd_template, folder)
     repoint(crowd_template, folder, url, f"\treceivepack = {counter}\n")
     log.touch()
     counter.write_text(f'#!/bin/sh\necho push >> "{log}"\nexec git receive-pack "$@"\n')
