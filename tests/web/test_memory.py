@@ -24,8 +24,9 @@ from tests.web.server import (
     start_server,
 )
 
+from assemblee_cli.web.app import FETCH_SECONDS
+
 PAGES = ["/", "/proposition/1", "/proposition/2"]
-FETCH_SECONDS = 2.0  # assemblee_cli.web.app.FETCH_SECONDS (importing it would load starlette)
 REBUILT = re.compile(r"page (\S+) calculée en \d+ ms \((\d+) fichier")
 
 
@@ -70,8 +71,8 @@ def test_a_reader_gets_the_last_complete_page_while_it_is_recomputed(
 
         hold.touch()
         assembly.ok("dave", "vote", "1", "pas-d-accord", "-r", "Trop vague.", now=NOW)
-        # Past the server's next fetch (FETCH_SECONDS of assemblee_cli.web.app after it read the
-        # refs): the readers below find its refs stale.
+        # Past the server's next fetch (FETCH_SECONDS after it read the refs): the readers
+        # below find its refs stale.
         time.sleep(max(0.0, read_at + FETCH_SECONDS + 0.3 - time.monotonic()))
         tab = browser.new_page()
         for _ in range(3):  # the builder is held: every reader gets the last complete page
