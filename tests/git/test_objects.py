@@ -159,7 +159,8 @@ def test_the_id_of_a_folder_with_one_file_changed_and_its_names_by_prefix(
     repo: GitRepo,
 ) -> None:
     """`id_with` (a fork's proposal file checked by tree id) gives the id of the tree git
-    writes, for a file added, replaced or removed, or a folder's name taken by a file; and
+    writes, for a file added, replaced or removed, or a folder's name taken by a file, and so
+    does `id_with_replaced` for a file replaced (None when the entry named is not there); and
     `names_starting` lists the entries of a prefix, as a full listing filtered would."""
     rng = random.Random(5)
     blobs = [blob(repo, f"contenu {i}\n") for i in range(3)]
@@ -179,6 +180,14 @@ def test_the_id_of_a_folder_with_one_file_changed_and_its_names_by_prefix(
             if entry is not None:
                 changed[name] = entry
             assert writer.id_with(folder, {name: entry}) == git_tree(repo, changed), name
+            old = files.get(f"proposals/{name}")
+            if entry is not None and old is not None:  # a file for a file, found by its bytes
+                replaced = writer.id_with_replaced(folder, name, old, entry)
+                assert replaced == git_tree(repo, changed), name
+                wrong = (old[0], blobs[(blobs.index(old[1]) + 1) % len(blobs)])
+                assert writer.id_with_replaced(folder, name, wrong, entry) is None
+            elif entry is not None:
+                assert writer.id_with_replaced(folder, name, entry, entry) is None
     listed = sorted(n.split("/")[0] for n in names)
     for prefix in ("00", "0001", "001", "a", "1", "10000-", "zz", ""):
         found = [name for name, _mode in writer.names_starting(folder, prefix)]

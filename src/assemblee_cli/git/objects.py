@@ -390,6 +390,25 @@ class ObjectWriter:
         digest.update(data[end:])
         return digest.hexdigest()
 
+    def id_with_replaced(self, tree: str, name: str, old: Entry, new: Entry) -> str | None:
+        """The id `tree` would have with its entry `name`, `old`, replaced by `new` (both
+        files), or None when `old` is not found there. The entry is found by a search for its
+        bytes (mode, name and id), not by the offsets of every entry: a folder of ten thousand
+        files is not scanned. The caller compares the id with the one it expects, which also
+        settles any doubt about where the bytes were found."""
+        data = self._tree(tree).data
+        before = _Raw(old[0], name.encode(), old[1]).encoded()
+        start = data.find(before)
+        if start < 0:
+            return None
+        after = _Raw(new[0], name.encode(), new[1]).encoded()
+        digest = hashlib.sha1(f"tree {len(data) - len(before) + len(after)}\0".encode())
+        view = memoryview(data)
+        digest.update(view[:start])
+        digest.update(after)
+        digest.update(view[start + len(before) :])
+        return digest.hexdigest()
+
     # -- making objects ----------------------------------------------------------------------
 
     def _add(self, kind: str, data: bytes) -> str:

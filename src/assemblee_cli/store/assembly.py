@@ -493,7 +493,7 @@ class Assembly:
         known = index.load(trunk) | self._forks.get(trunk, {})
         missing = [tip for tip in dict.fromkeys(tips) if tip not in known]
         names = {tip.sha: name for name, tip in self.snapshot.branches.items()}
-        derived = extend_forks(self._objects, missing, known, names) if missing else {}
+        derived = extend_forks(self._objects, missing, known, names, self.blobs) if missing else {}
         if derived:
             known |= derived
             missing = [tip for tip in missing if tip not in derived]

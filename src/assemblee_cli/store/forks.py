@@ -183,27 +183,48 @@ def extend_forks(
     tips: Sequence[str],
     known: Mapping[str, Fork],
     names: Mapping[str, str],
+    blobs: Callable[[Sequence[str]], Mapping[str, str | None]],
 ) -> dict[str, Fork]:
     """The forks of those of `tips` that are a known tip a few commits further (the votes
     cast since), each of these commits with one parent, and that change nothing but the
     branch's own proposal file since: the known fork with that file's new version, worked
-    out in memory from the commits and trees (no process). The others are left out, to be
-    worked out as usual (`work_out`). `known`: forks worked out against the same trunk;
-    `names`: the proposal of a tip that is a branch's (only a branch with a known tip is
-    walked back: a new branch is not)."""
-    derived: dict[str, Fork] = {}
+    out in memory from the commits and trees. The others are left out, to be worked out as
+    usual (`work_out`). `known`: forks worked out against the same trunk; `names`: the
+    proposal of a tip that is a branch's (only a branch with a known tip is walked back: a
+    new branch is not); `blobs`: the blob each `commit:path` names, for all the new tips at
+    once (the command looks them up anyway, to read the proposal files)."""
+    walked: dict[str, tuple[Fork, list[str], str]] = {}  # tip -> (known fork, chain, commit)
     files = {c.path for fork in known.values() for c in fork.changes}
     for tip in tips:
         name = names.get(tip)
         if name is None or f"{PROPOSALS_DIR}/{name}.md" not in files:
             continue
-        found = _extended(objects, tip, known)
+        found = _walked_back(objects, tip, known)
         if found is not None:
-            derived[tip] = found
+            walked[tip] = found
+    own = {tip: _own_file(base) for tip, (base, chain, _c) in walked.items() if chain}
+    specs = {tip: f"{tip}:{change.path}" for tip, change in own.items() if change is not None}
+    found_blobs = blobs(list(specs.values())) if specs else {}
+    derived: dict[str, Fork] = {}
+    for tip, (base, chain, commit) in walked.items():
+        if not chain:
+            derived[tip] = base
+            continue
+        change = own[tip]
+        new_blob = found_blobs.get(specs[tip]) if tip in specs else None
+        if change is None or new_blob is None:
+            continue
+        fork = _extended(objects, tip, commit, base, chain, change, new_blob)
+        if fork is not None:
+            derived[tip] = fork
     return derived
 
 
-def _extended(objects: ObjectWriter, tip: str, known: Mapping[str, Fork]) -> Fork | None:
+def _walked_back(
+    objects: ObjectWriter, tip: str, known: Mapping[str, Fork]
+) -> tuple[Fork, list[str], str] | None:
+    """The known fork `tip` descends from by commits with one parent each (at most
+    EXTEND_LIMIT of them), those commits, and the known tip."""
     chain: list[str] = []
     commit = tip
     while commit not in known:
@@ -214,13 +235,34 @@ def _extended(objects: ObjectWriter, tip: str, known: Mapping[str, Fork]) -> For
             return None
         chain.append(commit)
         commit = parents[0]
-    if not chain:
-        return known[commit]
-    base = known[commit]
+    return known[commit], chain, commit
+
+
+def _own_file(base: Fork) -> Change | None:
+    """The change a fork makes to its branch's own proposal file, when a tip further on can
+    be derived from it (a single fork point, its own commits known, that file only changed
+    in `proposals/`, and still there)."""
     own_files = [c for c in base.changes if c.path.startswith(f"{PROPOSALS_DIR}/")]
     if not base.single_base or not base.own or base.folders is None or len(own_files) != 1:
         return None
-    [file_change] = own_files
+    return own_files[0] if own_files[0].new_sha != ZERO else None
+
+
+def _extended(
+    objects: ObjectWriter,
+    tip: str,
+    commit: str,
+    base: Fork,
+    chain: list[str],
+    file_change: Change,
+    new_blob: str,
+) -> Fork | None:
+    """`base` (the fork of `commit`) carried to `tip`, `chain` commits further, when they
+    change only the branch's own file, whose version at `tip` is `new_blob`. Checked by tree
+    ids: `commit`'s root with the tip's `proposals/` must be the tip's root, and the known
+    `proposals/` tree with that file's new version spliced in (found by its bytes, not by a
+    scan of thousands of entries) must be the tip's; the tip's folder is never read."""
+    assert base.folders is not None
     old_root, new_root = objects.tree_of(commit), objects.tree_of(tip)
     old_folder = objects.entry(old_root, PROPOSALS_DIR)
     new_folder = objects.entry(new_root, PROPOSALS_DIR)
@@ -233,8 +275,9 @@ def _extended(objects: ObjectWriter, tip: str, known: Mapping[str, Fork]) -> For
     ):
         return None  # the commits since change more than `proposals/`
     name = file_change.path.removeprefix(f"{PROPOSALS_DIR}/")
-    new_file = objects.entry(new_folder[1], name)
-    if objects.id_with(old_folder[1], {name: new_file}) != new_folder[1]:
+    old_file = (file_change.new_mode, file_change.new_sha)
+    new_file = (file_change.new_mode, new_blob)
+    if objects.id_with_replaced(old_folder[1], name, old_file, new_file) != new_folder[1]:
         return None  # or more than the branch's own file there
     at_fork = None if file_change.old_sha == ZERO else (file_change.old_mode, file_change.old_sha)
     changes = [c for c in base.changes if c is not file_change]
