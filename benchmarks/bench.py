@@ -47,7 +47,8 @@ personal link (the page with its form, then the POST that records the vote), one
 time, then with 20 readers at once: median and 95th percentile of the latency.
 
 Only the standard library is imported here (the generator, loaded when a repository must be
-made, imports the package); the timings belong here, never in the test suite.
+made, and the votes a fetch brings, written before the timed run, import the package); the
+timings belong here, never in the test suite.
 """
 
 from __future__ import annotations
@@ -339,11 +340,37 @@ def commands() -> list[Command]:
     ]  # fmt: skip
 
 
+def _one_more_vote(text: bytes, path: str) -> bytes:
+    """A proposal file with one more vote in its current round (the first member of its list
+    who has not voted, agreeing, a minute after the last vote), as `assemblee vote` writes
+    it; the file with one more line at its end when nobody is left to vote."""
+    from datetime import timedelta
+
+    from assemblee_cli.core.lifecycle import Vote, record_vote
+    from assemblee_cli.core.tally import Choice
+    from assemblee_cli.errors import AssembleeError
+    from assemblee_cli.formats.proposalfile import dump_proposal, parse_proposal
+
+    proposal = parse_proposal(text.decode(), path)
+    current = proposal.round
+    voted = {v.member for v in proposal.votes if v.round == current.number}
+    free = [m for m in proposal.members if m not in voted]
+    if not free:
+        return text + b"\n"
+    when = max([current.opened_at, *(v.cast_at for v in proposal.votes)]) + timedelta(minutes=1)
+    vote = Vote(free[0], Choice.AGREE, current.number, when, current.text_version)
+    try:
+        return dump_proposal(record_vote(proposal, vote, when)).encode()
+    except AssembleeError:  # a refusal (past its deadline…): the blank line instead
+        return text + b"\n"
+
+
 def advance_every_branch(site: Site, repo: Path) -> None:
     """What a fetch brings when every open proposal received a vote: a warm `status` first
     (its indexes as they were), then one new commit on each branch, which changes only its
-    proposal file (one more line at its end), made by `git fast-import` as a fetch would
-    bring it (a pack)."""
+    proposal file: one more vote, by a member who had not voted yet, written by the tool's
+    own functions (one more line at its end when every member has voted), made by `git
+    fast-import` as a fetch would bring it (a pack)."""
     _run([*_tool(), "status", "--offline"], repo, site.env)
     refs = _git(
         repo, "for-each-ref", "--format=%(objectname) %(refname)", "refs/heads/proposition/"
@@ -362,7 +389,7 @@ def advance_every_branch(site: Site, repo: Path) -> None:
     for (sha, ref), spec in zip(tips, files, strict=True):
         end = read.index(b"\n", at)
         size = int(read[at:end].split()[2])
-        content = read[end + 1 : end + 1 + size] + b"\n"
+        content = _one_more_vote(read[end + 1 : end + 1 + size], spec.split(":", 1)[1])
         at = end + 1 + size + 1
         message = b"Avis (bench)\n"
         stream += f"commit {ref}\ncommitter Bench <bench@exemple.org> 1764000000 +0000\n".encode()

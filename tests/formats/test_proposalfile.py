@@ -3,6 +3,7 @@ name the path and the line."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -32,11 +33,13 @@ from assemblee_cli.core.rules import DecisionRules, Rules
 from assemblee_cli.core.tally import Choice, Outcome, Tally
 from assemblee_cli.errors import AssembleeError, ProposalFileError
 from assemblee_cli.formats.proposalfile import (
+    data_after,
     dump_proposal,
     id_order,
     parse_name,
     parse_proposal,
     parse_proposal_data,
+    parse_proposal_with_data,
     parse_with_same_votes,
     repeated_entries,
     slugify,
@@ -482,6 +485,62 @@ def test_the_shortcuts_of_verify_read_what_a_full_parse_reads(data: st.DataObjec
     assert shared == full
     short = _outcome(lambda: parse_with_same_votes(VALID, SAMPLE, text, PATH, None, SHARED))
     assert short is None or short == _outcome(lambda: parse_proposal(text, PATH)), text
+
+
+VALID_DATA = parse_proposal_with_data(VALID, PATH)[1]
+
+
+def _derived(old_text: str, old_data: Any, text: str) -> Proposal | str | None:
+    """What `status` reads from a version derived from an earlier one (data_after, then the
+    data checked as a cached header's); None when it does not derive it."""
+    found = data_after(old_text, old_data, text)
+    if found is None:
+        return None
+    return _outcome(lambda: parse_proposal_data(*found, PATH, None, lambda: text))
+
+
+@FAST
+@given(st.data())
+def test_a_version_derived_from_the_last_one_reads_what_a_full_parse_reads(
+    data: st.DataObject,
+) -> None:
+    """After a fetch, `status` derives a moved branch's proposal file from the version it
+    listed before (data_after): on mutated files, the same proposal or the same error as a
+    full parse, or no answer (a full parse then)."""
+    text = _mutated(data)
+    derived = _derived(VALID, VALID_DATA, text)
+    assert derived is None or derived == _outcome(lambda: parse_proposal(text, PATH)), text
+
+
+def test_votes_added_anywhere_or_a_new_body_are_derived_and_other_changes_are_not() -> None:
+    """One more vote (at the end, in the middle, the very first), or the same header with
+    another body: derived, equal to a full parse, data included. A changed vote, a closing
+    or a new round: not derived."""
+    later = T0 + timedelta(days=8)
+    first = open_sample(members=[ALICE, BOB, CLAIRE, SECRETARY], text_version="0a1b2c3d4e5f")
+    cases = [
+        (SAMPLE, vote(SAMPLE, CLAIRE, Choice.AGREE, later)),
+        (
+            SAMPLE,
+            vote(vote(SAMPLE, ALICE, Choice.AGREE, later), CLAIRE, Choice.BLOCK, later, "Non"),
+        ),
+        (first, vote(first, BOB, Choice.AGREE, T0 + timedelta(hours=1))),
+        (SAMPLE, replace(SAMPLE, description="Autre texte.\n\n---\n\nFin.")),
+    ]
+    for old, new in cases:
+        old_text, new_text = dump_proposal(old), dump_proposal(new)
+        old_data = parse_proposal_with_data(old_text, PATH)[1]
+        found = data_after(old_text, old_data, new_text)
+        assert found is not None, new_text
+        _proposal, data, body = parse_proposal_with_data(new_text, PATH)
+        assert found == (data, body)
+        assert parse_proposal_data(*found, PATH, None, functools.partial(str, new_text)) == new
+    for new in (
+        vote(SAMPLE, BOB, Choice.AGREE, later),  # Bob changes his vote: replaced, not added
+        _closed(SAMPLE),
+        replace(SAMPLE, title="Autre titre"),
+    ):
+        assert data_after(VALID, VALID_DATA, dump_proposal(new)) is None
 
 
 def _closed(proposal: Proposal) -> Proposal:

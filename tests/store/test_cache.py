@@ -8,10 +8,14 @@ import os
 import shutil
 import threading
 from pathlib import Path
+from typing import Any
 
-from tests.helpers import NEXT_DAY, OPEN
+import pytest
+from tests.helpers import MONDAY, NEXT_DAY, OPEN
 
-from assemblee_cli.store.cache import HeaderCache, write_atomically
+from assemblee_cli.formats import proposalfile
+from assemblee_cli.store import assembly as store
+from assemblee_cli.store.cache import HeaderCache, Listing, read_json, write_atomically
 
 VALEURS = ("sections/03-valeurs.md", "[à compléter]", "Confiance.")
 
@@ -43,6 +47,55 @@ def test_status_says_the_same_whatever_the_cache(assembly) -> None:  # type: ign
     assembly.env = {**(assembly.env or os.environ), "ASSEMBLEE_SANS_CACHE": "1"}
     assert assembly.json("dave", "status", now=NEXT_DAY) == cold
     assert entries(assembly.path("dave")) == []
+
+
+def test_the_open_proposals_are_kept_in_one_file_that_follows_the_votes_fetched(
+    assembly: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`status` keeps the open proposals it listed in one file (`ouvertes.json`), not in a
+    small file each when it finds many new ones (here more than one). After a fetch, a branch
+    whose file only gained votes is read from its listed version, only the added lines parsed;
+    a changed vote is parsed whole. The answers are those worked out without any cache."""
+    assembly.in_process = True  # to count the whole parses, and to lower the limit
+    monkeypatch.setattr(store, "LOOSE_LIMIT", 1)
+    whole: list[str] = []  # the files parsed whole
+    parse = proposalfile.parse_proposal_with_data
+
+    def counted(text: str, path: str, *rest: Any) -> Any:
+        whole.append(path)
+        return parse(text, path, *rest)
+
+    monkeypatch.setattr(store, "parse_proposal_with_data", counted)
+    assembly.propose_edit("alice", "Valeurs", VALEURS, now=OPEN)
+    assembly.json("bob", "propose", "Fête de quartier", now=OPEN)
+    assembly.json("carol", "propose", "Jardin partagé", now=OPEN)
+    assembly.ok("carol", "vote", "1", "d-accord", now=NEXT_DAY)
+
+    whole.clear()  # (the commands above parse too: they run in this process)
+    first = assembly.json("dave", "status", now=NEXT_DAY)
+    clone = assembly.path("dave")
+    listing = clone / ".git" / "assemblee" / "cache" / "v1" / Listing.NAME
+    assert entries(clone) == [listing]  # three new files: kept together, no small file each
+    assert len(read_json(listing)["chemins"]) == 3 and len(whole) == 3
+
+    assembly.ok("alice", "vote", "2", "d-accord", now=MONDAY)  # a first vote
+    assembly.ok("bob", "vote", "1", "pas-d-accord", "-r", "Trop tôt.", now=MONDAY)  # another
+    assembly.ok("carol", "vote", "1", "s-abstient", now=MONDAY)  # a vote changed
+    whole.clear()
+    fetched = assembly.json("dave", "status", now=MONDAY)
+    assert whole == ["proposals/0001-valeurs.md"]  # the others only gained votes
+    assert fetched != first
+    kept = read_json(listing)["chemins"]
+    tips = {assembly.git("dave", "rev-parse", f"origin/{r}").strip() for r in _branches(assembly)}
+    assert {spec.partition(":")[0] for spec in kept} == tips  # the new tips only
+    assert assembly.json("dave", "status", now=MONDAY) == fetched
+    assembly.env = {**(assembly.env or os.environ), "ASSEMBLEE_SANS_CACHE": "1"}
+    assert assembly.json("dave", "status", now=MONDAY) == fetched
+
+
+def _branches(assembly: Any) -> list[str]:
+    out = assembly.git("dave", "for-each-ref", "--format=%(refname:lstrip=3)", "refs/remotes")
+    return [ref for ref in out.split() if ref.startswith("proposition/")]
 
 
 def test_only_a_commit_id_names_a_file_forever(tmp_path: Path) -> None:

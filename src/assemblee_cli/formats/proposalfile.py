@@ -190,6 +190,50 @@ def parse_with_added_votes(
     parsed and validated. None when the change is anything else, or the added votes are
     invalid: the caller parses the whole file, which words the error. `verify` reads every
     version of every file; most add one vote."""
+    added = _added_votes(old_text, len(old.votes), new_text)
+    if added is None:
+        return None
+    before, items = added
+    source = f"{path} ({where})" if where else path
+    try:
+        reader = _ProposalReader(Reader(Document(items), source, ProposalFileError), path)
+        votes = tuple(
+            reader.vote(item, ("votes", before + i), len(old.rounds))
+            for i, item in enumerate(items)
+        )
+    except Exception:  # worded by the caller's full parse
+        return None
+    return replace(old, votes=old.votes[:before] + votes + old.votes[before:])
+
+
+def data_after(old_text: str, old_data: Any, new_text: str) -> tuple[Any, str] | None:
+    """The header data and body of the next version of a proposal file, from the previous
+    version's (`old_data`, parsed from `old_text`), when the header is the same text or only
+    adds votes (then only the added lines are parsed). Not checked: the caller validates the
+    data as it does a cached header's. None when anything else changed, or the text does not
+    read: the caller parses the whole file (a fetch that brings a vote on every open
+    proposal then parses a few lines of each, not every file again)."""
+    try:
+        old_header, _old_body = split_frontmatter(old_text, "")
+        header, body = split_frontmatter(new_text, "")
+    except ProposalFileError:
+        return None
+    if header == old_header:
+        return old_data, body.strip()
+    old_votes = old_data.get("votes") if isinstance(old_data, dict) else None
+    if not isinstance(old_votes, list):
+        return None
+    added = _added_votes(old_text, len(old_votes), new_text)
+    if added is None:
+        return None
+    before, items = added
+    return {**old_data, "votes": old_votes[:before] + items + old_votes[before:]}, body.strip()
+
+
+def _added_votes(old_text: str, old_votes: int, new_text: str) -> tuple[int, list[Any]] | None:
+    """When `new_text` is `old_text` (whose `votes:` list has `old_votes` items) with votes
+    added to that block list and nothing else: where they go in the list, and their data as
+    parsed from the added lines alone (not checked). None for any other change."""
     if "\r" in old_text or "\r" in new_text:
         return None
     old_lines = old_text.split("\n")
@@ -201,7 +245,7 @@ def parse_with_added_votes(
     while at < len(old_lines) and old_lines[at] == new_lines[at]:
         at += 1
     if at < len(old_lines) and (old_lines[at], new_lines[at]) == ("votes: []", "votes:"):
-        if old.votes:
+        if old_votes:
             return None
         # The first vote: the empty list becomes a block list.
         old_lines = [*old_lines[:at], "votes:", *old_lines[at + 1 :]]
@@ -232,24 +276,18 @@ def parse_with_added_votes(
         (i for i in range(start + 1, end) if old_lines[i][:1] not in ("", " ", "\t", "-", "#")),
         end,
     )
-    if sum(1 for line in old_lines[start + 1 : stop] if line.startswith("- ")) != len(old.votes):
+    if sum(1 for line in old_lines[start + 1 : stop] if line.startswith("- ")) != old_votes:
         return None
     before = sum(1 for line in old_lines[start + 1 : at] if line.startswith("- "))
-    source = f"{path} ({where})" if where else path
     try:
-        items = load_yaml("\n".join(inserted), source).data
-        if not isinstance(items, list) or len(items) != sum(
-            1 for line in inserted if line.startswith("- ")
-        ):
-            return None
-        reader = _ProposalReader(Reader(Document(items), source, ProposalFileError), path)
-        votes = tuple(
-            reader.vote(item, ("votes", before + i), len(old.rounds))
-            for i, item in enumerate(items)
-        )
+        items = load_yaml("\n".join(inserted), "").data
     except Exception:  # worded by the caller's full parse
         return None
-    return replace(old, votes=old.votes[:before] + votes + old.votes[before:])
+    if not isinstance(items, list) or len(items) != sum(
+        1 for line in inserted if line.startswith("- ")
+    ):
+        return None
+    return before, items
 
 
 def parse_with_same_votes(

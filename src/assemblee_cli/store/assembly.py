@@ -29,15 +29,18 @@ from assemblee_cli.formats.codesocial import (
 from assemblee_cli.formats.proposalfile import (
     BRANCH_PREFIX,
     PROPOSALS_DIR,
+    data_after,
     dump_proposal,
     id_order,
     parse_name,
     parse_proposal_data,
     parse_proposal_with_data,
+    repeated_entries,
 )
+from assemblee_cli.formats.yamlio import Entries
 from assemblee_cli.git.objects import TREE_MODE, Entry, ObjectWriter
 from assemblee_cli.git.repo import ZERO, Change, GitRepo, Identity, short_ref
-from assemblee_cli.store.cache import HeaderCache
+from assemblee_cli.store.cache import HeaderCache, Listing
 from assemblee_cli.store.draft import Draft
 from assemblee_cli.store.forks import (
     EMPTY_VERSION,
@@ -57,6 +60,9 @@ ARCHIVE_PREFIX = "refs/archives/proposition/"
 CLAIM_PREFIX = "refs/assemblee/numeros/"
 # Votes cast offline that could not be published, kept for the record (`sync`).
 KEPT_PREFIX = "refs/assemblee/hors-ligne/"
+# A listing of the open proposals that finds more new files than this keeps them only in its
+# own file (one write), not also one small cache file each.
+LOOSE_LIMIT = 16
 T = TypeVar("T")
 
 
@@ -314,31 +320,46 @@ class Assembly:
     def load_branch(self, tip: BranchTip) -> Loaded:
         return self.load_branches([tip], batch=False)[0]
 
-    def load_branches(self, tips: Sequence[BranchTip], batch: bool = True) -> list[Loaded]:
+    def load_branches(
+        self, tips: Sequence[BranchTip], batch: bool = True, listing: bool = False
+    ) -> list[Loaded]:
         return self._load_many(
             [(tip.name, tip, tip.sha, f"branche {BRANCH_PREFIX}{tip.name}") for tip in tips],
             batch,
+            Listing(self.cache) if listing else None,
         )
 
     def open_proposals(self) -> list[Loaded]:
-        return self.load_branches(list(self.snapshot.branches.values()))
+        return self.load_branches(list(self.snapshot.branches.values()), listing=True)
 
     def _load_many(
-        self, items: Sequence[tuple[str, BranchTip | None, str, str]], batch: bool
+        self,
+        items: Sequence[tuple[str, BranchTip | None, str, str]],
+        batch: bool,
+        listing: Listing | None = None,
     ) -> list[Loaded]:
         """Proposal files of many commits at once: the cache for the blob ids and headers already
-        known, one process for the other ids, one for the contents of the other blobs."""
+        known, one process for the other ids, one for the contents of the other blobs. With a
+        `listing` (all the open proposals), what it kept is read first, and it is saved with
+        what this call found; the small cache files are then written only for a few new
+        entries (a vote or two since the last listing), not for a whole new set."""
         specs = [f"{commit}:{PROPOSALS_DIR}/{name}.md" for name, _tip, commit, _where in items]
         # One file: through the persistent cat-file processes; a listing: one process for all
         # the ids and one for all the contents not yet cached (no round trip per file).
         few = not batch
-        blobs: dict[str, str | None] = self._known_blobs(specs)
+        kept_blobs = listing.blobs if listing else {}
+        kept_headers = listing.headers if listing else {}
+        blobs: dict[str, str | None] = {s: self._blobs[s] for s in specs if s in self._blobs}
+        blobs |= self._known_blobs([s for s in specs if s not in blobs])
+        blobs |= {s: kept_blobs[s] for s in specs if s not in blobs and s in kept_blobs}
         blobs |= {s: self.cache.blob(s) for s in specs if s not in blobs}
         unknown = [s for s, sha in blobs.items() if sha is None]
         found = {s: self.repo.resolve(s) for s in unknown} if few else self.repo.shas(unknown)
+        # Written one by one when they are few, or when no listing keeps them together.
+        loose = listing is None or len(found) <= LOOSE_LIMIT
         for spec, sha in found.items():
             blobs[spec] = sha
-            if sha is not None:
+            if sha is not None and loose:
                 self.cache.put_blob(spec, sha)
         self._blobs.update(blobs)
         self._keep_blobs(blobs)
@@ -357,12 +378,28 @@ class Assembly:
                 parsed[key] = found_parsed[0]
             else:
                 wanted.add(sha)
-        cached = {sha: self.cache.get(sha) for sha in wanted}
+        cached = {sha: kept_headers.get(sha) or self.cache.get(sha) for sha in wanted}
         missing = [sha for sha, hit in cached.items() if hit is None]
+        loose = listing is None or len(missing) <= LOOSE_LIMIT
+        headers: dict[str, tuple[Any, str]] = {}  # what the listing keeps
+        # The rules and roster each file copies, parsed once for all the files read here.
+        entries = repeated_entries() if len(missing) > 1 else None
+        # A file the listing knew in an earlier version (its branch moved: votes fetched) is
+        # read with that version, and only what it adds is parsed (`data_after`).
+        earlier = {
+            spec.partition(":")[2]: sha for spec, sha in kept_blobs.items() if sha in kept_headers
+        }
+        previous = {
+            sha: before
+            for spec in specs
+            if (sha := blobs.get(spec)) in missing
+            and (before := earlier.get(spec.partition(":")[2])) not in (None, sha)
+        }
+        reading = [*missing, *{before for before in previous.values() if before not in missing}]
         if few:
-            texts = {sha: self.repo.read(sha) or b"" for sha in missing}
+            texts = {sha: self.repo.read(sha) or b"" for sha in reading}
         else:
-            texts = self.repo.contents(missing)
+            texts = self.repo.contents(reading)
         result = []
         for spec, (name, tip, _commit, where) in zip(specs, items, strict=True):
             path = f"{PROPOSALS_DIR}/{name}.md"
@@ -387,8 +424,16 @@ class Assembly:
                     )
                 else:
                     text = texts.get(sha, b"").decode("utf-8", errors="replace")
-                    proposal, data, body = parse_proposal_with_data(text, path, where)
-                    self.cache.put(sha, data, body)
+                    before = previous.get(sha)
+                    earlier_version = (
+                        None
+                        if before is None or before not in texts
+                        else (texts[before].decode("utf-8", errors="replace"), kept_headers[before])
+                    )
+                    proposal, hit = _parsed(text, path, where, earlier_version, entries)
+                    if loose:
+                        self.cache.put(sha, *hit)
+                headers[sha] = hit
             except AssembleeError as exc:
                 if memo is not None:
                     memo.keep("proposal", key, (None, exc.message))
@@ -399,6 +444,14 @@ class Assembly:
             if memo is not None:
                 memo.keep("proposal", key, (proposal, None))
             result.append(Loaded(name, tip, proposal))
+        if listing is not None:
+            # Every file found, with its header when it was read here or kept by the listing
+            # (a file the memo answered for was not: its header is carried over if known).
+            kept = {s: sha for s in specs if (sha := blobs.get(s))}
+            for sha in kept.values():
+                if sha not in headers and sha in kept_headers:
+                    headers[sha] = kept_headers[sha]
+            listing.save(kept, headers)
         return result
 
     def _known_blobs(self, specs: Sequence[str]) -> dict[str, str | None]:
@@ -748,6 +801,27 @@ def open_assembly(path: Path, *, offline: bool, memo: Memo | None = None) -> Ass
             "guide) avant d'utiliser assemblee ; rien n'a été modifié."
         )
     return Assembly(repo, offline=offline, memo=memo)
+
+
+def _parsed(
+    text: str,
+    path: str,
+    where: str,
+    earlier: tuple[str, tuple[Any, str]] | None,
+    entries: Entries | None,
+) -> tuple[Proposal, tuple[Any, str]]:
+    """A proposal file's proposal and header (data, body): derived from an `earlier` version
+    (its text, its header) when the header is the same or only adds votes, else parsed whole
+    (which also words any error)."""
+    if earlier is not None:
+        found = data_after(earlier[0], earlier[1][0], text)
+        if found is not None:
+            try:
+                return parse_proposal_data(*found, path, where, lambda: text), found
+            except AssembleeError:
+                pass  # worded by the whole parse below
+    proposal, data, body = parse_proposal_with_data(text, path, where, entries)
+    return proposal, (data, body)
 
 
 __all__ = [

@@ -4,7 +4,13 @@ goes stale: the YAML of an unchanged file is parsed once, and later commands onl
 cached data; a file is looked up once in each commit's tree (a long `proposals/` tree costs a
 fraction of a millisecond per lookup, for every open proposal). It lives inside the git
 directory (`.git/assemblee/cache/`), never in the working tree; any failure to read or write it
-is ignored."""
+is ignored.
+
+The open proposals, which every `status` lists, are also kept together in one file
+(`ouvertes.json`, a `Listing`): where each file is in each branch tip and its parsed header, for
+the tips of the last listing only. A listing is read in one go and written in one go, however
+many branches moved since the last one (a `fetch` that brings 200 new tips would otherwise
+write 400 small files); it never grows beyond the open proposals."""
 
 from __future__ import annotations
 
@@ -70,6 +76,40 @@ class HeaderCache:
         path = None if self.disabled else self._blob_path(spec)
         if path is not None:
             write_atomically(path, sha)
+
+
+class Listing:
+    """The last listing of the open proposals: `commit:path` → blob, and blob → (header data,
+    body). Read once, saved only when it changed; a missing or damaged file is an empty one."""
+
+    NAME = "ouvertes.json"
+
+    def __init__(self, cache: HeaderCache) -> None:
+        self.path = cache.folder / self.NAME
+        self.disabled = cache.disabled
+        self.blobs: dict[str, str] = {}
+        self.headers: dict[str, tuple[Any, str]] = {}
+        found = None if self.disabled else read_json(self.path)
+        try:
+            blobs, headers = found["chemins"], found["en_tetes"]  # type: ignore[index]
+            self.blobs = {
+                str(spec): str(sha)
+                for spec, sha in blobs.items()
+                if _COMMIT_SPEC.match(spec) and re.fullmatch(r"[0-9a-f]{40}", sha)
+            }
+            self.headers = {str(sha): (data, str(body)) for sha, (data, body) in headers.items()}
+        except (TypeError, ValueError, KeyError, AttributeError):
+            self.blobs, self.headers = {}, {}
+
+    def save(self, blobs: dict[str, str], headers: dict[str, tuple[Any, str]]) -> None:
+        """Keep exactly these, when they differ from what was read."""
+        if self.disabled or (blobs == self.blobs and headers.keys() == self.headers.keys()):
+            return
+        entries = {sha: [data, body] for sha, (data, body) in headers.items()}
+        try:
+            write_json(self.path, {"chemins": blobs, "en_tetes": entries})
+        except (TypeError, ValueError):
+            return
 
 
 def write_atomically(target: Path, text: str) -> None:
