@@ -78,6 +78,17 @@ def test_deltas_and_whole_objects_in_a_pack_are_what_git_reads(repo: GitRepo) ->
     far_delta = delta_by_pieces(base, pieces_of(base, starts), far, far_starts)
     assert len(far_delta) < len(far) / 3
     entries.append(PackEntry("blob", far, object_id("blob", far), base_id, far_delta))
+    # A few places changed in a long folder (a close's trees): a few instructions only.
+    near_pieces = [base[i : i + size] for i in starts]
+    near_pieces[100] = b"100644 00100-nom.md\0" + os.urandom(20)  # a file's new version
+    near_pieces.insert(5000, b"100644 04999-z.md\0" + os.urandom(20))  # a file added
+    del near_pieces[-1]  # the last one removed
+    near = b"".join(near_pieces)
+    near_starts = [0, *accumulate(map(len, near_pieces[:-1]))]
+    near_delta = delta_by_pieces(base, pieces_of(base, starts), near, near_starts)
+    assert len(near_delta) < 200
+    entries.append(PackEntry("blob", near, object_id("blob", near), base_id, near_delta))
+    assert len(delta_by_pieces(base, pieces_of(base, starts), base, starts)) < 32  # 5 copies
     repo.write_pack(pack(entries), [e.sha for e in entries])
     for entry in entries:
         assert stored(repo, entry.sha) == entry.data
