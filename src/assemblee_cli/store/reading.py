@@ -22,8 +22,10 @@ from assemblee_cli.formats.proposalfile import (
     PROPOSALS_DIR,
     id_order,
     parse_proposal_with_data,
+    repeated_entries,
 )
 from assemblee_cli.formats.sections import FILE_LABELS, SECTIONS_DIR, Section, parse_section
+from assemblee_cli.formats.yamlio import Entries
 from assemblee_cli.store.assembly import MERGE_TRAILER, Assembly, amendment_instant
 from assemblee_cli.store.holidays import holidays_of
 from assemblee_cli.store.index import Days, HistoryIndex, IndexState, decided_files
@@ -218,8 +220,9 @@ def decided_journal(assembly: Assembly) -> tuple[list[Decided], list[str]]:
     if missing:
         headers = dict(known)
         texts = assembly.repo.contents(sorted({state.files[name] for name in missing}))
+        entries = repeated_entries()  # the rules and roster copied in each: parsed once each
         for name in missing:
-            headers[state.key(name)] = _summary(name, texts.get(state.files[name]))
+            headers[state.key(name)] = _summary(name, texts.get(state.files[name]), entries)
         state = IndexState(state.commit, state.files, state.decisions, headers, state.days)
         index.save_headers(state)
     if state.derived is not None:  # a long-running process: worked out once for this main
@@ -244,24 +247,26 @@ def decided_journal(assembly: Assembly) -> tuple[list[Decided], list[str]]:
     return result, errors
 
 
-def _summary(name: str, data: bytes | None) -> dict[str, Any]:
+def _summary(name: str, data: bytes | None, entries: Entries | None = None) -> dict[str, Any]:
     """The index entry of one decided file: its summary, or the error that prevents reading
     it (worded as when it is read from main)."""
     errors: list[str] = []
-    decided = _decided_of(name, data, errors)
+    decided = _decided_of(name, data, errors, entries)
     if errors:
         return {"erreur": errors[0]}
     return {"resume": decided.as_json() if decided else None}
 
 
-def _decided_of(name: str, data: bytes | None, errors: list[str]) -> Decided | None:
+def _decided_of(
+    name: str, data: bytes | None, errors: list[str], entries: Entries | None = None
+) -> Decided | None:
     path = f"{PROPOSALS_DIR}/{name}.md"
     if data is None:
         errors.append(f"{path} (main) : fichier de proposition introuvable.")
         return None
     try:
         proposal, _data, _body = parse_proposal_with_data(
-            data.decode("utf-8", errors="replace"), path, "main"
+            data.decode("utf-8", errors="replace"), path, "main", entries
         )
     except AssembleeError as exc:
         errors.append(exc.message)
