@@ -15,6 +15,7 @@ from tests.helpers import MONDAY, NEXT_DAY, OPEN
 
 from assemblee_cli.formats import proposalfile
 from assemblee_cli.store import assembly as store
+from assemblee_cli.store import cache as cache_module
 from assemblee_cli.store.cache import HeaderCache, Listing, read_json, write_atomically
 
 VALEURS = ("sections/03-valeurs.md", "[à compléter]", "Confiance.")
@@ -107,6 +108,48 @@ def test_only_a_commit_id_names_a_file_forever(tmp_path: Path) -> None:
     cache.put_blob(spec, blob)
     assert cache.blob(spec) == blob
     assert cache.blob("c" * 40 + ":proposals/0001-x.md") is None
+
+
+def test_many_entries_go_in_one_pack_read_only_when_a_small_file_does_not_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A command that finds many new entries writes one pack, not a small file each; a later
+    command finds them there; beyond MOST_PACKS packs, the next one holds them all; a
+    damaged pack holds nothing; a few entries still go in small files."""
+    monkeypatch.setattr(cache_module, "MOST_PACKS", 3)
+
+    def batch(n: int) -> tuple[dict[str, tuple[Any, str]], dict[str, str]]:
+        shas = [f"{n:02d}{i:038d}" for i in range(20)]
+        headers = {sha: ({"id": n, "i": i}, f"corps {i}") for i, sha in enumerate(shas)}
+        return headers, {f"{'c' * 40}:proposals/{n:04d}-{i}.md": sha for i, sha in enumerate(shas)}
+
+    writer = HeaderCache(tmp_path)
+    for n in range(3):
+        writer.put_many(*batch(n))
+    packs = sorted((tmp_path / "assemblee" / "cache" / "v1" / "paquets").iterdir())
+    assert len(packs) == 3  # and no small file
+    assert list((tmp_path / "assemblee" / "cache" / "v1").iterdir()) == [packs[0].parent]
+
+    reader = HeaderCache(tmp_path)  # another command
+    for n in range(3):
+        headers, blobs = batch(n)
+        for sha, entry in headers.items():
+            assert reader.get(sha) == (entry[0], entry[1])
+        for spec, sha in blobs.items():
+            assert reader.blob(spec) == sha
+    assert reader.get("f" * 40) is None and reader.blob("c" * 40 + ":x.md") is None
+
+    writer.put_many(*batch(3))  # a fourth pack: all of them in one
+    [merged] = sorted((tmp_path / "assemblee" / "cache" / "v1" / "paquets").iterdir())
+    later = HeaderCache(tmp_path)
+    assert all(later.get(sha) is not None for n in range(4) for sha in batch(n)[0])
+
+    merged.write_text(merged.read_text(encoding="utf-8").replace("corps", "CORPS"))
+    assert HeaderCache(tmp_path).get(next(iter(batch(0)[0]))) is None  # damaged: not believed
+
+    few = {"a" * 40: ({"id": 9}, "")}
+    HeaderCache(tmp_path).put_many(few, {})
+    assert (tmp_path / "assemblee" / "cache" / "v1" / "aa" / f"{'a' * 38}.json").exists()
 
 
 def test_atomic_writes_make_their_folder_replace_whole_and_leave_nothing_behind(

@@ -9,6 +9,7 @@ are read and moved by compare-and-swap."""
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -61,8 +62,10 @@ CLAIM_PREFIX = "refs/assemblee/numeros/"
 # Votes cast offline that could not be published, kept for the record (`sync`).
 KEPT_PREFIX = "refs/assemblee/hors-ligne/"
 # A listing of the open proposals that finds more new files than this keeps them only in its
-# own file (one write), not also one small cache file each.
+# own file (one write), not also in the header cache.
 LOOSE_LIMIT = 16
+GITLINK_MODE = "160000"  # a submodule: no file of its own in this repository
+_COMMIT_ID = re.compile(r"[0-9a-f]{40}")
 T = TypeVar("T")
 
 
@@ -337,12 +340,13 @@ class Assembly:
         items: Sequence[tuple[str, BranchTip | None, str, str]],
         batch: bool,
         listing: Listing | None = None,
+        one_commit: bool = False,
     ) -> list[Loaded]:
         """Proposal files of many commits at once: the cache for the blob ids and headers already
         known, one process for the other ids, one for the contents of the other blobs. With a
         `listing` (all the open proposals), what it kept is read first, and it is saved with
-        what this call found; the small cache files are then written only for a few new
-        entries (a vote or two since the last listing), not for a whole new set."""
+        what this call found; the header cache then keeps only a few new entries (a vote or
+        two since the last listing), not a whole new set."""
         specs = [f"{commit}:{PROPOSALS_DIR}/{name}.md" for name, _tip, commit, _where in items]
         # One file: through the persistent cat-file processes; a listing: one process for all
         # the ids and one for all the contents not yet cached (no round trip per file).
@@ -354,13 +358,10 @@ class Assembly:
         blobs |= {s: kept_blobs[s] for s in specs if s not in blobs and s in kept_blobs}
         blobs |= {s: self.cache.blob(s) for s in specs if s not in blobs}
         unknown = [s for s, sha in blobs.items() if sha is None]
-        found = {s: self.repo.resolve(s) for s in unknown} if few else self.repo.shas(unknown)
-        # Written one by one when they are few, or when no listing keeps them together.
-        loose = listing is None or len(found) <= LOOSE_LIMIT
-        for spec, sha in found.items():
-            blobs[spec] = sha
-            if sha is not None and loose:
-                self.cache.put_blob(spec, sha)
+        found: dict[str, str | None] = dict(self._looked_up(unknown) if one_commit else {})
+        unknown = [s for s in unknown if s not in found]
+        found |= {s: self.repo.resolve(s) for s in unknown} if few else self.repo.shas(unknown)
+        blobs |= found
         self._blobs.update(blobs)
         self._keep_blobs(blobs)
         # A file parsed already by this reader (its blob, its path, where it is read from):
@@ -380,8 +381,8 @@ class Assembly:
                 wanted.add(sha)
         cached = {sha: kept_headers.get(sha) or self.cache.get(sha) for sha in wanted}
         missing = [sha for sha, hit in cached.items() if hit is None]
-        loose = listing is None or len(missing) <= LOOSE_LIMIT
         headers: dict[str, tuple[Any, str]] = {}  # what the listing keeps
+        new_headers: dict[str, tuple[Any, str]] = {}  # parsed here, for the cache
         # The rules and roster each file copies, parsed once for all the files read here.
         entries = repeated_entries() if len(missing) > 1 else None
         # A file the listing knew in an earlier version (its branch moved: votes fetched) is
@@ -431,8 +432,7 @@ class Assembly:
                         else (texts[before].decode("utf-8", errors="replace"), kept_headers[before])
                     )
                     proposal, hit = _parsed(text, path, where, earlier_version, entries)
-                    if loose:
-                        self.cache.put(sha, *hit)
+                    new_headers[sha] = hit
                 headers[sha] = hit
             except AssembleeError as exc:
                 if memo is not None:
@@ -452,7 +452,35 @@ class Assembly:
                 if sha not in headers and sha in kept_headers:
                     headers[sha] = kept_headers[sha]
             listing.save(kept, headers)
+        # What was found here, for the next command: unless a listing keeps it, and it is more
+        # than a vote or two since the last one.
+        new_blobs = {spec: sha for spec, sha in found.items() if sha is not None}
+        if listing is None or max(len(new_blobs), len(new_headers)) <= LOOSE_LIMIT:
+            self.cache.put_many(new_headers, new_blobs)
         return result
+
+    def _looked_up(self, specs: Sequence[str]) -> dict[str, str]:
+        """The files of `specs` (`commit:path`, files of one commit: decided proposals on
+        main) found in that commit's tree read here: one read of a `proposals/` folder and a
+        binary search per file, where git would read the folder again for each (a `blame`
+        reads a thousand decisions' files). A path that is not a file there is left to git.
+        The same whatever their number, so that the processes started do not depend on it."""
+        groups: dict[str, list[str]] = {}
+        for spec in specs:
+            commit, _, path = spec.partition(":")
+            if _COMMIT_ID.fullmatch(commit) and path:
+                groups.setdefault(commit, []).append(spec)
+        found: dict[str, str] = {}
+        for commit, group in groups.items():
+            try:
+                tree = self._objects.tree_of(commit)
+                for spec in group:
+                    entry = self._objects.entry(tree, spec.partition(":")[2])
+                    if entry is not None and entry[0] != TREE_MODE and entry[0] != GITLINK_MODE:
+                        found[spec] = entry[1]
+            except GitError:  # not a commit, or unreadable: git says so below
+                continue
+        return found
 
     def _known_blobs(self, specs: Sequence[str]) -> dict[str, str | None]:
         """The blobs of `specs` this reader has looked up already (in the memo)."""
@@ -491,7 +519,9 @@ class Assembly:
         self, names: Sequence[str], commit: str | None = None, batch: bool = True
     ) -> list[Loaded]:
         where = "main" if commit is None else f"commit {commit[:10]}"
-        return self._load_many([(name, None, commit or self.trunk, where) for name in names], batch)
+        return self._load_many(
+            [(name, None, commit or self.trunk, where) for name in names], batch, one_commit=True
+        )
 
     def all_numbers(self) -> set[int]:
         names: Iterable[str] = [

@@ -10,7 +10,13 @@ The open proposals, which every `status` lists, are also kept together in one fi
 (`ouvertes.json`, a `Listing`): where each file is in each branch tip and its parsed header, for
 the tips of the last listing only. A listing is read in one go and written in one go, however
 many branches moved since the last one (a `fetch` that brings 200 new tips would otherwise
-write 400 small files); it never grows beyond the open proposals."""
+write 400 small files); it never grows beyond the open proposals.
+
+A command that finds many new entries at once (a first `blame` reads a thousand decisions'
+files) writes them as one file, a pack (`paquets/`), not a small file each: creating a file
+costs about a millisecond on some disks. The packs are read, all of them, only when a small
+file does not answer; beyond MOST_PACKS, the next pack written holds the others, which are
+then removed."""
 
 from __future__ import annotations
 
@@ -25,12 +31,19 @@ from typing import Any
 
 FORMAT = "v1"
 _COMMIT_SPEC = re.compile(r"[0-9a-f]{40}:")
+_SHA = re.compile(r"[0-9a-f]{40}")
+PACK_ABOVE = 32  # more new entries than this, written by one command: one pack
+MOST_PACKS = 8  # beyond this many packs, the next one written holds them all
+
+Headers = dict[str, tuple[Any, str]]  # blob -> (header data, body)
 
 
 class HeaderCache:
     def __init__(self, git_dir: Path) -> None:
         self.folder = git_dir / "assemblee" / "cache" / FORMAT
+        self.packs = self.folder / "paquets"
         self.disabled = os.environ.get("ASSEMBLEE_SANS_CACHE") == "1"
+        self._packed: tuple[Headers, dict[str, str]] | None = None  # read once, when needed
 
     def _path(self, sha: str) -> Path:
         return self.folder / sha[:2] / f"{sha[2:]}.json"
@@ -42,7 +55,53 @@ class HeaderCache:
             entry = json.loads(self._path(sha).read_text(encoding="utf-8"))
             return entry["en_tete"], entry["corps"]
         except (OSError, ValueError, KeyError, TypeError):
-            return None
+            return self._in_packs()[0].get(sha)
+
+    def put_many(self, headers: Headers, blobs: dict[str, str]) -> None:
+        """Keep these headers (by blob) and these files' blobs (by `commit:path`): a small
+        file each when they are few, else one pack."""
+        if self.disabled:
+            return
+        blobs = {spec: sha for spec, sha in blobs.items() if _COMMIT_SPEC.match(spec)}
+        if len(headers) + len(blobs) <= PACK_ABOVE:
+            for sha, (data, body) in headers.items():
+                self.put(sha, data, body)
+            for spec, sha in blobs.items():
+                self.put_blob(spec, sha)
+            return
+        try:
+            existing = sorted(self.packs.glob("*.json"))
+        except OSError:
+            existing = []
+        merged: tuple[Headers, dict[str, str]] = ({}, {})
+        if len(existing) >= MOST_PACKS:  # the others go into this one
+            merged = _pack_entries(existing)
+        merged[0].update(headers)
+        merged[1].update(blobs)
+        entries = {sha: [data, body] for sha, (data, body) in merged[0].items()}
+        try:
+            digest, text = _signed({"en_tetes": entries, "chemins": merged[1]})
+        except (TypeError, ValueError):
+            return
+        write_atomically(self.packs / f"{digest}.json", text)
+        if len(existing) >= MOST_PACKS:
+            for old in existing:
+                if old.name != f"{digest}.json":
+                    with contextlib.suppress(OSError):
+                        old.unlink()
+        if self._packed is not None:
+            self._packed[0].update(headers)
+            self._packed[1].update(blobs)
+
+    def _in_packs(self) -> tuple[Headers, dict[str, str]]:
+        """What the packs hold, read on the first look-up that a small file cannot answer."""
+        if self._packed is None:
+            try:
+                files = sorted(self.packs.glob("*.json"))
+            except OSError:
+                files = []
+            self._packed = _pack_entries(files)
+        return self._packed
 
     def put(self, sha: str, data: Any, body: str) -> None:
         if self.disabled:
@@ -69,13 +128,33 @@ class HeaderCache:
         try:
             value = path.read_text(encoding="ascii").strip()
         except (OSError, ValueError):
-            return None
-        return value if re.fullmatch(r"[0-9a-f]{40}", value) else None
+            return self._in_packs()[1].get(spec)
+        return value if _SHA.fullmatch(value) else None
 
     def put_blob(self, spec: str, sha: str) -> None:
         path = None if self.disabled else self._blob_path(spec)
         if path is not None:
             write_atomically(path, sha)
+
+
+def _pack_entries(files: list[Path]) -> tuple[Headers, dict[str, str]]:
+    """The headers and blobs that these packs hold (a damaged one holds nothing)."""
+    headers: Headers = {}
+    blobs: dict[str, str] = {}
+    for file in files:
+        found = read_json(file)
+        try:
+            headers.update(
+                (str(sha), (data, str(body))) for sha, (data, body) in found["en_tetes"].items()
+            )
+            blobs.update(
+                (str(spec), str(sha))
+                for spec, sha in found["chemins"].items()
+                if _COMMIT_SPEC.match(spec) and _SHA.fullmatch(sha)
+            )
+        except (TypeError, ValueError, KeyError, AttributeError):
+            continue
+    return headers, blobs
 
 
 class Listing:
@@ -95,7 +174,7 @@ class Listing:
             self.blobs = {
                 str(spec): str(sha)
                 for spec, sha in blobs.items()
-                if _COMMIT_SPEC.match(spec) and re.fullmatch(r"[0-9a-f]{40}", sha)
+                if _COMMIT_SPEC.match(spec) and _SHA.fullmatch(sha)
             }
             self.headers = {str(sha): (data, str(body)) for sha, (data, body) in headers.items()}
         except (TypeError, ValueError, KeyError, AttributeError):
@@ -138,8 +217,15 @@ def write_atomically(target: Path, text: str) -> None:
 def write_json(target: Path, data: Any) -> None:
     """Replace `target` by `data` atomically, its first line the digest of the rest (the
     indexes' files)."""
+    write_atomically(target, _signed(data)[1])
+
+
+def _signed(data: Any) -> tuple[str, str]:
+    """The digest of `data` as compact JSON, and the text of a file that holds it: the
+    digest on the first line, then the JSON."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    write_atomically(target, f"{hashlib.sha1(text.encode()).hexdigest()}\n{text}")
+    digest = hashlib.sha1(text.encode()).hexdigest()
+    return digest, f"{digest}\n{text}"
 
 
 def read_json(source: Path) -> Any:
