@@ -114,8 +114,9 @@ def test_many_entries_go_in_one_pack_read_only_when_a_small_file_does_not_answer
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A command that finds many new entries writes one pack, not a small file each; a later
-    command finds them there; beyond MOST_PACKS packs, the next one holds them all; a
-    damaged pack holds nothing; a few entries still go in small files."""
+    command that looks for many finds them there (for one, the packs are not read); beyond
+    MOST_PACKS packs, the next one holds them all; a damaged pack holds nothing; a few
+    entries still go in small files."""
     monkeypatch.setattr(cache_module, "MOST_PACKS", 3)
 
     def batch(n: int) -> tuple[dict[str, tuple[Any, str]], dict[str, str]]:
@@ -130,22 +131,28 @@ def test_many_entries_go_in_one_pack_read_only_when_a_small_file_does_not_answer
     assert len(packs) == 3  # and no small file
     assert list((tmp_path / "assemblee" / "cache" / "v1").iterdir()) == [packs[0].parent]
 
-    reader = HeaderCache(tmp_path)  # another command
-    for n in range(3):
-        headers, blobs = batch(n)
-        for sha, entry in headers.items():
-            assert reader.get(sha) == (entry[0], entry[1])
-        for spec, sha in blobs.items():
-            assert reader.blob(spec) == sha
-    assert reader.get("f" * 40) is None and reader.blob("c" * 40 + ":x.md") is None
+    reader = HeaderCache(tmp_path)  # another command, which looks for many
+    every = [batch(n) for n in range(3)]
+    wanted = [sha for headers, _ in every for sha in headers] + ["f" * 40]
+    assert reader.get_many(wanted) == {
+        **{sha: entry for headers, _ in every for sha, entry in headers.items()},
+        "f" * 40: None,
+    }
+    specs = [spec for _, blobs in every for spec in blobs] + ["c" * 40 + ":x.md"]
+    assert reader.blob_many(specs) == {
+        **{spec: sha for _, blobs in every for spec, sha in blobs.items()},
+        "c" * 40 + ":x.md": None,
+    }
+    one = next(iter(every[0][0]))  # one alone: read again from git rather than every pack
+    assert HeaderCache(tmp_path).get_many([one]) == {one: None}
 
     writer.put_many(*batch(3))  # a fourth pack: all of them in one
     [merged] = sorted((tmp_path / "assemblee" / "cache" / "v1" / "paquets").iterdir())
-    later = HeaderCache(tmp_path)
-    assert all(later.get(sha) is not None for n in range(4) for sha in batch(n)[0])
+    shas = [sha for n in range(4) for sha in batch(n)[0]]
+    assert None not in HeaderCache(tmp_path).get_many(shas).values()
 
     merged.write_text(merged.read_text(encoding="utf-8").replace("corps", "CORPS"))
-    assert HeaderCache(tmp_path).get(next(iter(batch(0)[0]))) is None  # damaged: not believed
+    assert set(HeaderCache(tmp_path).get_many(shas).values()) == {None}  # damaged: not believed
 
     few = {"a" * 40: ({"id": 9}, "")}
     HeaderCache(tmp_path).put_many(few, {})

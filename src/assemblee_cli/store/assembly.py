@@ -356,7 +356,7 @@ class Assembly:
         blobs: dict[str, str | None] = {s: self._blobs[s] for s in specs if s in self._blobs}
         blobs |= self._known_blobs([s for s in specs if s not in blobs])
         blobs |= {s: kept_blobs[s] for s in specs if s not in blobs and s in kept_blobs}
-        blobs |= {s: self.cache.blob(s) for s in specs if s not in blobs}
+        blobs |= self.cache.blob_many([s for s in specs if s not in blobs])
         unknown = [s for s, sha in blobs.items() if sha is None]
         found: dict[str, str | None] = dict(self._looked_up(unknown) if one_commit else {})
         unknown = [s for s in unknown if s not in found]
@@ -379,7 +379,9 @@ class Assembly:
                 parsed[key] = found_parsed[0]
             else:
                 wanted.add(sha)
-        cached = {sha: kept_headers.get(sha) or self.cache.get(sha) for sha in wanted}
+        cached: dict[str, tuple[Any, str] | None]
+        cached = {sha: kept_headers[sha] for sha in wanted if sha in kept_headers}
+        cached |= self.cache.get_many([sha for sha in wanted if sha not in cached])
         missing = [sha for sha, hit in cached.items() if hit is None]
         headers: dict[str, tuple[Any, str]] = {}  # what the listing keeps
         new_headers: dict[str, tuple[Any, str]] = {}  # parsed here, for the cache

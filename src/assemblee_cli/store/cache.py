@@ -14,9 +14,9 @@ write 400 small files); it never grows beyond the open proposals.
 
 A command that finds many new entries at once (a first `blame` reads a thousand decisions'
 files) writes them as one file, a pack (`paquets/`), not a small file each: creating a file
-costs about a millisecond on some disks. The packs are read, all of them, only when a small
-file does not answer; beyond MOST_PACKS, the next pack written holds the others, which are
-then removed."""
+costs about a millisecond on some disks. The packs are read, all of them, only by a command
+that looks for many entries the small files do not hold (one file is quicker read again from
+git); beyond MOST_PACKS, the next pack written holds the others, which are then removed."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ import json
 import os
 import re
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +56,26 @@ class HeaderCache:
             entry = json.loads(self._path(sha).read_text(encoding="utf-8"))
             return entry["en_tete"], entry["corps"]
         except (OSError, ValueError, KeyError, TypeError):
-            return self._in_packs()[0].get(sha)
+            return None
+
+    def get_many(self, shas: Iterable[str]) -> dict[str, tuple[Any, str] | None]:
+        """`get` of each; the packs are read when many are not in small files (one file
+        missing is read again from git: quicker than reading every pack)."""
+        found = {sha: self.get(sha) for sha in shas}
+        missing = [sha for sha, hit in found.items() if hit is None]
+        if len(missing) > PACK_ABOVE:
+            packed = self._in_packs()[0]
+            found |= {sha: packed[sha] for sha in missing if sha in packed}
+        return found
+
+    def blob_many(self, specs: Iterable[str]) -> dict[str, str | None]:
+        """`blob` of each, the packs read as for `get_many`."""
+        found = {spec: self.blob(spec) for spec in specs}
+        missing = [spec for spec, sha in found.items() if sha is None]
+        if len(missing) > PACK_ABOVE:
+            packed = self._in_packs()[1]
+            found |= {spec: packed[spec] for spec in missing if spec in packed}
+        return found
 
     def put_many(self, headers: Headers, blobs: dict[str, str]) -> None:
         """Keep these headers (by blob) and these files' blobs (by `commit:path`): a small
@@ -128,7 +148,7 @@ class HeaderCache:
         try:
             value = path.read_text(encoding="ascii").strip()
         except (OSError, ValueError):
-            return self._in_packs()[1].get(spec)
+            return None
         return value if _SHA.fullmatch(value) else None
 
     def put_blob(self, spec: str, sha: str) -> None:
