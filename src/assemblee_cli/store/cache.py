@@ -26,9 +26,9 @@ import json
 import os
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 FORMAT = "v1"
 _COMMIT_SPEC = re.compile(r"[0-9a-f]{40}:")
@@ -37,6 +37,7 @@ PACK_ABOVE = 32  # more new entries than this, written by one command: one pack
 MOST_PACKS = 8  # beyond this many packs, the next one written holds them all
 
 Headers = dict[str, tuple[Any, str]]  # blob -> (header data, body)
+V = TypeVar("V")
 
 
 class HeaderCache:
@@ -62,20 +63,11 @@ class HeaderCache:
         """`get` of each; the packs are read when many are not in small files (one file
         missing is read again from git: quicker than reading every pack)."""
         found = {sha: self.get(sha) for sha in shas}
-        missing = [sha for sha, hit in found.items() if hit is None]
-        if len(missing) > PACK_ABOVE:
-            packed = self._in_packs()[0]
-            found |= {sha: packed[sha] for sha in missing if sha in packed}
-        return found
+        return _filled(found, lambda: self._in_packs()[0])
 
     def blob_many(self, specs: Iterable[str]) -> dict[str, str | None]:
         """`blob` of each, the packs read as for `get_many`."""
-        found = {spec: self.blob(spec) for spec in specs}
-        missing = [spec for spec, sha in found.items() if sha is None]
-        if len(missing) > PACK_ABOVE:
-            packed = self._in_packs()[1]
-            found |= {spec: packed[spec] for spec in missing if spec in packed}
-        return found
+        return _filled({spec: self.blob(spec) for spec in specs}, lambda: self._in_packs()[1])
 
     def put_many(self, headers: Headers, blobs: dict[str, str]) -> None:
         """Keep these headers (by blob) and these files' blobs (by `commit:path`): a small
@@ -155,6 +147,17 @@ class HeaderCache:
         path = None if self.disabled else self._blob_path(spec)
         if path is not None:
             write_atomically(path, sha)
+
+
+def _filled(
+    found: dict[str, V | None], packed: Callable[[], Mapping[str, V]]
+) -> dict[str, V | None]:
+    """`found` with what the packs hold for its missing keys, when more than PACK_ABOVE."""
+    missing = [key for key, value in found.items() if value is None]
+    if len(missing) > PACK_ABOVE:
+        table = packed()
+        found |= {key: table[key] for key in missing if key in table}
+    return found
 
 
 def _pack_entries(files: list[Path]) -> tuple[Headers, dict[str, str]]:
