@@ -392,13 +392,14 @@ class Assembly:
         earlier = {
             spec.partition(":")[2]: sha for spec, sha in kept_blobs.items() if sha in kept_headers
         }
+        to_parse = set(missing)
         previous = {
             sha: before
             for spec in specs
-            if (sha := blobs.get(spec)) in missing
+            if (sha := blobs.get(spec)) in to_parse
             and (before := earlier.get(spec.partition(":")[2])) not in (None, sha)
         }
-        reading = [*missing, *{before for before in previous.values() if before not in missing}]
+        reading = [*missing, *{before for before in previous.values() if before not in to_parse}]
         if few:
             texts = {sha: self.repo.read(sha) or b"" for sha in reading}
         else:
