@@ -223,6 +223,22 @@ def test_tips_a_few_votes_further_are_derived_in_memory_and_equal_a_full_diff(
         by_branch = {branches[old]: new for old, new in zip(tips, new_tips, strict=True)}
         assert set(worked) == {by_branch[branches[t]] for t in expected_alone} | {by_branch[edited]}
 
+    # By hand, another proposal's file beside a derived branch's own: its proposals/ folder is
+    # no longer the known one with that file only (checked by the folder's id): worked out.
+    meddled = branches[tips[5]]
+    assert tips[5] not in expected_alone
+    _commit_file(repo, meddled, "proposals/9999-autre.md", "autre\n", "Un autre fichier")
+    git(repo, "checkout", "-q", "main")
+    monkeypatch.setenv("ASSEMBLEE_SANS_CACHE", "")
+    assembly = open_assembly(repo, offline=True)
+    worked.clear()
+    new_tips = [tip.sha for tip in assembly.snapshot.branches.values()]
+    after = assembly.forks(new_tips)
+    assert [_described(fork) for fork in after] == [
+        _reference(repo, trunk, tip) for tip in new_tips
+    ]
+    assert worked == [git(repo, "rev-parse", meddled).strip()]
+
 
 def test_decided_files_are_found_by_binary_search_as_by_the_whole_listing(repo: Path) -> None:
     """`show N` of a decided proposal and the branches left of a decided one: found in
