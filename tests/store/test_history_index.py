@@ -21,8 +21,10 @@ import pytest
 from tests.helpers import copy_assembly, git, run_in_process
 from tests.perf.test_process_counts import generate
 
+from assemblee_cli.git.repo import open_repo
+from assemblee_cli.store import index as index_module
 from assemblee_cli.store.assembly import open_assembly
-from assemblee_cli.store.index import FORMAT, forget_memory
+from assemblee_cli.store.index import FORMAT, HistoryIndex, decided_files, forget_memory
 from assemblee_cli.store.reading import days_named, decided_between, decided_journal, in_full
 
 DISABLED = {"ASSEMBLEE_SANS_CACHE": "1"}
@@ -171,9 +173,12 @@ def test_answers_equal_cold_warm_extended_damaged_and_rebuilt(world: World, tmp_
     extended = world.stored("b")
     assert extended["commit"] != before["commit"]
     # the journal keeps main's order (the latest decision last), extended as when rebuilt
+    # (by a reader of the whole journal: `status` alone reads main's recent commits)
     forget_memory()
     world.index_file("b").unlink()
     world.run("b", "status", "--offline")
+    assert not world.index_file("b").exists()
+    world.run("b", "agenda", "--offline")
     assert list(world.stored("b")["decisions"]) == list(extended["decisions"])
     kept = world.stored("b", "entetes")
     assert set(summaries["entetes"]) < set(kept["entetes"])  # kept, not made again
@@ -208,6 +213,72 @@ def test_answers_equal_cold_warm_extended_damaged_and_rebuilt(world: World, tmp_
     shutil.rmtree(world.index_file("b").parent)
     world.answers("b", disabled=True)
     assert not world.index_file("b").exists()
+
+
+@pytest.mark.parametrize("recent", [1, 3, 64])
+def test_the_latest_decisions_read_from_recent_commits_are_the_journal_s(
+    world: World, monkeypatch: pytest.MonkeyPatch, recent: int
+) -> None:
+    """Without an index (a fresh clone's first `status`, or disabled), the latest decisions
+    are read from main's RECENT newest first-parent commits, or from the whole journal when
+    those name too few: the same names, in the same order, as the index's journal."""
+    monkeypatch.setattr(index_module, "RECENT", recent)
+    assembly = open_assembly(world.clones["a"], offline=True)
+    files = decided_files(assembly.repo, assembly.trunk)
+    journal = HistoryIndex(assembly.repo).at(assembly.trunk)
+    assert journal is not None and len(journal.decisions) > 3
+    for disabled in ("", "1"):
+        monkeypatch.setenv("ASSEMBLEE_SANS_CACHE", disabled)
+        for count in (1, 2, 5, len(journal.decisions) + 1):
+            forget_memory()
+            world.index_file("a").unlink(missing_ok=True)
+            expected = [name for name in reversed(journal.decisions) if name in files][:count]
+            found = HistoryIndex(assembly.repo).latest_decisions(assembly.trunk, count, files)
+            assert found == expected, (disabled, count)
+
+
+def test_a_fresh_clone_s_status_keeps_its_latest_decisions_not_the_whole_journal(
+    world: World,
+) -> None:
+    """`status` on a fresh clone reads main's recent commits, not its whole history: it
+    writes no index, only its answer for that main, which the next `status` reads back; a
+    damaged answer is worked out again; a main that moved is worked out again; `agenda`
+    then builds the index, which `status` follows. The same words as without any of it."""
+    plain = world.run("a", "status", "--json", "--offline", disabled=True)
+    recent = world.index_file("a", "recentes")
+    assert world.run("a", "status", "--json", "--offline") == plain
+    assert recent.exists() and not world.index_file("a").exists()
+    assert world.run("a", "status", "--json", "--offline") == plain  # read back
+    recent.write_text("abîmé", encoding="utf-8")
+    assert world.run("a", "status", "--json", "--offline") == plain
+    world.run("b", "close")  # main moves (b pushes), a fetches
+    moved = world.run("a", "status", "--json")
+    assert moved != plain
+    assert moved == world.run("a", "status", "--json", "--offline", disabled=True)
+    world.run("a", "agenda", "--offline")
+    assert world.index_file("a").exists()
+    assert world.run("a", "status", "--json", "--offline") == moved
+
+
+def test_a_proposal_named_again_takes_its_latest_place_among_recent_commits(
+    sealed_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A proposal named by two commits of main (recorded postponed, decided later) counts
+    once, at its latest commit, as in the whole journal; a commit naming two proposals gives
+    the later line first."""
+    git(tmp_path, "init", "-q", "-b", "main", "depot")
+    folder = tmp_path / "depot"
+    for names in (["0001-x"], ["0002-y"], ["0001-x"], ["0003-z", "0004-w"]):
+        trailers = "\n".join(f"Assemblee-Proposition: {name}" for name in names)
+        git(folder, "commit", "-q", "--allow-empty", "-m", f"Décision\n\n{trailers}")
+    repo = open_repo(folder)
+    files = {name: "0" * 40 for name in ("0001-x", "0002-y", "0003-z", "0004-w")}
+    monkeypatch.setenv("ASSEMBLEE_SANS_CACHE", "1")
+    for recent in (2, 3, 64):
+        monkeypatch.setattr(index_module, "RECENT", recent)
+        index = HistoryIndex(repo)
+        assert index.latest_decisions("main", 9, files) == ["0004-w", "0003-z", "0001-x", "0002-y"]
+        assert index.latest_decisions("main", 2, files) == ["0004-w", "0003-z"]
 
 
 def test_a_rewritten_foreign_main_rebuilds_the_index(

@@ -732,13 +732,16 @@ class GitRepo:
         return merges
 
     def first_parent_history(
-        self, rev: str, since: str | None = None, paths: bool = True
+        self, rev: str, since: str | None = None, paths: bool = True, limit: int | None = None
     ) -> list[tuple[str, tuple[str, ...], str, list[tuple[str, str | None]]]]:
         """(sha, parents, message, changes) of the commits on `rev`'s first-parent line (only
-        those not in `since`, when given), newest first, in one process. The changes (when
-        `paths`) are those against the first parent, merges included: (path, new blob, None
-        when deleted); a path git had to quote is given with its quotes."""
+        those not in `since`, when given; the `limit` newest, when given), newest first, in one
+        process. The changes (when `paths`) are those against the first parent, merges
+        included: (path, new blob, None when deleted); a path git had to quote is given with
+        its quotes."""
         args = ["-c", "core.quotepath=off", "log", "--first-parent", "--no-renames"]
+        if limit is not None:
+            args.append(f"--max-count={limit}")
         if paths:
             args += ["--diff-merges=first-parent", "--raw", "--no-abbrev"]
         args += ["--format=%x1e%H%x1f%P%x1f%B%x1d", rev if since is None else f"{since}..{rev}"]

@@ -42,7 +42,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +52,8 @@ from assemblee_cli.git.repo import GitRepo
 from assemblee_cli.store.cache import read_json, write_json
 
 FORMAT = 2  # 2: the decisions in the order of main (the latest last)
+# First-parent commits of main read for its latest decisions when no index is kept yet.
+RECENT = 64
 TRAILER = "Assemblee-Proposition"
 _MEMORY: dict[str, IndexState] = {}
 _MEMORY_LOCK = threading.Lock()
@@ -208,11 +210,13 @@ class HistoryIndex:
         self.path = folder / f"historique-v{FORMAT}.json"
         self.headers_path = folder / f"entetes-v{FORMAT}.json"
         self.days_path = folder / f"jours-v{FORMAT}.json"
+        self.recent_path = folder / f"recentes-v{FORMAT}.json"
         self.key = str(self.path)
 
-    def at(self, trunk: str) -> IndexState | None:
+    def at(self, trunk: str, build: bool = True) -> IndexState | None:
         """The index for `trunk` (None when disabled). Extends the last one when `trunk`
-        descends from it along the first-parent line, rebuilds it otherwise."""
+        descends from it along the first-parent line, rebuilds it otherwise (with `build`;
+        else None: a reader that can do with a few recent commits, on a fresh clone)."""
         if disabled():
             return None
         with _MEMORY_LOCK:
@@ -227,6 +231,8 @@ class HistoryIndex:
         if state is not None:
             state = self._extended(state, trunk)
         if state is None:
+            if not build:
+                return None
             state = self._built(trunk)
         self.save(state)
         return state
@@ -331,10 +337,40 @@ class HistoryIndex:
                 decisions[name] = (sha, len(parents) > 1)
         return IndexState(trunk, files, decisions)
 
-    def built_now(self, trunk: str) -> IndexState:
-        """The index for `trunk` made from scratch, neither kept nor written (what a reader
-        that needs the journal uses when the index is disabled: the same answer, slower)."""
-        return self._built(trunk)
+    def recent_names(self, trunk: str, count: int) -> list[str] | None:
+        """What `keep_recent` kept for `trunk` and `count`, if anything (never when disabled)."""
+        found = None if disabled() else read_json(self.recent_path)
+        if not isinstance(found, dict) or (found.get("commit"), found.get("nombre")) != (
+            trunk,
+            count,
+        ):
+            return None
+        names = found.get("noms")
+        if isinstance(names, list) and all(isinstance(name, str) for name in names):
+            return names
+        return None
+
+    def keep_recent(self, trunk: str, count: int, names: list[str]) -> None:
+        """Keep a reader's answer about `trunk`'s latest decisions made without the index
+        (a fresh clone's `status`): the next one, at the same trunk, reads it back."""
+        if not disabled():
+            write_json(self.recent_path, {"commit": trunk, "nombre": count, "noms": names})
+
+    def latest_decisions(self, trunk: str, count: int, files: Mapping[str, str]) -> list[str]:
+        """The `count` names last decided on `trunk`'s journal that have a file in `files`,
+        the latest first, read from its RECENT newest first-parent commits only, as the whole
+        journal would give them (a name's place is its latest commit, which is among them);
+        from the whole history when those name fewer."""
+        history = self.repo.first_parent_history(trunk, paths=False, limit=RECENT)
+        latest: list[str] = []
+        for _sha, _parents, message, _changes in history:  # newest first
+            for name in reversed(list(_trailer_names(message))):
+                if name in files and name not in latest:
+                    latest.append(name)
+        if len(latest) < count and len(history) >= RECENT:  # the whole journal, then
+            state = self.at(trunk) or self._built(trunk)
+            return [name for name in reversed(state.decisions) if name in files][:count]
+        return latest[:count]
 
 
 def decided_files(repo: GitRepo, trunk: str) -> dict[str, str]:

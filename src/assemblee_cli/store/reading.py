@@ -11,6 +11,7 @@ import contextlib
 import functools
 import heapq
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -406,16 +407,30 @@ def last_decided_names(assembly: Assembly, count: int) -> list[str]:
     main without the journal's line). The caller orders them by the instant of decision."""
     if count <= 0:
         return []
-    found = _state(assembly)
-    state = HistoryIndex(assembly.repo).built_now(assembly.trunk) if found is None else found[1]
-    latest: list[str] = []
-    for name in reversed(state.decisions):
-        if len(latest) == count:
-            break
-        if name in state.files:
-            latest.append(name)
-    # The highest numbers, without sorting every name (as `IndexState.names` would).
-    highest = heapq.nlargest(count, state.files, key=id_order)
+    index = HistoryIndex(assembly.repo)
+    state = index.at(assembly.trunk, build=False)
+    if state is not None:
+        return _latest_and_highest(
+            [name for name in reversed(state.decisions) if name in state.files][:count],
+            state.files,
+            count,
+        )
+    # No index yet (a fresh clone), or disabled: main's recent commits, and the answer kept
+    # for the next reader at the same trunk (the index is built by the first whole-journal
+    # reader: `agenda`, `export`, `show` of a decided proposal, the web page).
+    kept = index.recent_names(assembly.trunk, count)
+    if kept is not None:
+        return kept
+    files = decided_files(assembly.repo, assembly.trunk)
+    found = _latest_and_highest(index.latest_decisions(assembly.trunk, count, files), files, count)
+    index.keep_recent(assembly.trunk, count, found)
+    return found
+
+
+def _latest_and_highest(latest: list[str], files: Mapping[str, str], count: int) -> list[str]:
+    """`latest` with the `count` highest numbers of `files`, in id order (the highest without
+    sorting every name, as `IndexState.names` would)."""
+    highest = heapq.nlargest(count, files, key=id_order)
     return sorted({*latest, *highest}, key=id_order)
 
 
