@@ -90,9 +90,8 @@ class HeaderCache:
             merged = _pack_entries(existing)
         merged[0].update(headers)
         merged[1].update(blobs)
-        entries = {sha: [data, body] for sha, (data, body) in merged[0].items()}
         try:
-            digest, text = _signed({"en_tetes": entries, "chemins": merged[1]})
+            digest, text = _signed(_entries_json(*merged))
         except (TypeError, ValueError):
             return
         write_atomically(self.packs / f"{digest}.json", text)
@@ -165,19 +164,33 @@ def _pack_entries(files: list[Path]) -> tuple[Headers, dict[str, str]]:
     headers: Headers = {}
     blobs: dict[str, str] = {}
     for file in files:
-        found = read_json(file)
-        try:
-            headers.update(
-                (str(sha), (data, str(body))) for sha, (data, body) in found["en_tetes"].items()
-            )
-            blobs.update(
-                (str(spec), str(sha))
-                for spec, sha in found["chemins"].items()
-                if _COMMIT_SPEC.match(spec) and _SHA.fullmatch(sha)
-            )
-        except (TypeError, ValueError, KeyError, AttributeError):
-            continue
+        found = _entries_of(read_json(file))
+        headers.update(found[0])
+        blobs.update(found[1])
     return headers, blobs
+
+
+def _entries_of(data: Any) -> tuple[Headers, dict[str, str]]:
+    """The headers (by blob) and files' blobs (by `commit:path`) of a listing or a pack as
+    `_entries_json` wrote them; none at all when it is missing or not of that shape."""
+    try:
+        blobs = {
+            str(spec): str(sha)
+            for spec, sha in data["chemins"].items()
+            if _COMMIT_SPEC.match(spec) and _SHA.fullmatch(sha)
+        }
+        headers = {str(sha): (found, str(body)) for sha, (found, body) in data["en_tetes"].items()}
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return {}, {}
+    return headers, blobs
+
+
+def _entries_json(headers: Headers, blobs: dict[str, str]) -> dict[str, Any]:
+    """What a listing or a pack holds, as JSON data (read back by `_entries_of`)."""
+    return {
+        "en_tetes": {sha: [data, body] for sha, (data, body) in headers.items()},
+        "chemins": blobs,
+    }
 
 
 class Listing:
@@ -189,29 +202,14 @@ class Listing:
     def __init__(self, cache: HeaderCache) -> None:
         self.path = cache.folder / self.NAME
         self.disabled = cache.disabled
-        self.blobs: dict[str, str] = {}
-        self.headers: dict[str, tuple[Any, str]] = {}
-        found = None if self.disabled else read_json(self.path)
-        try:
-            blobs, headers = found["chemins"], found["en_tetes"]  # type: ignore[index]
-            self.blobs = {
-                str(spec): str(sha)
-                for spec, sha in blobs.items()
-                if _COMMIT_SPEC.match(spec) and _SHA.fullmatch(sha)
-            }
-            self.headers = {str(sha): (data, str(body)) for sha, (data, body) in headers.items()}
-        except (TypeError, ValueError, KeyError, AttributeError):
-            self.blobs, self.headers = {}, {}
+        self.headers, self.blobs = _entries_of(None if self.disabled else read_json(self.path))
 
-    def save(self, blobs: dict[str, str], headers: dict[str, tuple[Any, str]]) -> None:
+    def save(self, blobs: dict[str, str], headers: Headers) -> None:
         """Keep exactly these, when they differ from what was read."""
         if self.disabled or (blobs == self.blobs and headers.keys() == self.headers.keys()):
             return
-        entries = {sha: [data, body] for sha, (data, body) in headers.items()}
-        try:
-            write_json(self.path, {"chemins": blobs, "en_tetes": entries})
-        except (TypeError, ValueError):
-            return
+        with contextlib.suppress(TypeError, ValueError):
+            write_json(self.path, _entries_json(headers, blobs))
 
 
 def write_atomically(target: Path, text: str) -> None:
