@@ -9,7 +9,6 @@ are read and moved by compare-and-swap."""
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -65,7 +64,6 @@ KEPT_PREFIX = "refs/assemblee/hors-ligne/"
 # own file (one write), not also in the header cache.
 LOOSE_LIMIT = 16
 GITLINK_MODE = "160000"  # a submodule: no file of its own in this repository
-_COMMIT_ID = re.compile(r"[0-9a-f]{40}")
 T = TypeVar("T")
 
 
@@ -470,9 +468,8 @@ class Assembly:
         The same whatever their number, so that the processes started do not depend on it."""
         groups: dict[str, list[str]] = {}
         for spec in specs:
-            commit, _, path = spec.partition(":")
-            if _COMMIT_ID.fullmatch(commit) and path:
-                groups.setdefault(commit, []).append(spec)
+            if immutable(spec):
+                groups.setdefault(spec.partition(":")[0], []).append(spec)
         found: dict[str, str] = {}
         for commit, group in groups.items():
             try:
