@@ -39,6 +39,7 @@ A long-running process (`serve`) keeps the last index of each repository in memo
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import threading
@@ -362,15 +363,22 @@ class HistoryIndex:
         journal would give them (a name's place is its latest commit, which is among them);
         from the whole history when those name fewer."""
         history = self.repo.first_parent_history(trunk, paths=False, limit=RECENT)
-        latest: list[str] = []
-        for _sha, _parents, message, _changes in history:  # newest first
-            for name in reversed(list(_trailer_names(message))):
-                if name in files and name not in latest:
-                    latest.append(name)
+        # Newest first, each name at its latest commit (its first here).
+        named = dict.fromkeys(
+            name
+            for _sha, _parents, message, _changes in history
+            for name in reversed(list(_trailer_names(message)))
+        )
+        latest = last_named(named, files, count)
         if len(latest) < count and len(history) >= RECENT:  # the whole journal, then
             state = self.at(trunk) or self._built(trunk)
-            return [name for name in reversed(state.decisions) if name in files][:count]
-        return latest[:count]
+            return last_named(reversed(state.decisions), files, count)
+        return latest
+
+
+def last_named(names: Iterable[str], files: Mapping[str, str], count: int) -> list[str]:
+    """The first `count` of `names` (the latest decisions first) that have a file on main."""
+    return list(itertools.islice((name for name in names if name in files), count))
 
 
 def decided_files(repo: GitRepo, trunk: str) -> dict[str, str]:

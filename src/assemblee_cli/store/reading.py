@@ -29,7 +29,7 @@ from assemblee_cli.formats.sections import FILE_LABELS, SECTIONS_DIR, Section, p
 from assemblee_cli.formats.yamlio import Entries
 from assemblee_cli.store.assembly import MERGE_TRAILER, Assembly, amendment_instant
 from assemblee_cli.store.holidays import holidays_of
-from assemblee_cli.store.index import Days, HistoryIndex, IndexState, decided_files
+from assemblee_cli.store.index import Days, HistoryIndex, IndexState, decided_files, last_named
 
 
 def read_sections(assembly: Assembly, commit: str | None = None) -> tuple[list[Section], list[str]]:
@@ -410,11 +410,8 @@ def last_decided_names(assembly: Assembly, count: int) -> list[str]:
     index = HistoryIndex(assembly.repo)
     state = index.at(assembly.trunk, build=False)
     if state is not None:
-        return _latest_and_highest(
-            [name for name in reversed(state.decisions) if name in state.files][:count],
-            state.files,
-            count,
-        )
+        latest = last_named(reversed(state.decisions), state.files, count)
+        return _latest_and_highest(latest, state.files, count)
     # No index yet (a fresh clone), or disabled: main's recent commits, and the answer kept
     # for the next reader at the same trunk (the index is built by the first whole-journal
     # reader: `agenda`, `export`, `show` of a decided proposal, the web page).
