@@ -168,19 +168,18 @@ def delta_by_pieces(
             inserted += target[start:end]
             index += 1
             continue
-        # As far as the target goes on as the base does from there, then back to the last
-        # whole piece: one copy.
-        same = _common_from(base, found, target, start)
-        last = bisect_right(starts, start + same, lo=index + 1) - 1
-        stop = starts[last] if last > index else end
-        if last + 1 >= count and start + same >= len(target):
-            stop, last = len(target), count
-        elif last <= index:
-            last = index + 1
+        # As far as the target goes on as the base does from there (to its end, or back to
+        # the last whole piece, this one at least): one copy.
+        reach = start + _common_from(base, found, target, start)
+        if reach >= len(target):
+            stop, following = len(target), count
+        else:
+            following = max(bisect_right(starts, reach, lo=index + 1) - 1, index + 1)
+            stop = starts[following] if following < count else len(target)
         _emit_insert(out, inserted)
         inserted.clear()
         _emit_copy(out, found, stop - start)
-        index = last
+        index = following
     _emit_insert(out, inserted)
     return bytes(out)
 
