@@ -4,6 +4,7 @@ the proposal whose branch moved, and answers exactly what a reader without memo 
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +19,9 @@ from tests.helpers import (
 )
 
 from assemblee_cli.store import assembly as stored
+from assemblee_cli.store import cache as cache_module
 from assemblee_cli.store.assembly import open_assembly
+from assemblee_cli.store.cache import Listing
 from assemblee_cli.store.memo import Memo, immutable
 from assemblee_cli.store.reading import open_items
 from assemblee_cli.usecases.status import status
@@ -81,6 +84,61 @@ def test_after_a_vote_only_the_moved_branch_is_parsed_again(
     reader.refresh(force=True)
     after = datetime.fromisoformat(AFTER)
     assert (open_items(reader), status(reader, after)) == from_scratch(assembly, after)
+
+
+
+def test_a_long_running_reader_reads_its_listing_once_and_writes_it_at_most_once_a_while(
+    assembly: Assembly, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The web page's reader keeps the listing of the open proposals in its memo: the file
+    is read once, followed in memory after each vote, and written again only when the last
+    write is older than LISTING_SECONDS. Its answers are those of a reader without any cache,
+    and a command that finds the older file answers the same too."""
+    reads: list[Path] = []
+    read_json = cache_module.read_json
+
+    def counted(source: Path) -> Any:
+        reads.append(source)
+        return read_json(source)
+
+    def without_cache() -> Any:
+        with monkeypatch.context() as patch:
+            patch.setenv("ASSEMBLEE_SANS_CACHE", "1")
+            return from_scratch(assembly, now)
+
+    monkeypatch.setattr(cache_module, "read_json", counted)
+    assembly.propose_edit("alice", "Valeurs", EDIT_VALEURS, now=OPEN)
+    assembly.propose_edit("bob", "Droits", EDIT_DROITS, now=OPEN)
+    now = datetime.fromisoformat(NEXT_DAY)
+    listing = assembly.path("dave") / ".git" / "assemblee" / "cache" / "v1" / Listing.NAME
+    command = open_assembly(assembly.path("dave"), offline=False)
+    command.refresh()
+    command.open_proposals()  # a command's listing
+    written = [listing.read_bytes()]
+
+    monkeypatch.setattr(stored, "LISTING_SECONDS", 3600.0)
+    reader = open_assembly(assembly.path("dave"), offline=False, memo=Memo())
+    by_reader = 0
+    for voter, number in (("carol", "1"), ("dave", "2")):
+        assembly.ok(voter, "vote", number, "d-accord", now=NEXT_DAY)
+        reader.refresh(force=True)
+        reads.clear()
+        answer = open_items(reader), status(reader, now)
+        by_reader += reads.count(listing)
+        assert answer == without_cache()
+        written.append(listing.read_bytes())
+    assert by_reader == 1  # once, for both votes
+    # Written after the first vote (the reader's first save), not after the second.
+    assert written[0] != written[1] == written[2]
+    assert from_scratch(assembly, now) == without_cache()  # a command with the older file
+
+    monkeypatch.setattr(stored, "LISTING_SECONDS", 0.0)
+    reader = open_assembly(assembly.path("dave"), offline=False, memo=Memo())
+    assembly.ok("bob", "vote", "1", "s-abstient", now=NEXT_DAY)
+    reader.refresh(force=True)
+    open_items(reader)
+    again = open_assembly(assembly.path("dave"), offline=False)
+    assert Listing(again.cache).blobs == reader._listing().blobs  # the file follows the memo
 
 
 def test_the_memo_stays_bounded_and_keeps_only_what_never_changes() -> None:

@@ -60,6 +60,8 @@ ARCHIVE_PREFIX = "refs/archives/proposition/"
 CLAIM_PREFIX = "refs/assemblee/numeros/"
 # Votes cast offline that could not be published, kept for the record (`sync`).
 KEPT_PREFIX = "refs/assemblee/hors-ligne/"
+# A long-running reader writes its listing of the open proposals at most this often (seconds).
+LISTING_SECONDS = 60.0
 # A listing of the open proposals that finds more new files than this keeps them only in its
 # own file (one write), not also in the header cache.
 LOOSE_LIMIT = 16
@@ -327,7 +329,16 @@ class Assembly:
         return self._load_many(
             [(tip.name, tip, tip.sha, f"branche {BRANCH_PREFIX}{tip.name}") for tip in tips],
             batch,
-            Listing(self.cache) if listing else None,
+            self._listing() if listing else None,
+        )
+
+    def _listing(self) -> Listing:
+        """The last listing of the open proposals: from its file, or, for a long-running
+        reader, from its memo (the file read once, written at most once a minute)."""
+        if self.memo is None:
+            return Listing(self.cache)
+        return self.memo.recall(
+            "listing", self.cache.folder, lambda: Listing(self.cache, every=LISTING_SECONDS)
         )
 
     def open_proposals(self) -> list[Loaded]:

@@ -26,6 +26,7 @@ import json
 import os
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -195,19 +196,30 @@ def _entries_json(headers: Headers, blobs: dict[str, str]) -> dict[str, Any]:
 
 class Listing:
     """The last listing of the open proposals: `commit:path` → blob, and blob → (header data,
-    body). Read once, saved only when it changed; a missing or damaged file is an empty one."""
+    body). Read once, saved only when it changed; a missing or damaged file is an empty one.
+
+    A long-running reader (the web page) keeps one in its memo: read from the file once, then
+    followed in memory, and written at most once every `every` seconds (the file is only a
+    head start for the next reader: an older listing changes no answer)."""
 
     NAME = "ouvertes.json"
 
-    def __init__(self, cache: HeaderCache) -> None:
+    def __init__(self, cache: HeaderCache, every: float = 0.0) -> None:
         self.path = cache.folder / self.NAME
         self.disabled = cache.disabled
+        self.every = every
+        self.saved_at = float("-inf")
         self.headers, self.blobs = _entries_of(None if self.disabled else read_json(self.path))
 
     def save(self, blobs: dict[str, str], headers: Headers) -> None:
-        """Keep exactly these, when they differ from what was read."""
+        """Keep exactly these, when they differ from what was read or last saved."""
         if self.disabled or (blobs == self.blobs and headers.keys() == self.headers.keys()):
             return
+        self.blobs, self.headers = blobs, headers
+        now = time.monotonic()
+        if now - self.saved_at < self.every:
+            return
+        self.saved_at = now
         with contextlib.suppress(TypeError, ValueError):
             write_json(self.path, _entries_json(headers, blobs))
 
