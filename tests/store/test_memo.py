@@ -86,7 +86,6 @@ def test_after_a_vote_only_the_moved_branch_is_parsed_again(
     assert (open_items(reader), status(reader, after)) == from_scratch(assembly, after)
 
 
-
 def test_a_long_running_reader_reads_its_listing_once_and_writes_it_at_most_once_a_while(
     assembly: Assembly, monkeypatch: pytest.MonkeyPatch
 ) -> None:
