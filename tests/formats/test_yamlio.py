@@ -174,3 +174,97 @@ def test_a_text_nested_deeper_than_libyaml_reads_is_refused_at_once(
     with pytest.raises(AssembleeError) as error:
         load_yaml(text, "f.yml")
     assert error.value.message == said
+
+
+# -- a flat list read line by line (a proposal file's votes) ------------------------------------
+
+# Values as a member or a hand edit may write them: YAML's indicators at the start, inside and
+# at the end, quotes, comments, spaces, words YAML 1.1 types, characters that are no text.
+VALUE_PIECES = [
+    "a", "d-accord", "1", "-1", "1.5", ".5", "true", "False", "no", "null", "~", "12:30", "0x1f",
+    "'", "''", "\"", ":", ": ", " :", "#", " #", "- ", "? ", "!", "&a", "*a", "|", ">", "%",
+    "@", "`", "[", "]", "{", "}", ",", " ", "  ", "é", "«", "’", "\t", "\r", "\x85", "\u2028",
+    "\xa0", "\ufeff", "\x07", "😀", "x@exemple.org", "'2026-11-10T09:00:00Z'",
+]  # fmt: skip
+KEYS = ["membre", "choix", "tour", "date", "raison", "true", "null", "on", "_x", "k1"]
+
+
+ORDINARY_VALUES = [
+    "zoe@exemple.org", "d-accord", "1", "'2026-11-10T15:51:22Z'", "da39a3ee5e6b", "web",
+    "Il faut d'abord en parler en réunion.", "'Non : trop tôt.'", "'#3'",
+]  # fmt: skip
+
+
+@st.composite
+def flat_lists(draw: st.DrawFn) -> str:
+    """`votes:` and items of `key: value` lines, written by hand: ordinary values and one
+    made of the pieces above (so that about half of the texts are read by flat_items, and
+    the others not), sometimes a line of another shape."""
+    shape = draw(st.lists(st.integers(1, 3), min_size=1, max_size=3))  # lines per item
+    tricky = draw(st.integers(0, sum(shape) - 1))
+    lines = ["votes:"]
+    for fields in shape:
+        for index in range(fields):
+            key = draw(st.sampled_from(KEYS))
+            if len(lines) - 1 == tricky:
+                value = "".join(draw(st.lists(st.sampled_from(VALUE_PIECES), max_size=4)))
+            else:
+                value = draw(st.sampled_from(ORDINARY_VALUES))
+            lines.append(f"{'- ' if index == 0 else '  '}{key}: {value}")
+    if draw(st.integers(0, 4)) == 0:
+        lines.append(draw(st.sampled_from(["", "# note", "  - x: y", "   raison: suite", "- "])))
+    return "\n".join(lines) + ("\n" if draw(st.booleans()) else "")
+
+
+def _events_or_error(text: str) -> Any:
+    try:
+        return yamlio._read_events(text)
+    except Exception as exc:  # any refusal: flat_items must refuse it too
+        return exc
+
+
+@settings(max_examples=1000, deadline=None)
+@given(flat_lists())
+def test_a_flat_list_read_line_by_line_is_what_libyaml_reads(text: str) -> None:
+    """flat_items answers only for texts libyaml reads, and then with the same data (types,
+    quotes, spaces, repeated keys included); for any other text it steps aside."""
+    try:
+        fast_data = yamlio.flat_items(text, "votes")
+    except yamlio._NotPlain:
+        return
+    assert _events_or_error(text) == {"votes": fast_data}, text
+
+
+@FAST
+@given(st.lists(st.dictionaries(st.sampled_from(KEYS), st.text(), min_size=1), min_size=1))
+def test_a_list_the_tool_writes_is_read_line_by_line_as_libyaml_reads_it(
+    items: list[dict[str, str]],
+) -> None:
+    """What dump_yaml writes for any texts: flat_items reads it as libyaml does, or steps
+    aside (a text on several lines, a character to escape...)."""
+    text = dump_yaml({"votes": items})
+    try:
+        fast_data = yamlio.flat_items(text, "votes")
+    except yamlio._NotPlain:
+        return
+    assert fast_data == items == yamlio._read_events(text)["votes"]
+
+
+def test_the_votes_the_tool_writes_are_read_line_by_line() -> None:
+    """Ordinary votes (a reason with an apostrophe and a colon, a quoted date) take the line
+    by line path; the data is libyaml's."""
+    items = [
+        {"membre": "zoe@exemple.org", "choix": "d-accord", "tour": 1,
+         "date": "2026-11-10T15:51:22Z", "version_texte": "da39a3ee5e6b"},
+        {"membre": "hugo@exemple.org", "choix": "blocage", "tour": 2,
+         "date": "2026-11-11T05:34:08Z", "version_texte": "0a1b2c3d4e5f",
+         "raison": "Il faut d'abord en parler : en réunion.", "origine": "web"},
+    ]  # fmt: skip
+    text = dump_yaml({"votes": items})
+    assert yamlio.flat_items(text, "votes") == items == yamlio._read_events(text)["votes"]
+    others = ["votes: []\n", "votes:\n- membre: a\n  raison: >\n    texte\n", "votes:\n"]
+    # Values YAML reads otherwise than as they are written, or refuses.
+    others += [f"votes:\n- raison: {v}\n" for v in ("a #b", "a: b", "a:", "a ", "'a'b", "-a")]
+    for other in others:
+        with pytest.raises(yamlio._NotPlain):
+            yamlio.flat_items(other, "votes")

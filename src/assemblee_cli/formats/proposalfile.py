@@ -141,8 +141,9 @@ def parse_proposal(
 
 
 def repeated_entries() -> Entries:
-    """What parse_proposal may keep between files: the rules and the roster, as copied."""
-    return Entries(("regles", "membres"))
+    """What parse_proposal may keep between files: the rules and the roster, as copied; the
+    votes, read line by line."""
+    return Entries(("regles", "membres"), lists=("votes",))
 
 
 def parse_proposal_with_data(

@@ -8,6 +8,7 @@ the line of every key, so that validation errors can name it.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -223,12 +224,14 @@ class Entries:
     """Parsed entries of top-level YAML mappings, by their text, for the `keys` whose text
     repeats from one document to the next (a proposal file's copy of the rules and roster):
     such an entry is parsed once, and whatever was worked out from its value (`checked`,
-    keyed by the value's identity) is kept with it."""
+    keyed by the value's identity) is kept with it. The entries of `lists` (a proposal
+    file's votes) are read line by line when they have the flat shape `flat_items` reads."""
 
     LIMIT = 256
 
-    def __init__(self, keys: tuple[str, ...]) -> None:
+    def __init__(self, keys: tuple[str, ...], lists: tuple[str, ...] = ()) -> None:
         self.keys = frozenset(keys)
+        self.lists = frozenset(lists)  # read line by line when flat (`flat_items`)
         self.values: dict[str, Any] = {}
         self._kept: dict[int, Any] = {}  # id -> a value parsed here (kept alive: ids stay)
         self._checked: dict[tuple[str, int], Any] = {}
@@ -282,9 +285,70 @@ def top_entries(text: str) -> list[tuple[str, str]] | None:
     return found
 
 
+# A line of a flat list's entry: an item's first `key: value` (`- `) or one of its others.
+_ITEM_LINE = re.compile(r"(- |  )([A-Za-z_][A-Za-z0-9_]*): (.*)")
+_QUOTED = re.compile(r"'((?:[^']|'')*)'")
+# What a plain scalar read here may not start with: YAML's indicators, a space.
+_NOT_FIRST = frozenset("-?:,[]{}#&*!|>'\"%@` ")
+
+
+def flat_items(text: str, key: str) -> list[dict[Any, Any]]:
+    """The value of the top-level entry `text` (`key:`, then a non-empty list of mappings of
+    `key: value` lines, each value one plain or single-quoted scalar), read line by line: the
+    data _read_events gives for that text, two to three times faster (a proposal file's
+    votes: 24 000 lines for 200 open proposals of 20 votes). Raises _NotPlain for any other
+    shape, or a value it does not read exactly as YAML does (a comment, a `: `, a double
+    quote, a character that is not printable...)."""
+    lines = text.split("\n")
+    if lines[0] != f"{key}:":
+        raise _NotPlain
+    if lines[-1] == "":
+        lines.pop()
+    items: list[dict[Any, Any]] = []
+    # Each key and each value read once: the same few keys on every item, and most values
+    # (a choice, a round, a text version) repeat.
+    names: dict[str, Any] = {}
+    values: dict[str, Any] = {}
+    for line in lines[1:]:
+        match = _ITEM_LINE.fullmatch(line)
+        if match is None:
+            raise _NotPlain
+        lead, name, value = match.groups()
+        if lead == "- ":
+            items.append({})
+        elif not items:
+            raise _NotPlain
+        typed_name = names.get(name, _NO_KEY)
+        if typed_name is _NO_KEY:
+            typed_name = names[name] = _plain_scalar(name)
+        typed = values.get(value, _NO_KEY)
+        if typed is _NO_KEY:
+            typed = values[value] = _one_line_scalar(value)
+        items[-1][typed_name] = typed
+    if not items:
+        raise _NotPlain
+    return items
+
+
+def _one_line_scalar(value: str) -> Any:
+    """A scalar that fits on its line: single-quoted, or plain (typed as _read_events types
+    it); _NotPlain for any other."""
+    if not value or not value.isprintable():  # also every YAML line break other than \n
+        raise _NotPlain
+    if value[0] == "'":
+        quoted = _QUOTED.fullmatch(value)
+        if quoted is None:
+            raise _NotPlain
+        return quoted.group(1).replace("''", "'")
+    if value[0] in _NOT_FIRST or value[-1] in " :" or ": " in value or "#" in value:
+        raise _NotPlain
+    return _plain_scalar(value)
+
+
 def _read_entries(text: str, entries: Entries) -> Any:
     """The same data as _read_events of the whole text, for a text top_entries() can cut,
-    with the entries of `entries.keys` parsed once each. The other entries are parsed
+    with the entries of `entries.keys` parsed once each, and those of `entries.lists` read
+    line by line when they are flat. The other entries are parsed
     together, and must give exactly their keys (a key line inside a quoted text would not).
     Raises _NotPlain for any other shape."""
     cut = top_entries(text)
@@ -292,6 +356,10 @@ def _read_entries(text: str, entries: Entries) -> Any:
         raise _NotPlain
     keys = [key for key, _text in cut if key]
     shared = {key: entries.value(key, part) for key, part in cut if key in entries.keys}
+    for key, part in cut:
+        if key in entries.lists:
+            with contextlib.suppress(_NotPlain):
+                shared[key] = flat_items(part, key)
     rest = "".join(part for key, part in cut if key not in shared)
     others = _read_events(rest) if len(shared) < len(keys) else {}
     if not isinstance(others, dict) or list(others) != [k for k in keys if k not in shared]:
