@@ -37,6 +37,7 @@ _ROUND_REQUIRED = ("numero", "mode", "ouvert_le", "echeance", "version_texte")
 _ROUND_OPTIONAL = ("resultat", "clos_le", "decompte")
 _VOTE_REQUIRED = ("membre", "choix", "tour", "date", "version_texte")
 _VOTE_OPTIONAL = ("raison", "saisi_par", "origine")
+_CHOICES = tuple(c.value for c in Choice)
 
 
 def instant_text(moment: datetime) -> str:
@@ -509,7 +510,7 @@ class _ProposalReader:
             r.fail((*path, "origine"), f"origine « {source} » inconnue (seule « web » existe).")
         return Vote(
             member=normalise_email(r.text(item["membre"], (*path, "membre"))),
-            choice=Choice(r.choice(item["choix"], (*path, "choix"), [c.value for c in Choice])),
+            choice=Choice(r.choice(item["choix"], (*path, "choix"), _CHOICES)),
             round=number,
             cast_at=r.instant(item["date"], (*path, "date")),
             text_version=r.text(item["version_texte"], (*path, "version_texte")),

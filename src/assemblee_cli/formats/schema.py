@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, time
 from typing import Any, NoReturn, TypeVar
@@ -19,6 +20,12 @@ def is_valid_unicode(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+@functools.cache
+def _allowed(required: tuple[str, ...], optional: tuple[str, ...]) -> frozenset[str]:
+    """The keys a mapping may have (the same few key lists, checked on every vote)."""
+    return frozenset(required) | frozenset(optional)
 
 
 def dotted(path: Path) -> str:
@@ -65,7 +72,7 @@ class Reader:
                 path, f"le fichier doit contenir une table de clés (trouvé : {_kind(value)})."
             )
         required = tuple(required)
-        allowed = set(required) | set(optional)
+        allowed = _allowed(required, tuple(optional))
         for key in value:
             if not isinstance(key, str) or key not in allowed:
                 known = ", ".join(sorted(allowed))
