@@ -348,9 +348,9 @@ def _one_line_scalar(value: str) -> Any:
 def _read_entries(text: str, entries: Entries) -> Any:
     """The same data as _read_events of the whole text, for a text top_entries() can cut,
     with the entries of `entries.keys` parsed once each, and those of `entries.lists` read
-    line by line when they are flat. The other entries are parsed
-    together, and must give exactly their keys (a key line inside a quoted text would not).
-    Raises _NotPlain for any other shape."""
+    line by line when they are flat. The other entries are parsed together, and must give
+    exactly their keys (a key line inside a quoted text would not). Raises _NotPlain for any
+    other shape."""
     cut = top_entries(text)
     if cut is None:
         raise _NotPlain
