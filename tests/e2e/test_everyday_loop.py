@@ -127,6 +127,20 @@ def test_an_offline_vote_on_a_proposal_closed_meanwhile_is_refused_and_kept(asse
     assert a.run("bob", "sync", now=AFTER).returncode == 0
 
 
+def test_a_decided_proposal_is_named_by_its_number_when_it_is_no_longer_open(assembly):
+    """A vote or a new round asked for a proposal decided meanwhile: refused in plain words
+    (« la proposition n°1 »), not with its branch's name."""
+    a = assembly
+    a.propose_edit("alice", "Le soin", EDIT_VALEURS, now=OPEN)
+    a.json("carol", "close", now=DEADLINE)
+    for args in (("vote", "1", "d-accord"), ("relaunch", "1")):
+        proc = a.run("bob", *args, now=AFTER)
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        said = proc.stdout + proc.stderr
+        assert "La proposition n°1 est déjà adoptée : elle n'est plus ouverte." in said, said
+        assert "0001-" not in said and "Traceback" not in said
+
+
 def test_an_offline_proposal_whose_number_was_taken_by_a_closed_one_is_renumbered(assembly):
     a = assembly
     a.edit("bob", *EDIT_DROITS)

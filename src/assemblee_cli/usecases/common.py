@@ -18,7 +18,7 @@ from assemblee_cli.core.members import Roster
 from assemblee_cli.core.rules import Rules, tz_of
 from assemblee_cli.core.textdiff import Block, changed_blocks
 from assemblee_cli.errors import AssembleeError, RemoteBusy, RuleRefusal
-from assemblee_cli.formats.proposalfile import PROPOSALS_DIR
+from assemblee_cli.formats.proposalfile import PROPOSALS_DIR, parse_name
 from assemblee_cli.store.assembly import Assembly, BranchTip, amendment_instant
 from assemblee_cli.store.holidays import holidays_of as calendar_of
 from assemblee_cli.store.publish import PushConflict, RefUpdate
@@ -115,7 +115,9 @@ def open_branch(assembly: Assembly, ident: str) -> tuple[BranchTip, lc.Proposal]
         loaded = assembly.load_decided(name)
         status = loaded.proposal.status if loaded.proposal else None
         label = lc.STATUS_LABELS[status] if status else "close"
-        raise RuleRefusal(f"La proposition {name} est déjà {label} : elle n'est plus ouverte.")
+        number = parse_name(name)
+        which = f"n°{number[0]}" if number else name
+        raise RuleRefusal(f"La proposition {which} est déjà {label} : elle n'est plus ouverte.")
     loaded = assembly.load_branch(tip)
     if loaded.proposal is None:
         raise AssembleeError(loaded.error or f"Proposition {name} illisible.")
