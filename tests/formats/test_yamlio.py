@@ -176,83 +176,99 @@ def test_a_text_nested_deeper_than_libyaml_reads_is_refused_at_once(
     assert error.value.message == said
 
 
-# -- a flat list read line by line (a proposal file's votes) ------------------------------------
+# -- the block style read line by line (block_data) --------------------------------------------
 
 # Values as a member or a hand edit may write them: YAML's indicators at the start, inside and
 # at the end, quotes, comments, spaces, words YAML 1.1 types, characters that are no text.
 VALUE_PIECES = [
     "a", "d-accord", "1", "-1", "1.5", ".5", "true", "False", "no", "null", "~", "12:30", "0x1f",
     "'", "''", "\"", ":", ": ", " :", "#", " #", "- ", "? ", "!", "&a", "*a", "|", ">", "%",
-    "@", "`", "[", "]", "{", "}", ",", " ", "  ", "é", "«", "’", "\t", "\r", "\x85", "\u2028",
-    "\xa0", "\ufeff", "\x07", "😀", "x@exemple.org", "'2026-11-10T09:00:00Z'",
+    "@", "`", "[", "]", "{", "}", "[]", "{}", ",", " ", "  ", "é", "«", "’", "\t", "\r", "\x85",
+    "\u2028", "\xa0", "\ufeff", "\x07", "😀", "x@exemple.org", "'2026-11-10T09:00:00Z'",
 ]  # fmt: skip
-KEYS = ["membre", "choix", "tour", "date", "raison", "true", "null", "on", "_x", "k1"]
-
-
+KEYS = ["membre", "choix", "tour", "date", "raison", "d-accord", "true", "null", "on", "_x", "k1"]
 ORDINARY_VALUES = [
     "zoe@exemple.org", "d-accord", "1", "'2026-11-10T15:51:22Z'", "da39a3ee5e6b", "web",
-    "Il faut d'abord en parler en réunion.", "'Non : trop tôt.'", "'#3'",
+    "Il faut d'abord en parler en réunion.", "'Non : trop tôt.'", "'#3'", "[]", "null",
 ]  # fmt: skip
+# Rows of another shape, put anywhere: a comment, a blank line, a deeper or shallower row, a
+# nested sequence, a lone dash, a key without its space, a tab.
+ODD_ROWS = ["# note", "", "   ", "  - x: y", "   raison: suite", "- ", "-", "cle:valeur",
+            "\tcle: v", "    suite", "- - a", "---", "..."]  # fmt: skip
 
 
 @st.composite
-def flat_lists(draw: st.DrawFn) -> str:
-    """`votes:` and items of `key: value` lines, written by hand: ordinary values and one
-    made of the pieces above (so that about half of the texts are read by flat_items, and
-    the others not), sometimes a line of another shape."""
-    shape = draw(st.lists(st.integers(1, 3), min_size=1, max_size=3))  # lines per item
-    tricky = draw(st.integers(0, sum(shape) - 1))
-    lines = ["votes:"]
+def hand_written(draw: st.DrawFn) -> str:
+    """A document in the tool's block style written by hand: a mapping with a scalar, a nested
+    mapping and a sequence of mappings (`votes:`), ordinary values and, in one text in two,
+    one made of the pieces above, sometimes an odd row anywhere (so that a good share of the
+    texts is read by block_data, and a good share not)."""
+    shape = draw(st.lists(st.integers(1, 3), min_size=1, max_size=3))  # rows per vote
+    tricky = draw(st.integers(0, 2 * (sum(shape) + 3)))  # one value in two texts
+    values = iter(range(sum(shape) + 3))
+
+    def value() -> str:
+        if next(values) == tricky:
+            return "".join(draw(st.lists(st.sampled_from(VALUE_PIECES), max_size=4)))
+        return draw(st.sampled_from(ORDINARY_VALUES))
+
+    lines = [f"id: {value()}", "auteur:", f"  nom: {value()}", f"  email: {value()}", "votes:"]
     for fields in shape:
         for index in range(fields):
-            key = draw(st.sampled_from(KEYS))
-            if len(lines) - 1 == tricky:
-                value = "".join(draw(st.lists(st.sampled_from(VALUE_PIECES), max_size=4)))
-            else:
-                value = draw(st.sampled_from(ORDINARY_VALUES))
-            lines.append(f"{'- ' if index == 0 else '  '}{key}: {value}")
-    if draw(st.integers(0, 4)) == 0:
-        lines.append(draw(st.sampled_from(["", "# note", "  - x: y", "   raison: suite", "- "])))
+            lines.append(f"{'- ' if index == 0 else '  '}{draw(st.sampled_from(KEYS))}: {value()}")
+    lines.append("fin:")
+    if draw(st.integers(0, 3)) == 0:
+        lines.insert(draw(st.integers(0, len(lines))), draw(st.sampled_from(ODD_ROWS)))
     return "\n".join(lines) + ("\n" if draw(st.booleans()) else "")
 
 
 def _events_or_error(text: str) -> Any:
     try:
         return yamlio._read_events(text)
-    except Exception as exc:  # any refusal: flat_items must refuse it too
+    except Exception as exc:  # any refusal: block_data must refuse it too
         return exc
 
 
-@settings(max_examples=1000, deadline=None)
-@given(flat_lists())
-def test_a_flat_list_read_line_by_line_is_what_libyaml_reads(text: str) -> None:
-    """flat_items answers only for texts libyaml reads, and then with the same data (types,
-    quotes, spaces, repeated keys included); for any other text it steps aside."""
+def _same_as_libyaml(text: str) -> bool:
+    """Whether block_data read `text` (then asserted equal to libyaml's events)."""
     try:
-        fast_data = yamlio.flat_items(text, "votes")
+        fast_data = yamlio.block_data(text)
     except yamlio._NotPlain:
-        return
-    assert _events_or_error(text) == {"votes": fast_data}, text
+        return False
+    assert _events_or_error(text) == fast_data, text
+    return True
+
+
+@settings(max_examples=1000, deadline=None)
+@given(hand_written())
+def test_a_hand_written_text_read_line_by_line_is_what_libyaml_reads(text: str) -> None:
+    """block_data answers only for texts libyaml reads, and then with the same data (types,
+    quotes, spaces, nulls, repeated keys included); for any other text it steps aside."""
+    _same_as_libyaml(text)
 
 
 @FAST
-@given(st.lists(st.dictionaries(st.sampled_from(KEYS), st.text(), min_size=1), min_size=1))
-def test_a_list_the_tool_writes_is_read_line_by_line_as_libyaml_reads_it(
-    items: list[dict[str, str]],
+@given(st.randoms(use_true_random=False))
+def test_what_the_tool_writes_is_read_line_by_line_as_libyaml_reads_it(
+    rng: random.Random,
 ) -> None:
-    """What dump_yaml writes for any texts: flat_items reads it as libyaml does, or steps
-    aside (a text on several lines, a character to escape...)."""
-    text = dump_yaml({"votes": items})
-    try:
-        fast_data = yamlio.flat_items(text, "votes")
-    except yamlio._NotPlain:
-        return
-    assert fast_data == items == yamlio._read_events(text)["votes"]
+    """What dump_yaml writes for random nested data (the texts above, exotic characters, lists
+    of lists, empty containers...): block_data reads it as libyaml does, or steps aside."""
+    _same_as_libyaml(dump_yaml({"cle": _random_data(rng), "autre": _random_data(rng)}))
 
 
-def test_the_votes_the_tool_writes_are_read_line_by_line() -> None:
-    """Ordinary votes (a reason with an apostrophe and a colon, a quoted date) take the line
-    by line path; the data is libyaml's."""
+def test_the_texts_the_tool_writes_are_mostly_read_line_by_line() -> None:
+    """The proportions that make the tests above mean something: of the random dumps, and
+    of the hand-written texts, a good share is read line by line and a good share is not."""
+    rng = random.Random(7)
+    dumps = [dump_yaml({"cle": _random_data(rng)}) for _ in range(400)]
+    read = sum(_same_as_libyaml(text) for text in dumps)
+    assert 0.3 * len(dumps) < read < 0.95 * len(dumps), read
+
+
+def test_a_proposal_file_the_tool_writes_is_read_line_by_line() -> None:
+    """Ordinary votes, a round with its tally, the rules and roster: read line by line, and
+    the data is libyaml's."""
     items = [
         {"membre": "zoe@exemple.org", "choix": "d-accord", "tour": 1,
          "date": "2026-11-10T15:51:22Z", "version_texte": "da39a3ee5e6b"},
@@ -260,11 +276,23 @@ def test_the_votes_the_tool_writes_are_read_line_by_line() -> None:
          "date": "2026-11-11T05:34:08Z", "version_texte": "0a1b2c3d4e5f",
          "raison": "Il faut d'abord en parler : en réunion.", "origine": "web"},
     ]  # fmt: skip
-    text = dump_yaml({"votes": items})
-    assert yamlio.flat_items(text, "votes") == items == yamlio._read_events(text)["votes"]
-    others = ["votes: []\n", "votes:\n- membre: a\n  raison: >\n    texte\n", "votes:\n"]
+    data = {
+        "id": 7,
+        "titre": "Charte d'accueil : « nouveaux membres »",
+        "auteur": {"nom": "Zoé", "email": "zoe@exemple.org"},
+        "fichiers": [],
+        "tours": [{"numero": 1, "resultat": "adoptee", "decompte": {"d-accord": 2, "blocage": 0}}],
+        "votes": items,
+        "membres": ["zoe@exemple.org", "hugo@exemple.org"],
+        "regles": {"reunions": {"annulees": [], "heure": "19:00"}, "quorum": None},
+        "conteste": None,
+    }
+    text = dump_yaml(data)
+    assert yamlio.block_data(text) == data == yamlio._read_events(text)
+    refused = ["votes: [a]\n", "votes:\n- membre: a\n  raison: >\n    texte\n", "- - a\n"]
     # Values YAML reads otherwise than as they are written, or refuses.
-    others += [f"votes:\n- raison: {v}\n" for v in ("a #b", "a: b", "a:", "a ", "'a'b", "-a")]
-    for other in others:
+    refused += [f"raison: {v}\n" for v in ("a #b", "a: b", "a:", "a ", "'a'b", "-a", '"a"')]
+    refused += ["a: b\n  c\n", "a:\n  - b\n  c: d\n", "  a: b\n", "a: b\n# fin\n"]
+    for other in refused:
         with pytest.raises(yamlio._NotPlain):
-            yamlio.flat_items(other, "votes")
+            yamlio.block_data(other)

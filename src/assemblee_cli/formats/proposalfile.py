@@ -142,9 +142,8 @@ def parse_proposal(
 
 
 def repeated_entries() -> Entries:
-    """What parse_proposal may keep between files: the rules and the roster, as copied; the
-    votes, read line by line."""
-    return Entries(("regles", "membres"), lists=("votes",))
+    """What parse_proposal may keep between files: the rules and the roster, as copied."""
+    return Entries(("regles", "membres"))
 
 
 def parse_proposal_with_data(
