@@ -45,6 +45,10 @@ def test_a_member_votes_from_their_link(web: Web, browser: Any, shots: Path) -> 
     page = browser.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # The public page, compressed for Chromium (it accepts gzip), reads as it is written.
+    public = page.goto(web.url + "/proposition/1")
+    assert public is not None and public.headers["content-encoding"] == "gzip"
+    assert page.locator("ins", has_text="S'éduquer ensemble aux communs.").count() == 1
     page.goto(web.link("1", "bob"))
     assert page.title().startswith("Proposition n°1")
     # The change word by word, the title escaped (no script ran, it reads as text).

@@ -70,6 +70,32 @@ def test_pages_show_what_members_push_within_seconds(web: Web) -> None:
         assert client.post(web.url + "/proposition/1").status_code == 405
 
 
+def test_public_pages_are_compressed_for_the_browsers_that_accept_it(web: Web) -> None:
+    """A public page goes compressed to whom accepts gzip (computed once with the page), the
+    same bytes once unpacked; as it is to whom does not, or refuses it; and a member's page,
+    which holds their link and a form token, never compressed (BREACH)."""
+    import gzip
+
+    open_two(web)
+    with httpx.Client() as client:
+        for path in ("/", "/proposition/1", "/code-social", "/decisions"):
+            plain = client.get(web.url + path, headers={"Accept-Encoding": "identity"})
+            assert plain.status_code == 200 and "content-encoding" not in plain.headers
+            assert plain.headers["vary"] == "Accept-Encoding"
+            with client.stream(
+                "GET", web.url + path, headers={"Accept-Encoding": "gzip, deflate, br"}
+            ) as packed:
+                raw = b"".join(packed.iter_raw())
+            assert packed.headers["content-encoding"] == "gzip", path
+            assert packed.headers["content-type"] == "text/html; charset=utf-8"
+            assert gzip.decompress(raw) == plain.content and len(raw) < len(plain.content)
+            refused = client.get(web.url + path, headers={"Accept-Encoding": "gzip;q=0"})
+            assert "content-encoding" not in refused.headers and refused.content == plain.content
+        personal = client.get(web.link("1", "bob"), headers={"Accept-Encoding": "gzip"})
+        assert personal.status_code == 200 and "content-encoding" not in personal.headers
+        assert 'name="csrf"' in personal.text
+
+
 def test_site_writes_the_public_pages_without_forms(web: Web, tmp_path: Path) -> None:
     open_two(web)
     web.assembly.ok("carol", "vote", "1", "blocage", "-r", "Il manque <i>tout</i>.", now=NOW)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from assemblee_cli.usecases.links import BadToken, Signer, UsedNonces, load_secret
+from assemblee_cli.web.app import accepts_gzip
 
 NOW = 1_800_000_000.0
 
@@ -57,3 +58,25 @@ def test_the_secret_is_made_once_private_and_the_environment_wins(
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     monkeypatch.setenv("ASSEMBLEE_WEB_SECRET", "depuis-l-environnement")
     assert load_secret(tmp_path) == b"depuis-l-environnement"
+
+
+@pytest.mark.parametrize(
+    ("header", "accepted"),
+    [
+        ("gzip, deflate, br", True),  # what Chromium sends
+        ("GZIP", True),
+        ("br;q=1.0, gzip;q=0.8, *;q=0.1", True),
+        ("*", True),
+        ("gzip;q=0", False),
+        ("gzip;q=0.000", False),
+        ("gzip;q=abc", False),
+        ("identity", False),
+        ("deflate, br", False),
+        ("", False),
+        ("x-gzip", False),
+    ],
+)
+def test_a_public_page_is_compressed_only_for_whom_accepts_gzip(
+    header: str, accepted: bool
+) -> None:
+    assert accepts_gzip(header) is accepted
