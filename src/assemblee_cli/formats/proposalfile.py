@@ -493,9 +493,8 @@ class _ProposalReader:
         )
 
     def tally(self, data: Any, path: Path) -> Tally:
-        keys = [c.value for c in Choice]
-        item = self.r.mapping(data, path, keys)
-        return Tally.from_dict({k: self.r.integer(item[k], (*path, k)) for k in keys})
+        item = self.r.mapping(data, path, _CHOICES)
+        return Tally.from_dict({k: self.r.integer(item[k], (*path, k)) for k in _CHOICES})
 
     def vote(self, data: Any, path: Path, rounds: int) -> Vote:
         r = self.r
