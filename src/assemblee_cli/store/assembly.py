@@ -38,7 +38,7 @@ from assemblee_cli.formats.proposalfile import (
     repeated_entries,
 )
 from assemblee_cli.formats.yamlio import Entries
-from assemblee_cli.git.objects import TREE_MODE, Entry, ObjectWriter
+from assemblee_cli.git.objects import GITLINK_MODE, TREE_MODE, Entry, ObjectWriter
 from assemblee_cli.git.repo import ZERO, Change, GitRepo, Identity, short_ref
 from assemblee_cli.store.cache import HeaderCache, Listing
 from assemblee_cli.store.draft import Draft
@@ -65,7 +65,6 @@ LISTING_SECONDS = 60.0
 # A listing of the open proposals that finds more new files than this keeps them only in its
 # own file (one write), not also in the header cache.
 LOOSE_LIMIT = 16
-GITLINK_MODE = "160000"  # a submodule: no file of its own in this repository
 T = TypeVar("T")
 
 
