@@ -177,6 +177,28 @@ def test_a_merge_into_main_without_an_adopting_tally_is_caught(copy_template, te
     assert f"{name} (commit" in out
 
 
+def test_a_submodule_in_place_of_a_record_is_caught(copy_template, template):
+    """A submodule (a gitlink: a commit of another repository) named like a record is said
+    to be one, not read as a file that lacks its header; the proposal it replaced stays a
+    proposal."""
+    a = copy_template(template)
+    record_path = f"proposals/{branch_of(a, 1).removeprefix('proposition/')}.md"
+    a.json("carol", "close", now=AFTER)  # n°1 adopted: its record is on main
+    alice = a.path("alice")
+    git(alice, "pull", "-q")
+    elsewhere = "1234567890123456789012345678901234567890"  # not in this repository
+    git(alice, "rm", "-q", "--cached", record_path)
+    for path in (record_path, "proposals/0009-ailleurs.md"):
+        git(alice, "update-index", "--add", "--cacheinfo", f"160000,{elsewhere},{path}")
+    git(alice, "commit", "-q", "-m", "Des sous-modules")
+    git(alice, "push", "-q", "origin", "main")
+    out = assert_caught(a, f"{record_path} est un sous-module git")
+    assert "proposals/0009-ailleurs.md est un sous-module git" in out
+    assert "en-tête YAML" not in out
+    full = a.run("dave", "verify", "--tout")
+    assert full.returncode == 1 and full.stdout == out, full.stdout + full.stderr
+
+
 def test_a_stored_tally_that_does_not_match_the_votes_is_caught(copy_template, template):
     a = copy_template(template)
     a.json("carol", "close", now=AFTER)

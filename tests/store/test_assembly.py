@@ -111,6 +111,43 @@ def test_a_decided_proposal_is_read_from_main(two_proposals: Assembly) -> None:
     assert store.decided_names(first) == []
 
 
+def test_a_submodule_named_like_a_record_does_not_decide_the_proposal(
+    two_proposals: Assembly,
+) -> None:
+    """A decided record is a file of `proposals/`: a submodule entry with a record's name
+    (git calls it a gitlink) is no record, whichever way the proposal is looked up: its branch
+    stays open and `find` gives that branch, as `decided_names` leaves the entry out; a number
+    that only a submodule bears is no proposal."""
+    alice = "alice"
+    two_proposals.git(alice, "pull", "-q")
+    some_commit = two_proposals.git(alice, "rev-parse", "HEAD").strip()
+    two_proposals.git(
+        alice,
+        "update-index",
+        "--add",
+        "--cacheinfo",
+        f"160000,{some_commit},proposals/0001-valeurs.md",
+    )
+    two_proposals.git(
+        alice,
+        "update-index",
+        "--add",
+        "--cacheinfo",
+        f"160000,{some_commit},proposals/0009-sous-module.md",
+    )
+    two_proposals.git(alice, "commit", "-q", "-m", "Un sous-module au nom d'une proposition")
+    two_proposals.git(alice, "push", "-q", "origin", "main")
+    store = open_assembly(two_proposals.path("dave"), offline=False)
+    store.refresh()
+    assert sorted(store.snapshot.branches) == ["0001-valeurs", "0002-droits"]
+    assert store.decided_names() == []
+    for ident in ("1", "0001-valeurs"):
+        name, tip = store.find(ident)
+        assert name == "0001-valeurs" and tip is not None
+    with pytest.raises(AssembleeError, match="Aucune proposition n°9"):
+        store.find("9")
+
+
 # -- what the use cases ask of the clone (they are never handed its git repository) ----------
 
 

@@ -302,6 +302,33 @@ def test_a_rewritten_foreign_main_rebuilds_the_index(
     assert world.same("a") != shown
 
 
+def test_a_submodule_in_the_proposals_folder_is_no_record_extended_or_rebuilt(
+    world: World,
+) -> None:
+    """A submodule entry (a gitlink) among the decided files is no file: the index extended
+    by the commits that add one, and turn a decided file into one, leaves both out, as the
+    index read from main's tree does, and as the answers without any index do."""
+    world.fresh_same("a")
+    b = world.clones["b"]
+    some_commit = git(b, "rev-parse", "HEAD").strip()
+    last = world.decided_ids("b")[-1]
+    record = git(b, "ls-tree", "--name-only", "HEAD", "proposals/").split()
+    replaced = next(p for p in record if Path(p).name.startswith(f"{last:04d}-"))
+    git(b, "rm", "-q", "--cached", replaced)
+    for path in (replaced, "proposals/0999-sous-module.md"):
+        git(b, "update-index", "--add", "--cacheinfo", f"160000,{some_commit},{path}")
+    git(b, "commit", "-q", "-m", "Des sous-modules aux noms de décisions")
+    git(b, "push", "-q", "origin", "main")
+    git(world.clones["a"], "pull", "-q")
+    extended = world.same("a")
+    assert not any(
+        name.startswith(("0999-", f"{last:04d}-")) for name in world.stored("a")["fichiers"]
+    )
+    forget_memory()
+    world.index_file("a").unlink()
+    world.still("a", extended)  # rebuilt from main's tree
+
+
 def _windows(journal: list[Any]) -> list[tuple[datetime, datetime]]:
     """Stretches of time around every decision of `journal`: the second it was taken, the day
     before and after it, and the month that holds it."""

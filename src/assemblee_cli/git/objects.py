@@ -25,10 +25,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from assemblee_cli.errors import AssembleeError, GitError
-from assemblee_cli.git.repo import ZERO, Change, GitRepo, Identity
+from assemblee_cli.git.repo import TREE_MODE, ZERO, Change, GitRepo, Identity
 
-TREE_MODE = "40000"
-GITLINK_MODE = "160000"  # a submodule: a commit of another repository, no file here
 PACK_ABOVE = 1 << 20  # bytes of new objects above which they are written as one pack
 DELTA_ABOVE = 4096  # a tree at least this long is stored as a delta in that pack
 MAX_DEPTH = 50  # deltas of deltas, at most (git's own default for its packs)

@@ -27,10 +27,15 @@ class Identity:
     email: str
 
 
+TREE_MODE = "40000"
+GITLINK_MODE = "160000"  # a submodule: a commit of another repository, no file here
+_KIND_OF_MODE = {TREE_MODE: "tree", GITLINK_MODE: "commit"}  # anything else: a file, a blob
+
+
 @dataclass(frozen=True)
 class TreeEntry:
     mode: str
-    kind: str
+    kind: str  # as `git ls-tree` says it: "tree", "blob" (a file) or "commit" (a submodule)
     sha: str
     name: str
 
@@ -49,6 +54,15 @@ class Change:
 class MergeResult:
     tree: str | None
     conflicts: tuple[str, ...]
+
+
+class RawChange(NamedTuple):
+    """A file a commit changed, as `git log --raw` gives it."""
+
+    path: str
+    old: str  # ZERO where the file is absent
+    new: str
+    submodule: bool = False  # the new side is a submodule (a gitlink), not a file
 
 
 class CommitFacts(NamedTuple):
@@ -286,7 +300,7 @@ class GitRepo:
             mode = data[index:space].decode()
             name = data[space + 1 : nul].decode("utf-8", errors="replace")
             sha = data[nul + 1 : nul + 21].hex()
-            entries.append(TreeEntry(mode, "tree" if mode == "40000" else "blob", sha, name))
+            entries.append(TreeEntry(mode, _KIND_OF_MODE.get(mode, "blob"), sha, name))
             index = nul + 21
         return entries
 
@@ -622,8 +636,8 @@ class GitRepo:
         *,
         exclude: Sequence[str] = (),
         no_walk: bool = False,
-    ) -> list[tuple[str, tuple[str, ...], str, str, list[tuple[str, str, str]]]]:
-        """(sha, parents, author email, committer email, [(file, old blob, new blob)]) of every
+    ) -> list[tuple[str, tuple[str, ...], str, str, list[RawChange]]]:
+        """(sha, parents, author email, committer email, [RawChange]) of every
         commit of `revs` but not of `exclude` (only `revs` themselves when `no_walk`), newest
         first, with every file it changes against its first parent; a blob is ZERO where the
         file is absent. One process, the revisions given on its standard input (any number of
@@ -643,9 +657,9 @@ class GitRepo:
             fields = body.lstrip("\n").split("\0")
             files = []
             for meta, name in zip(fields[::2], fields[1::2], strict=False):
-                parts = meta.lstrip("\n").split()
+                parts = meta.lstrip("\n").split()  # :old-mode new-mode old-id new-id status
                 if len(parts) >= 5 and parts[0].startswith(":"):
-                    files.append((name, parts[2], parts[3]))
+                    files.append(RawChange(name, parts[2], parts[3], parts[1] == GITLINK_MODE))
             commits.append((sha, tuple(parents.split()), author, committer, files))
         return commits
 
@@ -737,8 +751,8 @@ class GitRepo:
         """(sha, parents, message, changes) of the commits on `rev`'s first-parent line (only
         those not in `since`, when given; the `limit` newest, when given), newest first, in one
         process. The changes (when `paths`) are those against the first parent, merges
-        included: (path, new blob, None when deleted); a path git had to quote is given with
-        its quotes."""
+        included: (path, new blob, None when deleted or no longer a file: a submodule); a path
+        git had to quote is given with its quotes."""
         args = ["-c", "core.quotepath=off", "log", "--first-parent", "--no-renames"]
         if limit is not None:
             args.append(f"--max-count={limit}")
@@ -757,8 +771,9 @@ class GitRepo:
                     continue
                 fields, _, path = line.partition("\t")
                 parts = fields.split()
-                if len(parts) >= 5:
-                    changes.append((path, None if parts[4].startswith("D") else parts[3]))
+                if len(parts) >= 5:  # :old-mode new-mode old-id new-id status
+                    gone = parts[4].startswith("D") or parts[1] == GITLINK_MODE
+                    changes.append((path, None if gone else parts[3]))
             history.append((sha, tuple(parents.split()), message, changes))
         return history
 

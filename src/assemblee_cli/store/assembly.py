@@ -38,8 +38,16 @@ from assemblee_cli.formats.proposalfile import (
     repeated_entries,
 )
 from assemblee_cli.formats.yamlio import Entries
-from assemblee_cli.git.objects import GITLINK_MODE, TREE_MODE, Entry, ObjectWriter
-from assemblee_cli.git.repo import ZERO, Change, GitRepo, Identity, short_ref
+from assemblee_cli.git.objects import Entry, ObjectWriter
+from assemblee_cli.git.repo import (
+    GITLINK_MODE,
+    TREE_MODE,
+    ZERO,
+    Change,
+    GitRepo,
+    Identity,
+    short_ref,
+)
 from assemblee_cli.store.cache import HeaderCache, Listing
 from assemblee_cli.store.draft import Draft
 from assemblee_cli.store.forks import (
@@ -247,9 +255,10 @@ class Assembly:
 
     def _decided_on(self, commit: str, name: str) -> bool:
         """Whether `commit` has the record of proposal `name` (a file in `proposals/`): found
-        by binary search in that folder, never listed whole."""
+        by binary search in that folder, never listed whole. A folder or a submodule (gitlink)
+        of that name is no record, as in `decided_names`."""
         entry = self._objects.entry(self._objects.tree_of(commit), f"{PROPOSALS_DIR}/{name}.md")
-        return entry is not None and entry[0] != TREE_MODE
+        return entry is not None and entry[0] not in (TREE_MODE, GITLINK_MODE)
 
     def _decided_numbered(self, number: int) -> str | None:
         """The name of the decided proposal n°`number` on the trunk, as `find` takes it from
@@ -266,7 +275,8 @@ class Assembly:
             prefix = "0" * zeros + f"{number}-"
             for file, mode in self._objects.names_starting(folder[1], prefix):
                 parsed = parse_name(file.removesuffix(".md"))
-                if mode != TREE_MODE and file.endswith(".md") and parsed and parsed[0] == number:
+                is_file = mode not in (TREE_MODE, GITLINK_MODE)
+                if is_file and file.endswith(".md") and parsed and parsed[0] == number:
                     found.append((parsed, file.removesuffix(".md")))
             zeros += 1
         return min(found)[1] if found else None
@@ -486,7 +496,7 @@ class Assembly:
                 tree = self._objects.tree_of(commit)
                 for spec in group:
                     entry = self._objects.entry(tree, spec.partition(":")[2])
-                    if entry is not None and entry[0] != TREE_MODE and entry[0] != GITLINK_MODE:
+                    if entry is not None and entry[0] not in (TREE_MODE, GITLINK_MODE):
                         found[spec] = entry[1]
             except GitError:  # not a commit, or unreadable: git says so below
                 continue

@@ -31,7 +31,7 @@ from assemblee_cli.formats.proposalfile import (
     repeated_entries,
 )
 from assemblee_cli.git.objects import commit_parents
-from assemblee_cli.git.repo import ZERO, CommitFacts, GitRepo, Identity, open_repo
+from assemblee_cli.git.repo import ZERO, CommitFacts, GitRepo, Identity, RawChange, open_repo
 from assemblee_cli.store.assembly import Assembly
 
 # The server's receipts: one line per commit accepted, on an append-only chain of commits.
@@ -63,11 +63,12 @@ class ProposalChange:
     committer: str
     blobs: tuple[tuple[str, str | None, str | None], ...]  # (path, old blob, new blob)
     others: tuple[str, ...] = ()  # the files it changed outside proposals/
+    submodules: tuple[str, ...] = ()  # paths of proposals/ it made submodules (no file)
 
     @property
     def files(self) -> tuple[str, ...]:
         """Every file the commit changed."""
-        return (*(path for path, _old, _new in self.blobs), *self.others)
+        return (*(path for path, _old, _new in self.blobs), *self.submodules, *self.others)
 
 
 Commit = tuple[str, tuple[str, ...], list[str]]  # (sha, parents, files changed)
@@ -119,7 +120,7 @@ class History:
         for sha, parents, _author, _committer, _raw in listed:
             self._parents[sha] = parents
         commits = {
-            sha: (parents, [path for path, _old, _new in raw])
+            sha: (parents, [change.path for change in raw])
             for sha, parents, _author, _committer, raw in listed
         }
         return Log(changes, commits)
@@ -132,7 +133,7 @@ class History:
 
     @staticmethod
     def _changes(
-        log: list[tuple[str, tuple[str, ...], str, str, list[tuple[str, str, str]]]],
+        log: list[tuple[str, tuple[str, ...], str, str, list[RawChange]]],
     ) -> list[ProposalChange]:
         """The log's commits that changed something under proposals/, as ProposalChange,
         oldest first."""
@@ -144,14 +145,15 @@ class History:
                 author,
                 committer,
                 tuple(
-                    (path, None if old == ZERO else old, None if new == ZERO else new)
-                    for path, old, new in raw
-                    if path.startswith(prefix)
+                    (c.path, None if c.old == ZERO else c.old, None if c.new == ZERO else c.new)
+                    for c in raw
+                    if c.path.startswith(prefix) and not c.submodule
                 ),
-                tuple(path for path, _old, _new in raw if not path.startswith(prefix)),
+                tuple(c.path for c in raw if not c.path.startswith(prefix)),
+                tuple(c.path for c in raw if c.path.startswith(prefix) and c.submodule),
             )
             for sha, parents, author, committer, raw in log
-            if any(path.startswith(prefix) for path, _old, _new in raw)
+            if any(c.path.startswith(prefix) for c in raw)
         ]
         changes.reverse()
         return changes

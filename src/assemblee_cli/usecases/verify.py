@@ -40,7 +40,7 @@ from assemblee_cli.store.history import (
 from assemblee_cli.store.holidays import holidays_of
 
 # The version of what `verify` checks: a new version proves everything again.
-VERSION = 2
+VERSION = 3
 # Commits checked between two reports of progress (and read in one batch).
 CHUNK = 500
 Progress = Callable[[int, int], None]
@@ -482,6 +482,17 @@ def _check_commit(run: _Run, commit: ProposalChange, texts: _Texts, count: bool 
     if count:
         report.commits += 1
     parent = commit.parents[0] if commit.parents else None
+    for path in commit.submodules:
+        if (name := _decided_name(path)) is not None:
+            report.proposals.add(name)
+            run.add(
+                COMMIT,
+                commit.sha,
+                name,
+                commit.sha,
+                f"{path} est un sous-module git (le lien vers un commit d'un autre dépôt), pas "
+                "un fichier : une proposition s'écrit dans un fichier.",
+            )
     for path, old_blob, new_blob in commit.blobs:
         if not FILE_PATTERN.match(path):
             continue
