@@ -98,3 +98,148 @@ def test_an_offline_vote_synced_after_the_deadline_is_refused_and_kept(copy_temp
     # The proposal closes without bob's late block.
     [item] = a.json("carol", "close", now=AFTER)
     assert (item["id"], item["statut"]) == (1, "adoptee")
+
+
+# -- the other writes made offline: withdrawals, closes, new rounds --------------------------
+
+
+def main_of(a: Any, who: str) -> str:
+    return a.git(who, "rev-parse", "refs/heads/main").strip()
+
+
+def test_an_offline_withdrawal_is_published_and_main_follows_the_shared_one(
+    copy_template, template
+):
+    a = copy_template(template)
+    branch = branch_of(a, 1)
+    name = name_of(branch)
+    out = a.ok("alice", "withdraw", "1", "--offline", now=NEXT_DAY).stdout
+    assert "Hors ligne : ce retrait n'est fait que dans votre copie" in out, out
+    assert a.remote_branch(branch) is not None  # nothing left alice's clone
+    note = a.ok("alice", "update", now=NEXT_DAY).stdout
+    assert "publiez-les avec « assemblee sync »" in note, note
+
+    out = a.ok("alice", "sync", now=MONDAY).stdout
+    assert "retrait de la proposition n°1 publié" in out, out
+    assert a.remote_branch(branch) is None
+    assert f"refs/archives/{branch}" in a.remote_refs()
+    shared_main = a.remote_git("rev-parse", "main").strip()
+    assert record(a.remote_file("main", f"proposals/{name}.md"))["statut"] == "retiree"
+    # alice's main is the shared one again; her offline main and archive are kept aside.
+    assert main_of(a, "alice") == shared_main
+    assert a.git("alice", "status", "--porcelain") == ""
+    assert a.git("alice", "for-each-ref", f"refs/archives/{branch}") == ""
+    kept = a.git("alice", "for-each-ref", "--format=%(refname)", KEPT).split()
+    assert any(ref.startswith(f"{KEPT}main/") for ref in kept), kept
+    assert any(ref.startswith(f"{KEPT}{name}/") for ref in kept), kept
+    assert "Rien à publier" in a.ok("alice", "sync", now=MONDAY).stdout
+    for who in ("alice", "dave"):
+        assert a.ok(who, "verify").returncode == 0
+    assert a.json("bob", "status", now=MONDAY)["ouvertes"] == []
+
+
+def test_an_offline_withdrawal_of_a_proposal_decided_meanwhile_is_refused(copy_template, template):
+    a = copy_template(template)
+    a.ok("alice", "withdraw", "1", "--offline", now=NEXT_DAY)
+    [item] = a.json("carol", "close", now=AFTER)
+    assert item["statut"] == "adoptee"
+
+    proc = a.run("alice", "sync", now=AFTER)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "retrait de la proposition n°1 refusé : elle a été décidée (adoptée)" in proc.stdout
+    # main follows the shared one, the working tree with it: the adopted text is there.
+    assert main_of(a, "alice") == a.remote_git("rev-parse", "main").strip()
+    assert a.git("alice", "status", "--porcelain") == ""
+    assert EDIT_VALEURS[2] in (a.path("alice") / EDIT_VALEURS[0]).read_text(encoding="utf-8")
+    assert a.ok("dave", "verify").returncode == 0
+
+
+def test_a_proposal_opened_and_withdrawn_offline_has_nothing_to_publish(copy_template, template):
+    a = copy_template(template)
+    before = a.remote_refs()
+    a.ok("bob", "propose", "Atelier de printemps", "--offline", now=NEXT_DAY)
+    a.ok("bob", "withdraw", "2", "--offline", now=NEXT_DAY)
+    out = a.ok("bob", "sync", now=MONDAY).stdout
+    assert "la proposition n°2, ouverte puis retirée hors ligne, n'a jamais été publiée" in out
+    assert a.remote_refs() == before
+    assert main_of(a, "bob") == before["refs/heads/main"]
+    assert a.git("bob", "for-each-ref", "refs/archives/") == ""
+
+
+def test_an_offline_close_is_made_again_on_the_shared_record(copy_template, template):
+    """carol closes offline without the block bob published meanwhile: her clone adopts the
+    proposal; sync closes again on the shared record, where the block postpones it."""
+    a = copy_template(template)
+    branch = branch_of(a, 1)
+    a.ok("bob", "vote", "1", "blocage", "-r", "Pas encore.", now=NEXT_DAY)
+    [item] = a.json("carol", "close", "--offline", now=AFTER)
+    assert item["statut"] == "adoptee"
+
+    out = a.ok("carol", "sync", now=AFTER).stdout
+    assert "clôture rejouée : n°1 « Valeurs » → reportée" in out, out
+    data = record(a.remote_file(branch, f"proposals/{name_of(branch)}.md"))
+    assert data["statut"] == "reportee"
+    assert a.remote_file("main", f"proposals/{name_of(branch)}.md") is None
+    assert main_of(a, "carol") == a.remote_git("rev-parse", "main").strip()
+    assert a.git("carol", "status", "--porcelain") == ""
+    assert EDIT_VALEURS[2] not in (a.path("carol") / EDIT_VALEURS[0]).read_text(encoding="utf-8")
+    assert a.ok("dave", "verify").returncode == 0
+
+
+def test_a_round_opened_offline_is_opened_before_its_votes_are_published(copy_template, template):
+    a = copy_template(template)
+    branch = branch_of(a, 1)
+    a.ok("bob", "vote", "1", "blocage", "-r", "Pas encore.", now=NEXT_DAY)
+    a.ok("dave", "close", now=AFTER)  # postponed
+    a.ok("alice", "status", now=AFTER)
+    later = "2026-12-03T11:00:00+01:00"  # seven days after the first round opened
+    out = a.ok("alice", "relaunch", "1", "--offline", now=later).stdout
+    assert "Hors ligne : ce tour n'est ouvert que dans votre copie" in out, out
+    out = a.ok("alice", "vote", "1", "d-accord", "--offline", now=later).stdout
+    assert "il ne compte qu'une fois publié par « assemblee sync »" in out, out
+
+    sync_at = "2026-12-03T11:30:00+01:00"
+    out = a.ok("alice", "sync", now=sync_at).stdout
+    assert "tour 2 (consentement) de la proposition n°1 ouvert" in out, out
+    assert "avis de alice@exemple.org (d'accord) sur la proposition n°1 publié" in out, out
+    data = record(a.remote_file(branch, f"proposals/{name_of(branch)}.md"))
+    assert len(data["tours"]) == 2 and data["statut"] == "ouverte"
+    [vote] = [v for v in data["votes"] if v["tour"] == 2]
+    assert vote["membre"] == "alice@exemple.org"
+    assert str(vote["date"]) >= str(data["tours"][1]["ouvert_le"])  # not before its round
+    assert a.ok("dave", "verify").returncode == 0
+
+
+def test_a_main_with_commits_of_its_own_is_said_and_left_alone(copy_template, template):
+    a = copy_template(template)
+    alice = a.path("alice")
+    (alice / "NOTES.md").write_text("Mes notes.\n", encoding="utf-8")
+    a.git("alice", "add", "NOTES.md")
+    a.git("alice", "commit", "-q", "-m", "Mes notes")
+    a.ok("alice", "withdraw", "1", "--offline", now=NEXT_DAY)
+    mine = main_of(a, "alice")
+
+    proc = a.run("alice", "sync", now=MONDAY)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "votre main a des commits qu'assemblee n'a pas faits (« Mes notes »)" in proc.stdout
+    assert "les retraits et clôtures faits hors ligne sur main attendent eux aussi" in proc.stdout
+    assert a.remote_branch(branch_of(a, 1)) is not None
+    assert main_of(a, "alice") == mine
+
+
+def test_an_offline_close_that_only_postponed_is_made_again(copy_template, template):
+    """A close that only postponed (a round closed on a branch, nothing on main) is found on
+    the branch, and made again on the shared record."""
+    a = copy_template(template)
+    branch = branch_of(a, 1)
+    a.ok("bob", "vote", "1", "blocage", "-r", "Pas encore.", now=NEXT_DAY)
+    a.ok("carol", "status", now=NEXT_DAY)  # carol has seen the block
+    [item] = a.json("carol", "close", "--offline", now=AFTER)
+    assert item["statut"] == "reportee"
+    assert record(a.remote_file(branch, f"proposals/{name_of(branch)}.md"))["statut"] == "ouverte"
+
+    out = a.ok("carol", "sync", now=AFTER).stdout
+    assert "clôture rejouée : n°1 « Valeurs » → reportée" in out, out
+    assert record(a.remote_file(branch, f"proposals/{name_of(branch)}.md"))["statut"] == "reportee"
+    assert a.git("carol", "rev-parse", f"refs/heads/{branch}").strip() == a.remote_branch(branch)
+    assert a.ok("dave", "verify").returncode == 0

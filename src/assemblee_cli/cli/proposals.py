@@ -187,8 +187,18 @@ def propose(
     out.print(
         f"Pour se positionner : assemblee vote {p.id} d-accord | abstention | pas-d-accord | blocage -r « raison »."
     )
-    if not assembly.online:
-        out.print("Hors ligne : la proposition est enregistrée localement seulement.")
+    _waits_for_sync(
+        assembly,
+        "la proposition n'est enregistrée que dans votre copie ; « assemblee sync » la publiera "
+        "(sous un autre numéro si le sien a été pris, et son délai partira de la publication).",
+    )
+
+
+def _waits_for_sync(assembly: Any, what: str) -> None:
+    """Say, after a write made with --offline in a clone that has a shared repository, that
+    it waits in the clone for `assemblee sync`."""
+    if not assembly.online and assembly.remote is not None:
+        console().print(escape(f"Hors ligne : {what}"))
 
 
 @app.command(cls=FrenchCommand)
@@ -227,6 +237,11 @@ def vote(
     out.print(
         f"{who} sur la proposition n°{p.id} ({choice_label(result.vote.choice)}) {verb}. "
         f"Vous pouvez en changer jusqu'au {when(p.round.deadline, p.rules)}."
+    )
+    _waits_for_sync(
+        assembly,
+        "cet avis n'est enregistré que dans votre copie : il ne compte qu'une fois publié par "
+        "« assemblee sync », avant l'échéance.",
     )
 
 
@@ -349,6 +364,12 @@ def close(
                 out.print(f"    {escape(command)}")
     if dry_run:
         out.print("Simulation : rien n'a été écrit.")
+    else:
+        _waits_for_sync(
+            assembly,
+            "cette clôture n'est faite que dans votre copie ; « assemblee sync » la refera sur "
+            "le dépôt partagé.",
+        )
     _close_problems(items, dry_run)
 
 
@@ -382,6 +403,11 @@ def relaunch(
         f"Proposition n°{p.id} : tour {p.round.number} ouvert ({MODE_LABELS[p.round.mode]}), "
         f"échéance le {when(p.round.deadline, p.rules)}."
     )
+    _waits_for_sync(
+        assembly,
+        "ce tour n'est ouvert que dans votre copie ; « assemblee sync » l'ouvrira sur le dépôt "
+        "partagé, et son délai partira de là.",
+    )
 
 
 @app.command(cls=FrenchCommand)
@@ -393,6 +419,11 @@ def withdraw(ident: Ident, offline: Offline = False) -> None:
     p = withdraw.withdraw(assembly, clock(), ident)
     console().print(
         f"Proposition n°{p.id} retirée. Son texte reste consultable (refs/archives/proposition/{p.name})."
+    )
+    _waits_for_sync(
+        assembly,
+        "ce retrait n'est fait que dans votre copie ; « assemblee sync » le publiera, si la "
+        "proposition n'a pas été décidée entre temps.",
     )
 
 

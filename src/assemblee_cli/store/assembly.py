@@ -803,6 +803,23 @@ class Assembly:
         if follow_worktree:
             self.repo.follow_in_worktree(old, new)
 
+    def trunk_commits(self, base: str, tip: str) -> list[tuple[str, str]]:
+        """(sha, message) of the commits of `tip`'s first-parent line that `base` does not
+        have, oldest first: what a clone's main holds that the shared main does not."""
+        history = self.repo.first_parent_history(tip, since=base, paths=False)
+        return [(sha, message) for sha, _parents, message, _changes in reversed(history)]
+
+    def set_aside_local_archive(self, name: str, stamp: str) -> str | None:
+        """Move this clone's own archive of proposal `name` (a withdrawal made offline) under
+        KEPT_PREFIX, so that the shared archive is the one read; its new ref (None: none)."""
+        ref = f"{ARCHIVE_PREFIX}{name}"
+        sha = self.repo.resolve(ref)
+        if sha is None:
+            return None
+        kept = self.keep_for_the_record(name, stamp, sha)
+        self.repo.delete_ref(ref, sha)
+        return kept
+
     def keep_for_the_record(self, name: str, stamp: str, commit: str) -> str:
         """Keep `commit` of proposal `name` under KEPT_PREFIX (once for a `stamp`); its ref."""
         ref = f"{KEPT_PREFIX}{name}/{stamp}"

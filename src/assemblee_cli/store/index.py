@@ -314,7 +314,7 @@ class HistoryIndex:
                     files.pop(name, None)
                 else:
                     files[name] = blob
-            for name in _trailer_names(message):
+            for name in trailer_names(message):
                 decisions.pop(name, None)  # kept in the order of main: the latest last
                 decisions[name] = (sha, len(parents) > 1)
         kept = IndexState(trunk, files, decisions)
@@ -333,7 +333,7 @@ class HistoryIndex:
         decisions: dict[str, tuple[str, bool]] = {}
         history = self.repo.first_parent_history(trunk, paths=False)
         for sha, parents, message, _changes in reversed(history):  # oldest first
-            for name in _trailer_names(message):
+            for name in trailer_names(message):
                 decisions.pop(name, None)  # the latest commit naming it, last
                 decisions[name] = (sha, len(parents) > 1)
         return IndexState(trunk, files, decisions)
@@ -367,7 +367,7 @@ class HistoryIndex:
         named = dict.fromkeys(
             name
             for _sha, _parents, message, _changes in history
-            for name in reversed(list(_trailer_names(message)))
+            for name in reversed(list(trailer_names(message)))
         )
         latest = last_named(named, files, count)
         if len(latest) < count and len(history) >= RECENT:  # the whole journal, then
@@ -417,7 +417,8 @@ def _decided_name(path: str) -> str | None:
     return name if parse_name(name) else None
 
 
-def _trailer_names(message: str) -> Iterable[str]:
+def trailer_names(message: str) -> Iterable[str]:
+    """The proposals a commit message names on its `Assemblee-Proposition:` lines."""
     for line in message.splitlines():
         key, sep, value = line.partition(":")
         if sep and key.strip() == TRAILER and value.strip():

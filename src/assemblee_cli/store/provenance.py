@@ -37,8 +37,9 @@ from typing import Any
 
 from assemblee_cli.errors import GitError
 from assemblee_cli.git.repo import GitRepo
-from assemblee_cli.store.assembly import MERGE_TRAILER, Assembly
+from assemblee_cli.store.assembly import Assembly
 from assemblee_cli.store.cache import write_atomically
+from assemblee_cli.store.index import trailer_names
 
 FORMAT = "v1"
 # How far back main's first-parent line is followed, from the indexed commit, to check that a
@@ -62,11 +63,7 @@ class CommitMeta:
 
     @property
     def trailer(self) -> str | None:
-        for line in self.message.splitlines():
-            key, sep, value = line.partition(":")
-            if sep and key.strip() == MERGE_TRAILER and value.strip():
-                return value.strip()
-        return None
+        return next(iter(trailer_names(self.message)), None)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,13 @@
 pushed meanwhile. Offline proposals get a free number (renumbered if someone took theirs) and
 a full window from their publication; offline votes are re-applied one by one on the latest
 record. A vote whose deadline passed before it could be published is refused and kept for the
-record under refs/assemblee/hors-ligne/."""
+record under refs/assemblee/hors-ligne/.
+
+The other writes made offline are replayed as the same commands, online, now: withdrawals
+(found on the local main), a close (a decision on the local main, or a round closed on a
+branch: the close runs again on the shared record) and new rounds (a relaunch, before the
+votes given in them). The local main then follows the shared one again, the offline one kept
+for the record. A local main with commits assemblee did not make is left as it is, and said."""
 
 from __future__ import annotations
 
@@ -13,8 +19,9 @@ from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.core.members import normalise_email
 from assemblee_cli.errors import AssembleeError, RuleRefusal
 from assemblee_cli.formats.proposalfile import BRANCH_PREFIX, parse_name, parse_proposal
-from assemblee_cli.store.assembly import KEPT_PREFIX, Assembly, BranchTip
-from assemblee_cli.store.publish import RefUpdate, publish
+from assemblee_cli.store.assembly import KEPT_PREFIX, TRUNK, Assembly, BranchTip
+from assemblee_cli.store.index import trailer_names
+from assemblee_cli.store.publish import RefUpdate, check_worktree_can_follow, publish
 
 
 @dataclass(frozen=True)
@@ -22,6 +29,63 @@ class SyncLine:
     name: str
     text: str
     ok: bool
+
+
+@dataclass(frozen=True)
+class OfflineWork:
+    """What a clone holds, written offline, that only `sync` publishes besides proposals and
+    votes: withdrawals and decisions on its main, rounds closed on its branches."""
+
+    withdrawn: tuple[tuple[str, int], ...] = ()  # (name, number), withdrawn on the local main
+    closed: tuple[int, ...] = ()  # proposals a close made offline decided or postponed
+    foreign: tuple[str, ...] = ()  # first lines of local main's commits assemblee did not make
+    trunk: str | None = None  # the local main that holds offline commits (None: none)
+
+
+def offline_work(assembly: Assembly) -> OfflineWork:
+    """Read (online: against the shared main and branches) what was written offline."""
+    snapshot = assembly.snapshot
+    local, shared = snapshot.local_trunk, assembly.trunk
+    withdrawn: list[tuple[str, int]] = []
+    closed: list[int] = []
+    foreign: list[str] = []
+    on_trunk = None
+    if local and local != shared and not assembly.is_ancestor(local, shared):
+        on_trunk = local
+        for sha, message in assembly.trunk_commits(shared, local):
+            names = list(trailer_names(message))
+            records = [_record_at(assembly, sha, name) for name in names]
+            if not names or any(r is None or r.status not in lc.DECIDED for r in records):
+                foreign.append(message.strip().split("\n", 1)[0])
+                continue
+            for name, record in zip(names, records, strict=True):
+                assert record is not None
+                if record.status is lc.Status.WITHDRAWN:
+                    withdrawn.append((name, record.id))
+                else:
+                    closed.append(record.id)
+    for tip in snapshot.branches.values():
+        if tip.local is None or tip.remote is None or tip.local == tip.remote:
+            continue
+        try:
+            mine = _read(assembly, tip.local, tip.name, "copie locale")
+            shared_p = _read(assembly, tip.remote, tip.name, "dépôt partagé")
+        except AssembleeError:
+            continue
+        if any(
+            item.result is not None
+            and (index >= len(shared_p.rounds) or shared_p.rounds[index].result is None)
+            for index, item in enumerate(mine.rounds)
+        ):
+            closed.append(mine.id)
+    return OfflineWork(tuple(withdrawn), tuple(closed), tuple(foreign), on_trunk)
+
+
+def _record_at(assembly: Assembly, commit: str, name: str) -> lc.Proposal | None:
+    try:
+        return _read(assembly, commit, name, "copie locale")
+    except AssembleeError:
+        return None
 
 
 def sync(assembly: Assembly, now: datetime) -> list[SyncLine]:
@@ -35,7 +99,12 @@ def sync(assembly: Assembly, now: datetime) -> list[SyncLine]:
         raise AssembleeError("« sync » publie le travail hors ligne : relancez-la sans --offline.")
     me = normalise_email(assembly.identity().email)
     assembly.refresh()
+    work = offline_work(assembly)
     lines: list[SyncLine] = []
+    if work.foreign:
+        lines.append(_foreign(work))
+    else:
+        lines.extend(_replay_trunk(assembly, work, now))
     pending = [
         tip
         for tip in assembly.snapshot.branches.values()
@@ -48,11 +117,137 @@ def sync(assembly: Assembly, now: datetime) -> list[SyncLine]:
             retrying(assembly, lambda name=name: _sync_branch(assembly, name, me, now, tried))  # type: ignore[misc]
         )
     lines.extend(_closed_meanwhile(assembly, me, now))
+    if not work.foreign:
+        lines.extend(_follow_shared_trunk(assembly, work, now))
     if not lines:
         lines.append(
             SyncLine("", "Rien à publier : tout votre travail est déjà sur le dépôt partagé.", True)
         )
     return lines
+
+
+def _foreign(work: OfflineWork) -> SyncLine:
+    first = work.foreign[0]
+    more = f" et {len(work.foreign) - 1} autre(s)" if len(work.foreign) > 1 else ""
+    also = (
+        " ; les retraits et clôtures faits hors ligne sur main attendent eux aussi"
+        if work.withdrawn or work.closed
+        else ""
+    )
+    return SyncLine(
+        "",
+        f"votre main a des commits qu'assemblee n'a pas faits (« {first} »{more}) : ils ne "
+        f"sont pas publiés{also}. Une modification du texte se propose (assemblee propose "
+        "« titre ») ; mettez ces commits de côté, puis relancez.",
+        False,
+    )
+
+
+def _replay_trunk(assembly: Assembly, work: OfflineWork, now: datetime) -> list[SyncLine]:
+    """The withdrawals made offline, then a close if one was made offline: the same
+    commands, online, now, on the shared record (they refuse what is no longer possible)."""
+    from assemblee_cli.usecases import close, withdraw
+
+    lines: list[SyncLine] = []
+    decided = set(assembly.decided_names()) if work.withdrawn else set()
+    stamp = now.strftime("%Y%m%dT%H%M%SZ")
+    for name, number in work.withdrawn:
+        # The clone's own archive of the withdrawal made offline steps aside: the shared one,
+        # written by the withdrawal published now, is the one every member reads.
+        kept = assembly.set_aside_local_archive(name, f"{stamp}-retrait")
+        if name not in assembly.snapshot.branches and name not in decided:
+            where = f" (son texte reste consultable sous {kept})" if kept else ""
+            lines.append(
+                SyncLine(
+                    name,
+                    f"la proposition n°{number}, ouverte puis retirée hors ligne, n'a jamais été "
+                    f"publiée : il n'y a rien à publier{where}.",
+                    True,
+                )
+            )
+            continue
+        if name in decided:
+            record = assembly.load_decided(name).proposal
+            status = lc.STATUS_LABELS[record.status] if record else "décidée"
+            lines.append(
+                SyncLine(
+                    name,
+                    f"retrait de la proposition n°{number} refusé : elle a été décidée "
+                    f"({status}) avant qu'il puisse être publié.",
+                    False,
+                )
+            )
+            continue
+        try:
+            withdraw.withdraw(assembly, now, name)
+        except AssembleeError as exc:
+            lines.append(
+                SyncLine(
+                    name, f"retrait de la proposition n°{number} refusé : {exc.message}", False
+                )
+            )
+        else:
+            lines.append(SyncLine(name, f"retrait de la proposition n°{number} publié.", True))
+    if work.closed:
+        items = close.close(assembly, now)
+        if not items:
+            lines.append(
+                SyncLine(
+                    "",
+                    "clôture faite hors ligne : sur le dépôt partagé, plus aucune proposition "
+                    "n'est à clore (quelqu'un l'a déjà fait).",
+                    True,
+                )
+            )
+        for item in items:
+            status = lc.STATUS_LABELS[lc.Status(item.status)] if item.status else "illisible"
+            lines.append(
+                SyncLine(
+                    "",
+                    f"clôture rejouée : n°{item.id} « {item.title} » → {status} : "
+                    f"{item.explanation}",
+                    item.problem is None,
+                )
+            )
+    if lines:
+        assembly.refresh()
+    return lines
+
+
+def _follow_shared_trunk(assembly: Assembly, work: OfflineWork, now: datetime) -> list[SyncLine]:
+    """Bring the local main, whose offline commits were just replayed (or refused), to the
+    shared one, the working tree with it when main is checked out; the offline main is kept
+    for the record."""
+    if work.trunk is None:
+        return []
+    assembly.refresh()
+    local, shared = assembly.snapshot.local_trunk, assembly.trunk
+    if local != work.trunk or local == shared:
+        return []
+    kept = assembly.keep_for_the_record(TRUNK, now.strftime("%Y%m%dT%H%M%SZ"), local)
+    if assembly.bare or assembly.current_branch() != f"refs/heads/{TRUNK}":
+        assembly.move_local_trunk(shared, local)
+    else:
+        try:
+            check_worktree_can_follow(assembly, local, shared)
+        except AssembleeError as exc:
+            return [
+                SyncLine(
+                    "",
+                    "votre main reste sur ce qui a été fait hors ligne (publié ou refusé "
+                    f"ci-dessus) : {exc.message}",
+                    False,
+                )
+            ]
+        assembly.move_local_trunk(shared, local, follow_worktree=True)
+    return [
+        SyncLine(
+            "",
+            "votre main reprend celui du dépôt partagé ; celui fait hors ligne reste "
+            f"consultable sous {kept}.",
+            True,
+        )
+    ]
 
 
 def _closed_meanwhile(assembly: Assembly, me: str, now: datetime) -> list[SyncLine]:
@@ -106,7 +301,43 @@ def _sync_branch(
     if assembly.is_ancestor(tip.local, tip.remote):
         assembly.move_local_branch(name, tip.remote, tip.local)
         return [SyncLine(name, "branche locale mise à jour depuis le dépôt partagé.", True)]
-    return _replay_votes(assembly, tip, me, now)
+    relaunched = _replay_relaunch(assembly, tip, now)
+    if relaunched is not None and not relaunched.ok:
+        return [relaunched]
+    if relaunched is not None:
+        tip = assembly.snapshot.branches[name]
+    return ([relaunched] if relaunched else []) + _replay_votes(assembly, tip, me, now)
+
+
+def _replay_relaunch(assembly: Assembly, tip: BranchTip, now: datetime) -> SyncLine | None:
+    """A new round opened offline (`relaunch`) on a proposal the shared record has postponed:
+    opened again, online, now, before the votes given in it are replayed."""
+    from assemblee_cli.usecases import relaunch
+
+    assert tip.local is not None and tip.remote is not None
+    local = _read(assembly, tip.local, tip.name, "copie locale")
+    shared = _read(assembly, tip.remote, tip.name, "dépôt partagé")
+    if len(local.rounds) <= len(shared.rounds) or shared.status is not lc.Status.POSTPONED:
+        return None
+    new_round = local.rounds[len(shared.rounds)]
+    try:
+        updated = relaunch.relaunch(
+            assembly, now, tip.name, two_thirds=new_round.mode is lc.Mode.TWO_THIRDS
+        )
+    except AssembleeError as exc:
+        _keep_for_the_record(assembly, tip, now)
+        return SyncLine(
+            tip.name,
+            f"nouveau tour de la proposition n°{shared.id} refusé : {exc.message} Ce qui a été "
+            f"fait hors ligne est gardé pour mémoire sous {KEPT_PREFIX}.",
+            False,
+        )
+    return SyncLine(
+        tip.name,
+        f"tour {updated.round.number} ({lc.MODE_LABELS[updated.round.mode]}) de la proposition "
+        f"n°{updated.id} ouvert.",
+        True,
+    )
 
 
 def _read(assembly: Assembly, sha: str, name: str, where: str) -> lc.Proposal:
@@ -170,8 +401,10 @@ def _apply_offline_vote(proposal: lc.Proposal, vote: lc.Vote, now: datetime) -> 
         raise RuleRefusal(
             "le texte a été amendé depuis : positionnez-vous à nouveau sur le texte actuel."
         )
-    updated = lc.record_vote(proposal, vote, vote.cast_at if vote.cast_at < now else now)
-    return updated
+    # At the instant it was given, unless that is to come (a clock ahead) or before its round
+    # opened (a round opened offline, opened again when published).
+    at = max(min(vote.cast_at, now), current.opened_at)
+    return lc.record_vote(proposal, vote, at)
 
 
 def _keep_for_the_record(assembly: Assembly, tip: BranchTip, now: datetime) -> str:
@@ -250,4 +483,4 @@ def _publish_new(assembly: Assembly, tip: BranchTip, now: datetime, tried: set[i
     )
 
 
-__all__ = ["BRANCH_PREFIX", "SyncLine", "sync"]
+__all__ = ["BRANCH_PREFIX", "OfflineWork", "SyncLine", "offline_work", "sync"]

@@ -40,10 +40,19 @@ def catch_up(assembly: Assembly, now: datetime) -> CatchUp:
     moved, note = False, None
     if local and local != trunk and not assembly.bare:
         if not assembly.is_ancestor(local, trunk):
-            note = (
-                "votre main a des commits absents du dépôt partagé : proposez-les (assemblee "
-                "propose « titre ») ou mettez-les de côté, puis relancez."
-            )
+            from assemblee_cli.usecases.sync import offline_work
+
+            work = offline_work(assembly) if assembly.online else None
+            if work is not None and not work.foreign:
+                note = (
+                    "votre main a des retraits ou des clôtures faits hors ligne : publiez-les "
+                    "avec « assemblee sync »."
+                )
+            else:
+                note = (
+                    "votre main a des commits absents du dépôt partagé : proposez-les "
+                    "(assemblee propose « titre ») ou mettez-les de côté, puis relancez."
+                )
         elif assembly.current_branch() == f"refs/heads/{TRUNK}":
             try:
                 check_worktree_can_follow(assembly, local, trunk)
