@@ -16,6 +16,7 @@ from tests.helpers import (
     NEXT_DAY,
     OPEN,
     branch_of,
+    git,
     git_run,
     install_guard,
     name_of,
@@ -108,3 +109,39 @@ def test_close_after_the_deadline_passes_the_guard(copy_template, template):
     assert a.remote_branch("main") != old_main
     assert not any(r.startswith("refs/heads/proposition/") for r in a.remote_refs())
     assert "Le soin." in a.remote_file("main", EDIT_VALEURS[0])
+
+
+def test_a_withdrawal_by_another_member_is_refused(copy_template, template):
+    a = copy_template(template)
+    branch = branch_of(a, 1)
+    before = a.remote_refs()
+
+    def withdraw(data: dict[str, Any]) -> None:
+        data["statut"] = "retiree"
+        data["retiree_le"] = "2026-11-27T09:00:00Z"
+
+    push = tamper(a, "bob", branch, withdraw, env=push_env(NEXT_DAY))
+    assert push is not None and push.returncode != 0
+    assert "la proposition n°1 a été retirée par bob@exemple.org" in push.stderr, push.stderr
+    assert a.remote_refs() == before
+    # the same commit pushed as the proposal's archive, the branch deleted: refused too
+    bob = a.path("bob")
+    forged = git(bob, "rev-parse", branch).strip()
+    archive = f"refs/archives/{branch}"
+    push = git_run(
+        bob,
+        "push",
+        "--atomic",
+        "origin",
+        f"{forged}:{archive}",
+        f":{branch}",
+        env=push_env(NEXT_DAY),
+    )
+    assert push.returncode != 0
+    assert "la proposition n°1 a été retirée par bob@exemple.org" in push.stderr, push.stderr
+    assert a.remote_refs() == before
+    # its author withdraws it, through the tool, and the guard lets it pass
+    a.ok("alice", "withdraw", "1", now=NEXT_DAY)
+    assert a.remote_branch(branch) is None
+    assert archive in a.remote_refs()
+    assert a.ok("dave", "verify").returncode == 0

@@ -227,3 +227,18 @@ def test_rules_changed_inside_a_running_proposal_are_caught(copy_template, templ
     push = tamper(a, "alice", branch, shorten, "Délai raccourci")
     assert push is not None and push.returncode == 0, push.stderr
     assert_caught(a, "les règles recopiées dans la proposition ont été modifiées en cours de route")
+
+
+def test_a_withdrawal_by_someone_else_than_the_author_is_caught(copy_template, template):
+    """Only the author withdraws a proposal (lifecycle.withdraw): a withdrawal written with
+    plain git by another member is named, on the branch and on main."""
+    a = copy_template(template)
+    branch = branch_of(a, 1)
+
+    def withdraw(data: dict[str, Any]) -> None:
+        data["statut"] = "retiree"
+        data["retiree_le"] = "2026-11-30T09:00:00Z"
+
+    push = tamper(a, "bob", branch, withdraw, "Proposition n°1 retirée par son auteur·rice")
+    assert push is not None and push.returncode == 0, push.stderr
+    assert_caught(a, "la proposition n°1 a été retirée par bob@exemple.org")

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.formats.proposalfile import FILE_PATTERN, PROPOSALS_DIR, instant_text
-from assemblee_cli.store.assembly import MERGE_TRAILER
+from assemblee_cli.store.assembly import ARCHIVE_PREFIX, MERGE_TRAILER
 from assemblee_cli.store.history import RECEIPTS_REF, ZERO, History
 from assemblee_cli.usecases.verify import (
     arrival_problems,
@@ -56,6 +56,11 @@ def pre_receive(history: History, lines: Iterable[str], now: datetime) -> list[s
         if change.ref.startswith(("refs/archives/", "refs/assemblee/")) and change.old != ZERO:
             problems.append(f"{change.ref} est une trace publiée : elle ne se modifie pas.")
             continue
+        if change.ref.startswith(ARCHIVE_PREFIX) and change.new != ZERO:
+            # A withdrawal archives its branch with one more commit (the record): the commits
+            # the server does not have yet are checked as on a branch.
+            problems += _branch_problems(history, change, change.ref.removeprefix("refs/"), now)
+            continue
         if change.ref != TRUNK_REF and not change.ref.startswith(BRANCHES):
             continue
         if change.new == ZERO:
@@ -63,7 +68,10 @@ def pre_receive(history: History, lines: Iterable[str], now: datetime) -> list[s
                 problems.append("on ne supprime pas main.")
                 continue
             name = change.ref.removeprefix(BRANCHES)
-            archived = created.get(f"refs/archives/proposition/{name}") == change.old
+            archive = created.get(f"{ARCHIVE_PREFIX}{name}")
+            archived = archive is not None and (
+                archive == change.old or history.is_ancestor(change.old, archive)
+            )
             merged = trunk_after is not None and history.is_ancestor(change.old, trunk_after)
             if not (archived or merged):
                 problems.append(

@@ -40,7 +40,7 @@ from assemblee_cli.store.history import (
 from assemblee_cli.store.holidays import holidays_of
 
 # The version of what `verify` checks: a new version proves everything again.
-VERSION = 3
+VERSION = 4
 # Commits checked between two reports of progress (and read in one batch).
 CHUNK = 500
 Progress = Callable[[int, int], None]
@@ -102,6 +102,15 @@ def check_transition(
         if new.votes and new.status is lc.Status.OPEN:
             problems.append("la proposition arrive avec des avis déjà enregistrés.")
         return problems
+    if (
+        new.status is lc.Status.WITHDRAWN
+        and old.status is not lc.Status.WITHDRAWN
+        and author != new.author
+    ):
+        problems.append(
+            f"la proposition n°{new.id} a été retirée par {author}, qui n'en est pas "
+            f"l'auteur·rice ({new.author})."
+        )
     if rules_to_data(old.rules) != rules_to_data(new.rules):
         problems.append(
             "les règles recopiées dans la proposition ont été modifiées en cours de route."
