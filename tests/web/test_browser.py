@@ -176,3 +176,72 @@ def test_the_secretariat_records_a_position_given_at_a_meeting(
     response = page.goto(bob_page)
     assert response is not None and response.status == 403
     assert "Réservé au secrétariat" in page.content()
+
+
+def test_an_author_withdraws_their_proposal_from_their_page(
+    web: Web, browser: Any, shots: Path
+) -> None:
+    from datetime import datetime
+
+    from assemblee_cli.usecases.links import Signer
+
+    a = web.assembly
+    opened = a.propose_edit(
+        "alice",
+        "Nos outils",
+        (SECTION, "## Nos outils\n\n[à compléter]", "## Nos outils\n\nUn dépôt git."),
+        now=NOW,
+    )
+    branch = opened["branche"]
+    name = branch.removeprefix("proposition/")
+    page = browser.new_page()
+    # Another member sees no withdrawal; a withdrawal form sent with a valid token of theirs
+    # (as if they had one) is refused by the rule, in French, and nothing changes.
+    page.goto(web.link("1", "bob"))
+    assert page.locator("section.withdraw").count() == 0
+    secret = (web.clone / ".git" / "assemblee" / "web-secret").read_bytes().strip()
+    token = Signer(secret).form_token(
+        "bob@exemple.org", "retrait-1", datetime.fromisoformat(NOW).timestamp()
+    )
+    before = a.remote_refs()
+    page.evaluate(
+        """([action, token]) => {
+            const form = document.createElement('form');
+            form.method = 'post';
+            form.action = action;
+            for (const [k, v] of [['csrf', token], ['confirmer', 'oui']]) {
+                const input = document.createElement('input');
+                input.type = 'hidden'; input.name = k; input.value = v;
+                form.appendChild(input);
+            }
+            document.body.appendChild(form);
+            form.submit();
+        }""",
+        [web.link("1", "bob") + "/retirer", token],
+    )
+    page.wait_for_load_state()
+    assert "Seul·e l'auteur·rice de la proposition n°1" in page.get_by_role("alert").inner_text()
+    assert a.remote_refs() == before
+
+    # Its author withdraws it: the box to tick, then the button.
+    page.goto(web.link("1", "alice"))
+    section = page.locator("section.withdraw")
+    assert "Vous en êtes l'auteur·rice" in section.inner_text()
+    page.screenshot(path=str(shots / "7-retirer.png"), full_page=True)
+    page.get_by_label("Je retire la proposition n°1").check()
+    page.get_by_role("button", name="Retirer ma proposition").click()
+    assert "Votre proposition est retirée" in page.get_by_role("status").inner_text()
+    assert page.locator("p.status").inner_text().startswith("Retirée")
+    assert page.locator("section.withdraw").count() == 0
+    page.screenshot(path=str(shots / "8-retiree.png"), full_page=True)
+
+    # The same record as `assemblee withdraw`: the branch archived, the record on main,
+    # authored as Alice and committed by the server; verify agrees.
+    refs = a.remote_refs()
+    assert f"refs/heads/{branch}" not in refs and f"refs/archives/{branch}" in refs
+    record_text = a.remote_file("main", f"proposals/{name}.md") or ""
+    assert "statut: retiree" in record_text
+    out = a.remote_git("log", "-1", "--format=%ae%x1f%ce", "main").strip()
+    assert out.split("\x1f") == ["alice@exemple.org", SERVER[1]]
+    assert a.json("carol", "status", now=NOW)["ouvertes"] == []
+    verified(a)

@@ -36,6 +36,7 @@ from assemblee_cli.store.faults import pause
 from assemblee_cli.store.memo import Memo
 from assemblee_cli.usecases import propose as propose_case
 from assemblee_cli.usecases import vote as vote_case
+from assemblee_cli.usecases import withdraw as withdraw_case
 from assemblee_cli.usecases.common import FileChange, current_time
 from assemblee_cli.usecases.links import BadToken, Signer, Throttle, UsedNonces
 from assemblee_cli.web import pages
@@ -542,7 +543,16 @@ def create_app(root: Path, public_url: str, secret: bytes) -> Any:
         created = request.query_params.get("cree")
         if created:
             message = "Votre proposition est ouverte : elle est publiée sur la page de l'assemblée."
+        if request.query_params.get("retiree"):
+            message = (
+                "Votre proposition est retirée : elle n'est plus ouverte aux positions, et son "
+                "texte reste consultable."
+            )
+        return await member_proposal_page(member, token, number, status, message, error)
 
+    async def member_proposal_page(
+        member: str, token: str, number: str, status: int, message: str | None, error: str | None
+    ) -> Response:
         def read() -> dict[str, Any]:
             data = proposal_page(int(number), member).data
             p = data["p"]
@@ -554,8 +564,39 @@ def create_app(root: Path, public_url: str, secret: bytes) -> Any:
             }
 
         data = await run_in_threadpool(read)
-        form = {"csrf": csrf(member, f"vote-{number}"), "message": message, "error": error}
+        p = data["p"]
+        may_withdraw = p.author == member and p.status in (lc.Status.OPEN, lc.Status.POSTPONED)
+        form = {
+            "csrf": csrf(member, f"vote-{number}"),
+            "message": message,
+            "error": error,
+            "withdraw": csrf(member, f"retrait-{number}") if may_withdraw else None,
+        }
         return page("proposal.html", status, **data, token=token, form=form)
+
+    async def withdraw(request: Request) -> Response:
+        """`assemblee withdraw` for the author of a proposal, from their page: the commits
+        are theirs as author, this server's identity is their committer."""
+        member = await member_of(request)
+        token = request.path_params["token"]
+        number = str(request.path_params["number"])
+        fields = await form_of(request, member, f"retrait-{number}")
+        if fields.get("confirmer") != "oui":
+            error = "Cochez la case qui confirme le retrait : rien n'a été modifié."
+            return await member_proposal_page(member, token, number, 400, None, error)
+        name = await run_in_threadpool(lambda: _name_of(server, member))
+        try:
+            await run_in_threadpool(
+                lambda: server.writing(
+                    lambda assembly: withdraw_case.withdraw(
+                        assembly, current_time(), number, by=Identity(name, member)
+                    ),
+                    member,
+                )
+            )
+        except AssembleeError as exc:
+            return await member_proposal_page(member, token, number, 400, None, exc.message)
+        return RedirectResponse(f"{links.proposal(int(number), token)}?retiree=1", status_code=303)
 
     async def propose(request: Request) -> Response:
         member = await member_of(request)
@@ -681,6 +722,7 @@ def create_app(root: Path, public_url: str, secret: bytes) -> Any:
         Route("/flux.atom", atom),
         Route("/m/{token}", personal),
         Route("/m/{token}/proposition/{number:int}", member_proposal, methods=["GET", "POST"]),
+        Route("/m/{token}/proposition/{number:int}/retirer", withdraw, methods=["POST"]),
         Route("/m/{token}/proposer", propose, methods=["GET", "POST"]),
         Route("/m/{token}/secretariat/{number:int}", secretariat, methods=["GET", "POST"]),
         Mount("/static", StaticFiles(packages=[("assemblee_cli.web", "static")]), name="static"),
