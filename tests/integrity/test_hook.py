@@ -145,3 +145,36 @@ def test_a_withdrawal_by_another_member_is_refused(copy_template, template):
     assert a.remote_branch(branch) is None
     assert archive in a.remote_refs()
     assert a.ok("dave", "verify").returncode == 0
+
+
+def test_a_proposal_opened_offline_with_its_author_s_vote_passes_the_guard_later(
+    copy_template, template
+):
+    """Opened offline with its text, agreed to offline by its author, published an hour later
+    under another number: published as opened now, the vote given after its opening; the guard
+    takes it and verify finds nothing."""
+    a = copy_template(template)
+    edit = (
+        "sections/04-droits.md",
+        "# Droits d'accès\n\n[à compléter]",
+        "# Droits d'accès\n\nOuverts.",
+    )
+    a.git("bob", "pull", "-q")
+    path = a.path("bob") / edit[0]
+    path.write_text(path.read_text(encoding="utf-8").replace(edit[1], edit[2]), encoding="utf-8")
+    offline = a.json("bob", "propose", "Droits", "--offline", now=NEXT_DAY)
+    assert offline["id"] == 2
+    a.ok("bob", "vote", "2", "d-accord", "--offline", now=NEXT_DAY)
+    a.ok("carol", "propose", "Atelier", "-m", "Un atelier.", now=NEXT_DAY)  # takes n°2
+
+    later = "2026-11-27T11:00:00+01:00"  # an hour after: the guard's clock
+    out = a.ok("bob", "sync", now=later).stdout
+    assert "sous le n°3 (le n°2 était pris)" in out, out
+    assert "avis de bob@exemple.org (d'accord) sur la proposition n°3 publié" in out, out
+    branch = branch_of(a, 3)
+    data = file_of(a, branch)
+    [vote] = data["votes"]
+    assert vote["membre"] == "bob@exemple.org" and vote["choix"] == "d-accord"
+    assert str(vote["date"]) >= str(data["tours"][0]["ouvert_le"])
+    assert edit[2] in (a.remote_file(branch, edit[0]) or "")
+    assert a.ok("dave", "verify").returncode == 0

@@ -18,7 +18,12 @@ from datetime import datetime
 from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.core.members import normalise_email
 from assemblee_cli.errors import AssembleeError, RuleRefusal
-from assemblee_cli.formats.proposalfile import BRANCH_PREFIX, parse_name, parse_proposal
+from assemblee_cli.formats.proposalfile import (
+    BRANCH_PREFIX,
+    dump_proposal,
+    parse_name,
+    parse_proposal,
+)
 from assemblee_cli.store.assembly import KEPT_PREFIX, TRUNK, Assembly, BranchTip
 from assemblee_cli.store.index import trailer_names
 from assemblee_cli.store.publish import RefUpdate, check_worktree_can_follow, publish
@@ -427,9 +432,12 @@ def _publish_and_follow(assembly: Assembly, updates: list[RefUpdate]) -> None:
 
 
 def _publish_new(assembly: Assembly, tip: BranchTip, now: datetime, tried: set[int]) -> SyncLine:
-    """A proposal opened offline: claim its number (or the next free one), give the members a
-    full window from now, and publish it. A number whose claim was refused is never tried
-    again, so this ends."""
+    """A proposal opened offline: claim its number (or the next free one), and publish it as
+    opened now, with a full window from now, the votes given offline on it after its opening
+    (dated then): the commits that opened it and recorded those votes offline carry the hours
+    they were made, which the server's guard refuses, so they are made again on the commit
+    before the opening (the text as the member left it); the offline branch is kept for the
+    record. A number whose claim was refused is never tried again, so this ends."""
     assert tip.local is not None
     proposal = _read(assembly, tip.local, tip.name, "copie locale")
     names = [*assembly.snapshot.branches, *assembly.snapshot.archives, *assembly.decided_names()]
@@ -445,42 +453,79 @@ def _publish_new(assembly: Assembly, tip: BranchTip, now: datetime, tried: set[i
     reopened = replace(
         proposal,
         id=number,
+        opened_at=max(proposal.opened_at, now),
         rounds=(
             replace(
                 first, opened_at=max(first.opened_at, now), deadline=max(first.deadline, deadline)
             ),
             *proposal.rounds[1:],
         ),
+        votes=(),
     )
-    changes: dict[str, bytes | None] = {}
+    before = _before_opening(assembly, tip.local, proposal.path)
+    draft = assembly.draft()
+    changes: dict[str, bytes | None] = {reopened.path: dump_proposal(reopened).encode()}
     if reopened.path != proposal.path:
         changes[proposal.path] = None
-    commit = assembly.commit_proposal(
-        reopened,
-        tip.local,
+    opening = draft.commit(
+        draft.with_files(draft.tree_of(tip.local), changes),
+        [before],
         f"Publication de la proposition n°{number} (ouverte hors ligne) : {proposal.title}",
-        extra=changes,
     )
+    published, lines, refused = reopened, [], False
+    for vote in proposal.votes:
+        label = (
+            f"avis de {vote.member} ({lc.choice_label(vote.choice)}) sur la proposition n°{number}"
+        )
+        try:
+            published = _apply_offline_vote(published, vote, now)
+        except RuleRefusal as exc:
+            lines.append(f"{label} refusé : {exc.message}")
+            refused = True
+        else:
+            lines.append(f"{label} publié")
+    commit = opening
+    if published != reopened:
+        commit = assembly.commit_proposal(
+            published,
+            opening,
+            f"Avis donnés hors ligne sur la proposition n°{number}",
+            writer=draft,
+        )
+    draft.flush()
     publish(
         assembly,
         [
             RefUpdate("branch", reopened.name, commit, None, None),
-            RefUpdate("claim", f"{number:04d}", commit, None, None),
+            RefUpdate("claim", f"{number:04d}", opening, None, None),
         ],
     )
+    if commit != tip.local:
+        _keep_for_the_record(assembly, tip, now)
     if not assembly.is_checked_out(tip.name):
         if reopened.name == tip.name:
             assembly.move_local_branch(tip.name, commit, tip.local)
         else:
             assembly.delete_local_branch(tip.name, tip.local)
     moved = f" sous le n°{number} (le n°{proposal.id} était pris)" if number != proposal.id else ""
-    return SyncLine(
-        reopened.name,
-        f"proposition publiée{moved} ; échéance repoussée pour laisser le délai complet."
+    said = (
+        f"proposition publiée{moved} ; échéance repoussée pour laisser le délai complet"
         if reopened.round.deadline != proposal.round.deadline
-        else f"proposition publiée{moved}.",
-        True,
+        else f"proposition publiée{moved}"
     )
+    return SyncLine(reopened.name, " ; ".join([said, *lines]) + ".", not refused)
+
+
+def _before_opening(assembly: Assembly, tip: str, path: str) -> str:
+    """The commit before the one that opened a proposal offline (added its file): the text as
+    the member proposed it, the proposal not yet there."""
+    fork = assembly.fork_point(tip)
+    previous = fork
+    for sha, _message in assembly.trunk_commits(fork, tip):
+        if assembly.read_text_at(sha, path) is not None:
+            return previous
+        previous = sha
+    return fork
 
 
 __all__ = ["BRANCH_PREFIX", "OfflineWork", "SyncLine", "offline_work", "sync"]

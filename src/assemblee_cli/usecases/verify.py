@@ -963,8 +963,8 @@ def dated_now(moment: datetime, now: datetime, what: str) -> list[str]:
     if abs(moment - now) <= TOLERANCE:
         return []
     return [
-        f"{what} est daté du {when_text(moment)}, alors qu'il arrive le {when_text(now)} (heure du "
-        "serveur) : réglez l'horloge de votre machine et recommencez."
+        f"{what} porte la date du {when_text(moment)}, mais arrive le {when_text(now)} (heure "
+        "du serveur) : réglez l'horloge de votre machine et recommencez."
     ]
 
 
