@@ -243,3 +243,26 @@ def test_an_offline_close_that_only_postponed_is_made_again(copy_template, templ
     assert record(a.remote_file(branch, f"proposals/{name_of(branch)}.md"))["statut"] == "reportee"
     assert a.git("carol", "rev-parse", f"refs/heads/{branch}").strip() == a.remote_branch(branch)
     assert a.ok("dave", "verify").returncode == 0
+
+
+def test_an_offline_withdrawal_survives_a_git_pull_that_merged_the_shared_main(
+    copy_template, template
+):
+    """A member pulls, as git users do, between the offline withdrawal and sync: the merge of
+    the shared main into theirs is nothing of their own, and the withdrawal is published."""
+    a = copy_template(template)
+    a.ok("alice", "withdraw", "1", "--offline", now=NEXT_DAY)
+    carol = a.path("carol")
+    a.git("carol", "pull", "-q")
+    (carol / "NOTES.md").write_text("Compte rendu.\n", encoding="utf-8")
+    a.git("carol", "add", "NOTES.md")
+    a.git("carol", "commit", "-q", "-m", "Compte rendu de réunion")
+    a.git("carol", "push", "-q", "origin", "main")
+    a.git("alice", "-c", "pull.rebase=false", "pull", "-q", "--no-edit")
+    assert len(a.git("alice", "log", "-1", "--format=%P").split()) == 2  # a merge
+
+    out = a.ok("alice", "sync", now=MONDAY).stdout
+    assert "retrait de la proposition n°1 publié" in out, out
+    assert main_of(a, "alice") == a.remote_git("rev-parse", "main").strip()
+    assert (a.path("alice") / "NOTES.md").exists()
+    assert a.git("alice", "status", "--porcelain") == ""

@@ -803,11 +803,11 @@ class Assembly:
         if follow_worktree:
             self.repo.follow_in_worktree(old, new)
 
-    def trunk_commits(self, base: str, tip: str) -> list[tuple[str, str]]:
-        """(sha, message) of the commits of `tip`'s first-parent line that `base` does not
-        have, oldest first: what a clone's main holds that the shared main does not."""
+    def trunk_commits(self, base: str, tip: str) -> list[tuple[str, tuple[str, ...], str]]:
+        """(sha, parents, message) of the commits of `tip`'s first-parent line that `base`
+        does not have, oldest first: what a clone's main holds that the shared main does not."""
         history = self.repo.first_parent_history(tip, since=base, paths=False)
-        return [(sha, message) for sha, _parents, message, _changes in reversed(history)]
+        return [(sha, parents, message) for sha, parents, message, _changes in reversed(history)]
 
     def set_aside_local_archive(self, name: str, stamp: str) -> str | None:
         """Move this clone's own archive of proposal `name` (a withdrawal made offline) under

@@ -57,7 +57,9 @@ def offline_work(assembly: Assembly) -> OfflineWork:
     on_trunk = None
     if local and local != shared and not assembly.is_ancestor(local, shared):
         on_trunk = local
-        for sha, message in assembly.trunk_commits(shared, local):
+        for sha, parents, message in assembly.trunk_commits(shared, local):
+            if len(parents) > 1 and all(assembly.is_ancestor(p, shared) for p in parents[1:]):
+                continue  # the shared main merged in (a git pull): nothing of the member's
             names = list(trailer_names(message))
             records = [_record_at(assembly, sha, name) for name in names]
             if not names or any(r is None or r.status not in lc.DECIDED for r in records):
@@ -521,7 +523,7 @@ def _before_opening(assembly: Assembly, tip: str, path: str) -> str:
     the member proposed it, the proposal not yet there."""
     fork = assembly.fork_point(tip)
     previous = fork
-    for sha, _message in assembly.trunk_commits(fork, tip):
+    for sha, _parents, _message in assembly.trunk_commits(fork, tip):
         if assembly.read_text_at(sha, path) is not None:
             return previous
         previous = sha
