@@ -266,3 +266,63 @@ def test_an_offline_withdrawal_survives_a_git_pull_that_merged_the_shared_main(
     assert main_of(a, "alice") == a.remote_git("rev-parse", "main").strip()
     assert (a.path("alice") / "NOTES.md").exists()
     assert a.git("alice", "status", "--porcelain") == ""
+
+
+def _amend_offline(a: Any, who: str, branch: str) -> str:
+    """An amendment of the text committed on the proposal's branch with plain git, not
+    pushed; returns the commit."""
+    a.git(who, "fetch", "-q")
+    a.git(who, "switch", "-q", "-C", branch, f"origin/{branch}")
+    path = a.path(who) / EDIT_VALEURS[0]
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            EDIT_VALEURS[2], "## Valeurs clés\n\nLe soin, la joie."
+        ),
+        encoding="utf-8",
+    )
+    a.git(who, "commit", "-q", "-am", "Amendement : la joie")
+    a.git(who, "switch", "-q", "main")
+    return a.git(who, "rev-parse", branch).strip()
+
+
+def test_an_amendment_committed_offline_is_published_as_it_is_never_dropped(
+    copy_template, template
+):
+    a = copy_template(template)
+    branch = branch_of(a, 1)
+    mine = _amend_offline(a, "alice", branch)
+    out = a.ok("alice", "sync", now=NEXT_DAY).stdout
+    assert "votre branche, qui modifie le texte (« Amendement : la joie »), est publiée" in out
+    assert a.remote_branch(branch) == mine
+    assert "la joie" in (a.remote_file(branch, EDIT_VALEURS[0]) or "")
+
+
+def test_an_amendment_behind_the_shared_branch_is_left_untouched_and_said(copy_template, template):
+    a = copy_template(template)
+    branch = branch_of(a, 1)
+    mine = _amend_offline(a, "alice", branch)
+    a.ok("carol", "vote", "1", "d-accord", now=NEXT_DAY)  # the shared branch moves on
+    shared = a.remote_branch(branch)
+
+    proc = a.run("alice", "sync", now=NEXT_DAY)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "alors que la branche partagée a avancé : sync ne la publie pas" in proc.stdout
+    assert a.git("alice", "rev-parse", f"refs/heads/{branch}").strip() == mine
+    assert a.remote_branch(branch) == shared
+
+
+def test_an_announcement_recorded_offline_is_published(copy_template, template):
+    a = copy_template(template)
+    branch = branch_of(a, 1)
+    out = a.ok(
+        "carol", "announce", "1", "--enregistrer", "groupe de quartier", "--offline", now=NEXT_DAY
+    ).stdout
+    assert "groupe de quartier" in out
+    assert "Hors ligne : cette annonce n'est enregistrée que dans votre copie" in out, out
+    a.ok("bob", "vote", "1", "d-accord", now=NEXT_DAY)  # meanwhile
+    out = a.ok("carol", "sync", now=MONDAY).stdout
+    assert "annonce de la proposition n°1 (groupe de quartier) publiée" in out, out
+    data = record(a.remote_file(branch, f"proposals/{name_of(branch)}.md"))
+    assert [x["lieu"] for x in data["annonces"]] == ["groupe de quartier"]
+    assert [v["membre"] for v in data["votes"]] == ["bob@exemple.org"]
+    assert a.ok("dave", "verify").returncode == 0

@@ -155,3 +155,10 @@ def when(moment: Any, rules: Any) -> str:
     from assemblee_cli.core.rules import tz_of
 
     return format_instant(moment, tz_of(rules))
+
+
+def waits_for_sync(assembly: Any, what: str) -> None:
+    """Say, after a write made with --offline in a clone that has a shared repository, that
+    it waits in the clone for `assemblee sync`."""
+    if not assembly.online and assembly.remote is not None:
+        console().print(escape(f"Hors ligne : {what}"))

@@ -19,6 +19,7 @@ from assemblee_cli.cli.app import (
     escape,
     open_here,
     print_json,
+    waits_for_sync,
     when,
     workdir,
     working,
@@ -187,18 +188,11 @@ def propose(
     out.print(
         f"Pour se positionner : assemblee vote {p.id} d-accord | abstention | pas-d-accord | blocage -r « raison »."
     )
-    _waits_for_sync(
+    waits_for_sync(
         assembly,
         "la proposition n'est enregistrée que dans votre copie ; « assemblee sync » la publiera "
         "(sous un autre numéro si le sien a été pris, et son délai partira de la publication).",
     )
-
-
-def _waits_for_sync(assembly: Any, what: str) -> None:
-    """Say, after a write made with --offline in a clone that has a shared repository, that
-    it waits in the clone for `assemblee sync`."""
-    if not assembly.online and assembly.remote is not None:
-        console().print(escape(f"Hors ligne : {what}"))
 
 
 @app.command(cls=FrenchCommand)
@@ -238,7 +232,7 @@ def vote(
         f"{who} sur la proposition n°{p.id} ({choice_label(result.vote.choice)}) {verb}. "
         f"Vous pouvez en changer jusqu'au {when(p.round.deadline, p.rules)}."
     )
-    _waits_for_sync(
+    waits_for_sync(
         assembly,
         "cet avis n'est enregistré que dans votre copie : il ne compte qu'une fois publié par "
         "« assemblee sync », avant l'échéance.",
@@ -365,7 +359,7 @@ def close(
     if dry_run:
         out.print("Simulation : rien n'a été écrit.")
     else:
-        _waits_for_sync(
+        waits_for_sync(
             assembly,
             "cette clôture n'est faite que dans votre copie ; « assemblee sync » la refera sur "
             "le dépôt partagé.",
@@ -403,7 +397,7 @@ def relaunch(
         f"Proposition n°{p.id} : tour {p.round.number} ouvert ({MODE_LABELS[p.round.mode]}), "
         f"échéance le {when(p.round.deadline, p.rules)}."
     )
-    _waits_for_sync(
+    waits_for_sync(
         assembly,
         "ce tour n'est ouvert que dans votre copie ; « assemblee sync » l'ouvrira sur le dépôt "
         "partagé, et son délai partira de là.",
@@ -420,7 +414,7 @@ def withdraw(ident: Ident, offline: Offline = False) -> None:
     console().print(
         f"Proposition n°{p.id} retirée. Son texte reste consultable (refs/archives/proposition/{p.name})."
     )
-    _waits_for_sync(
+    waits_for_sync(
         assembly,
         "ce retrait n'est fait que dans votre copie ; « assemblee sync » le publiera, si la "
         "proposition n'a pas été décidée entre temps.",

@@ -19,6 +19,7 @@ from assemblee_cli.cli.app import (
     console,
     open_here,
     print_json,
+    waits_for_sync,
     when,
     working,
 )
@@ -142,6 +143,10 @@ def announce(
             )
         p = announce.record_announcement(assembly, now, ident, place)
         _say(f"Annonce de la proposition n°{p.id} enregistrée : {place}, le {when(now, p.rules)}.")
+        waits_for_sync(
+            assembly,
+            "cette annonce n'est enregistrée que dans votre copie ; « assemblee sync » la publiera.",
+        )
         return
     if not email:
         subject, body = announcement_text(announce.announcement(assembly, now, ident))

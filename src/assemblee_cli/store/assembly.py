@@ -820,6 +820,15 @@ class Assembly:
         self.repo.delete_ref(ref, sha)
         return kept
 
+    def changes_since(self, base: str, tip: str) -> list[tuple[str, list[str]]]:
+        """(first line of the message, files it changes) of each commit of `tip`'s
+        first-parent line that `base` does not have, oldest first."""
+        history = self.repo.first_parent_history(tip, since=base)
+        return [
+            (message.strip().split("\n", 1)[0], [path for path, _blob in changes])
+            for _sha, _parents, message, changes in reversed(history)
+        ]
+
     def keep_for_the_record(self, name: str, stamp: str, commit: str) -> str:
         """Keep `commit` of proposal `name` under KEPT_PREFIX (once for a `stamp`); its ref."""
         ref = f"{KEPT_PREFIX}{name}/{stamp}"

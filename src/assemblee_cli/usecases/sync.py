@@ -20,6 +20,7 @@ from assemblee_cli.core.members import normalise_email
 from assemblee_cli.errors import AssembleeError, RuleRefusal
 from assemblee_cli.formats.proposalfile import (
     BRANCH_PREFIX,
+    PROPOSALS_DIR,
     dump_proposal,
     parse_name,
     parse_proposal,
@@ -308,12 +309,47 @@ def _sync_branch(
     if assembly.is_ancestor(tip.local, tip.remote):
         assembly.move_local_branch(name, tip.remote, tip.local)
         return [SyncLine(name, "branche locale mise à jour depuis le dépôt partagé.", True)]
+    text = _text_commits(assembly, tip)
+    if text:
+        return [_publish_text(assembly, tip, text)]
     relaunched = _replay_relaunch(assembly, tip, now)
     if relaunched is not None and not relaunched.ok:
         return [relaunched]
     if relaunched is not None:
         tip = assembly.snapshot.branches[name]
     return ([relaunched] if relaunched else []) + _replay_votes(assembly, tip, me, now)
+
+
+def _text_commits(assembly: Assembly, tip: BranchTip) -> list[str]:
+    """The first lines of the commits of the local branch, not on the shared one, that change
+    something besides proposal files: an amendment of the text (or a merge of main) that only
+    git can publish as it is."""
+    assert tip.local is not None and tip.remote is not None
+    prefix = f"{PROPOSALS_DIR}/"
+    return [
+        subject
+        for subject, paths in assembly.changes_since(tip.remote, tip.local)
+        if any(not path.startswith(prefix) for path in paths)
+    ]
+
+
+def _publish_text(assembly: Assembly, tip: BranchTip, text: list[str]) -> SyncLine:
+    """A local branch that changes the text: pushed as it is when it only adds to the shared
+    one (what `git push` would do, with a lease), else left untouched and said."""
+    assert tip.local is not None and tip.remote is not None
+    first = f"« {text[0]} »" + (f" et {len(text) - 1} autre(s)" if len(text) > 1 else "")
+    if assembly.is_ancestor(tip.remote, tip.local):
+        publish(assembly, [RefUpdate("branch", tip.name, tip.local, tip.local, tip.remote)])
+        return SyncLine(
+            tip.name, f"votre branche, qui modifie le texte ({first}), est publiée.", True
+        )
+    return SyncLine(
+        tip.name,
+        f"votre branche modifie le texte ({first}) alors que la branche partagée a avancé : "
+        "sync ne la publie pas et n'y touche pas. Intégrez la branche partagée (git pull sur "
+        "votre branche), puis relancez.",
+        False,
+    )
 
 
 def _replay_relaunch(assembly: Assembly, tip: BranchTip, now: datetime) -> SyncLine | None:
@@ -381,12 +417,25 @@ def _replay_votes(assembly: Assembly, tip: BranchTip, me: str, now: datetime) ->
         lines.append(SyncLine(tip.name, f"{label} publié.", True))
     for text in refused:
         lines.append(SyncLine(tip.name, text, False))
+    for announcement in local.announcements:
+        if announcement not in updated.announcements:
+            updated = replace(updated, announcements=(*updated.announcements, announcement))
+            lines.append(
+                SyncLine(
+                    tip.name,
+                    f"annonce de la proposition n°{shared.id} ({announcement.where}) publiée.",
+                    True,
+                )
+            )
     updates = []
-    if refused:
+    if refused or not assembly.is_ancestor(tip.local, tip.remote):
+        # What the local branch held is kept, whatever this publication replayed of it.
         _keep_for_the_record(assembly, tip, now)
     if updated != shared:
         commit = assembly.commit_proposal(
-            updated, tip.remote, f"Avis donnés hors ligne sur la proposition n°{shared.id}"
+            updated,
+            tip.remote,
+            f"Publication du travail hors ligne sur la proposition n°{shared.id}",
         )
         updates.append(RefUpdate("branch", tip.name, commit, tip.local, tip.remote))
     else:
