@@ -37,7 +37,11 @@ def test_each_command_runs_as_its_own_process(assembly: Assembly, tmp_path: Path
     assert "Proposition n°2 retirée" in said("alice", "withdraw", "2", now=NEXT_DAY)
     assert "Proposition n°1 : Valeurs" in said("carol", "announce", "1", now=NEXT_DAY)
     assert "Aucune proposition ne se termine" in said("carol", "remind", now=NEXT_DAY)
+    # The first links of a clone make its web secret, and say what that means.
+    first = a.ok("carol", "links", "1", "--url", "https://exemple.org/", now=NEXT_DAY)
+    assert "Un nouveau secret de page web vient d'être créé dans ce clone" in first.stderr
     links = said("carol", "links", "1", "--url", "https://exemple.org/", now=NEXT_DAY)
+    assert links == first.stdout
     assert links.count("https://exemple.org/m/") == 4 and "bob@exemple.org\t" in links
     assert "n°1 « Valeurs » → reportée" in said("carol", "close", now=DEADLINE)
     assert "tour 2 ouvert" in said("carol", "relaunch", "1", now=RELAUNCH)

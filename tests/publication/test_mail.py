@@ -61,6 +61,9 @@ def smtp() -> Iterator[Inbox]:
         controller.stop()
 
 
+WEB_SECRET = "le secret de la page de l'assemblée"
+
+
 def smtp_env(inbox: Inbox, **extra: str) -> dict[str, str]:
     return {
         "ASSEMBLEE_SMTP_HOTE": "127.0.0.1",
@@ -68,6 +71,8 @@ def smtp_env(inbox: Inbox, **extra: str) -> dict[str, str]:
         "ASSEMBLEE_SMTP_TLS": "aucun",
         "ASSEMBLEE_EXPEDITEUR": "Carol Pétillon <carol@exemple.org>",
         "ASSEMBLEE_LISTE": LIST,
+        # the web page's secret, as on the server: the personal links are signed with it
+        "ASSEMBLEE_WEB_SECRET": WEB_SECRET,
         **extra,
     }
 
@@ -181,6 +186,7 @@ def test_unreachable_server_is_one_sentence_and_nothing_is_recorded(fresh: Scene
         "ASSEMBLEE_SMTP_TLS": "aucun",
         "ASSEMBLEE_EXPEDITEUR": "carol@exemple.org",
         "ASSEMBLEE_LISTE": LIST,
+        "ASSEMBLEE_WEB_SECRET": WEB_SECRET,
     }
     message = fresh.refused("carol", "announce", "5", "--email", extra=env)
     assert "injoignable" in message and "rien n'a été envoyé" in message
@@ -210,8 +216,8 @@ def test_settings_come_from_the_global_git_config_never_from_the_repository(
         + f"[assemblee]\n\tliste = {LIST}\n",
         encoding="utf-8",
     )
-    fresh.ok("carol", "announce", "5", "--email")
-    [message_sent] = smtp.messages()
+    fresh.ok("carol", "announce", "5", "--email", extra={"ASSEMBLEE_WEB_SECRET": WEB_SECRET})
+    [message_sent, *_personal] = smtp.messages()
     # Without ASSEMBLEE_EXPEDITEUR, the sender is the global git identity.
     assert message_sent["From"].addresses[0].addr_spec == "alice@exemple.org"
     assert record_at(fresh, MISSIONS)["annonces"][0]["lieu"] == LIST
@@ -236,3 +242,19 @@ def test_only_a_running_vote_can_be_announced(scene: Scene) -> None:
     assert "trop tard" in late
     usage = scene.run("alice", "announce", "5", "--email", "--enregistrer", "x")
     assert usage.returncode == 2 and "pas les deux" in usage.stderr
+
+
+def test_links_are_never_mailed_from_a_clone_without_the_page_s_secret(
+    fresh: Scene, smtp: Inbox
+) -> None:
+    """Links signed with a secret made in the sender's own clone would all be refused by the
+    page that runs elsewhere: announce and remind refuse before sending anything."""
+    tip = fresh.remote_git("rev-parse", MISSIONS)
+    env = {k: v for k, v in smtp_env(smtp).items() if k != "ASSEMBLEE_WEB_SECRET"}
+    for args in (("announce", "5", "--email"), ("remind", "--email")):
+        message = fresh.refused("carol", *args, extra=env)
+        assert "Ce clone n'a pas le secret de la page web" in message, message
+        assert "rien n'a été envoyé" in message
+    assert smtp.messages() == []
+    assert fresh.remote_git("rev-parse", MISSIONS) == tip
+    assert not (fresh.path("carol") / ".git" / "assemblee" / "web-secret").exists()

@@ -156,6 +156,9 @@ def announce(
     from assemblee_cli.store.setup import global_config
 
     settings = mailer.load_settings(git_config=global_config())
+    from assemblee_cli.cli.web import check_links_can_be_sent
+
+    check_links_can_be_sent(assembly)
     view = announce.announcement(assembly, now, ident)
     subject, body = announcement_text(view)
     message = mailer.build_message(settings, subject, body, now)
@@ -219,9 +222,10 @@ def remind(
     if settings is None:
         write_output(f"Objet : {subject}\n\n{body}", None)
         return
-    from assemblee_cli.cli.web import send_personal_messages
+    from assemblee_cli.cli.web import check_links_can_be_sent, send_personal_messages
     from assemblee_cli.mail import smtp as mailer
 
+    check_links_can_be_sent(assembly)
     mailer.send(settings, mailer.build_message(settings, subject, body, now))
     count = len(view.items)
     numbers = [str(item.proposal.id) for item in view.items]

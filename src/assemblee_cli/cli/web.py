@@ -74,9 +74,18 @@ def serve(
 def links(ident: Ident, url: Url = None, as_json: Json = False, offline: Offline = False) -> None:
     """Le lien personnel de chaque membre pour une proposition (les membres de la liste
     figée à son ouverture) : à envoyer à chacun·e, jamais à une liste."""
+    from assemblee_cli.usecases.links import existing_secret
     from assemblee_cli.usecases.links import links as member_links
 
-    [found] = member_links(open_here(offline), clock(), [ident], url)
+    assembly = open_here(offline)
+    new_secret = existing_secret(assembly.private_folder) is None
+    [found] = member_links(assembly, clock(), [ident], url)
+    if new_secret:
+        sys.stderr.write(
+            "Un nouveau secret de page web vient d'être créé dans ce clone "
+            "(.git/assemblee/web-secret) : ces liens ne valent que pour une page lancée depuis "
+            "ce clone (assemblee serve), ou avec le même secret (ASSEMBLEE_WEB_SECRET).\n"
+        )
     if as_json:
         print_json([{"membre": m, "lien": link} for m, link in found.links])
         return
@@ -96,6 +105,13 @@ def site(
     sys.stderr.write(f"{count} fichiers écrits dans {directory}.\n")
 
 
+def check_links_can_be_sent(assembly: Any) -> None:
+    """Refuse, before anything is sent, to mail links that the page would not recognise."""
+    from assemblee_cli.usecases.links import signer_and_url
+
+    signer_and_url(assembly, None, create=False)
+
+
 def send_personal_messages(
     settings: Any, assembly: Any, now: Any, idents: list[str], only_silent: bool
 ) -> int:
@@ -111,7 +127,7 @@ def send_personal_messages(
     roster = assembly.roster_at(assembly.trunk)
     name = assembly.rules_at(assembly.trunk).name
     per_member: dict[str, list[tuple[Any, str]]] = {}
-    for found in member_links(assembly, now, idents):
+    for found in member_links(assembly, now, idents, create_secret=False):
         for member, link in found.links:
             if not only_silent or member in found.silent:
                 per_member.setdefault(member, []).append((found.proposal, link))

@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 from assemblee_cli.core import lifecycle as lc
+from assemblee_cli.errors import AssembleeError
 from assemblee_cli.store.assembly import Assembly
 
 SECRET_ENV = "ASSEMBLEE_WEB_SECRET"
@@ -43,18 +44,25 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def load_secret(folder: Path) -> bytes:
-    """The server's secret: from the environment, or from a file in the clone's private
-    `folder` made on first use (mode 0600, created atomically so that two processes agree
-    on it)."""
+def existing_secret(folder: Path) -> bytes | None:
+    """The server's secret, from the environment or the clone's private `folder`; None when
+    this clone has none yet."""
     from_env = os.environ.get(SECRET_ENV, "").strip()
     if from_env:
         return from_env.encode()
-    path = folder / SECRET_FILE
     try:
-        return path.read_bytes().strip()
+        return (folder / SECRET_FILE).read_bytes().strip()
     except FileNotFoundError:
-        pass
+        return None
+
+
+def load_secret(folder: Path) -> bytes:
+    """The server's secret (`existing_secret`), or a new one in a file of the clone's private
+    `folder` (mode 0600, created atomically so that two processes agree on it)."""
+    found = existing_secret(folder)
+    if found is not None:
+        return found
+    path = folder / SECRET_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     value = secrets.token_urlsafe(48).encode()
     try:
@@ -184,11 +192,25 @@ def personal_links(
     ]
 
 
-def signer_and_url(assembly: Assembly, url: str | None) -> tuple[Signer, str]:
-    """The server's signer (its secret, made on first use) and the public address."""
-    return Signer(load_secret(assembly.private_folder)), public_url(
-        url, assembly.config_value("assemblee.url")
+NO_SECRET = (
+    "Ce clone n'a pas le secret de la page web : les liens personnels signés ici ne seraient "
+    "pas reconnus par la page de l'assemblée. Lancez cette commande dans le clone où tourne "
+    "« assemblee serve », ou donnez-lui le même secret (variable ASSEMBLEE_WEB_SECRET) ; rien "
+    "n'a été envoyé."
+)
+
+
+def signer_and_url(assembly: Assembly, url: str | None, create: bool = True) -> tuple[Signer, str]:
+    """The server's signer and the public address. Its secret is made on first use when
+    `create` (the server itself, or links printed here); a command that sends the links to
+    the members refuses instead (NO_SECRET): links signed with a secret made here would all
+    be refused by a page that runs elsewhere."""
+    secret = (
+        load_secret(assembly.private_folder) if create else existing_secret(assembly.private_folder)
     )
+    if secret is None:
+        raise AssembleeError(NO_SECRET)
+    return Signer(secret), public_url(url, assembly.config_value("assemblee.url"))
 
 
 @dataclass(frozen=True)
@@ -199,14 +221,19 @@ class Links:
 
 
 def links(
-    assembly: Assembly, now: datetime, idents: list[str], url: str | None = None
+    assembly: Assembly,
+    now: datetime,
+    idents: list[str],
+    url: str | None = None,
+    create_secret: bool = True,
 ) -> list[Links]:
-    """For each proposal, each member of the roster frozen at its opening and their link."""
+    """For each proposal, each member of the roster frozen at its opening and their link
+    (see `signer_and_url` for `create_secret`)."""
     from assemblee_cli.formats.proposalfile import parse_name
     from assemblee_cli.store.reading import open_items
     from assemblee_cli.usecases.show import show
 
-    signer, base = signer_and_url(assembly, url)
+    signer, base = signer_and_url(assembly, url, create_secret)
     assembly.refresh()
     items = {item.proposal.id: item for item in open_items(assembly)[0]}
     found = []
