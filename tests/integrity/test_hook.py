@@ -178,3 +178,18 @@ def test_a_proposal_opened_offline_with_its_author_s_vote_passes_the_guard_later
     assert str(vote["date"]) >= str(data["tours"][0]["ouvert_le"])
     assert edit[2] in (a.remote_file(branch, edit[0]) or "")
     assert a.ok("dave", "verify").returncode == 0
+
+
+def test_an_offline_vote_published_by_sync_days_later_passes_the_guard(copy_template, template):
+    """The offline commit itself is refused days later (above); `sync` publishes the vote as
+    given when it arrives, which the guard takes, before the deadline."""
+    a = copy_template(template)
+    branch = branch_of(a, 1)
+    a.ok("bob", "status", now=NEXT_DAY)
+    a.ok("bob", "vote", "1", "d-accord", "--offline", now=NEXT_DAY)
+    out = a.ok("bob", "sync", now=MONDAY).stdout
+    assert "avis de bob@exemple.org (d'accord) sur la proposition n°1 publié" in out, out
+    [vote] = file_of(a, branch)["votes"]
+    assert vote["membre"] == "bob@exemple.org" and str(vote["date"]).startswith("2026-11-30")
+    assert "Rien à publier" in a.ok("bob", "sync", now=MONDAY).stdout
+    assert a.ok("dave", "verify").returncode == 0

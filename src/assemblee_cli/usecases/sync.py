@@ -457,10 +457,10 @@ def _apply_offline_vote(proposal: lc.Proposal, vote: lc.Vote, now: datetime) -> 
         raise RuleRefusal(
             "le texte a été amendé depuis : positionnez-vous à nouveau sur le texte actuel."
         )
-    # At the instant it was given, unless that is to come (a clock ahead) or before its round
-    # opened (a round opened offline, opened again when published).
-    at = max(min(vote.cast_at, now), current.opened_at)
-    return lc.record_vote(proposal, vote, at)
+    # Dated when it is published, which is when it arrives: the server's guard refuses a vote
+    # dated otherwise, and a vote counts from its arrival (one that arrives after the
+    # deadline is refused above, whenever it was given).
+    return lc.record_vote(proposal, vote, max(now, current.opened_at))
 
 
 def _keep_for_the_record(assembly: Assembly, tip: BranchTip, now: datetime) -> str:
