@@ -70,6 +70,27 @@ def test_pages_show_what_members_push_within_seconds(web: Web) -> None:
         assert client.post(web.url + "/proposition/1").status_code == 405
 
 
+def test_the_feed_says_a_blocked_proposal_is_postponed(web: Web) -> None:
+    """A postponed proposal is no longer « Ouverte » in the feed: its entry (a new id) says
+    it was postponed, when, and why."""
+    open_two(web)
+    a = web.assembly
+    a.ok("dave", "vote", "1", "blocage", "-r", "Trop vague.", now=NOW)
+    a.ok("carol", "close", now="2026-11-05T11:00:00+01:00")  # after Thursday's deadline
+    with httpx.Client() as client:
+        deadline = time.monotonic() + 10
+        while "Reportée : Missions" not in (feed := client.get(web.url + "/flux.atom").text):
+            assert time.monotonic() < deadline, feed
+            time.sleep(0.3)
+    assert "Ouverte : Missions" not in feed
+    assert "/proposition/1#reportee-1</id>" in feed
+    assert (
+        "au moins un blocage à l&#x27;échéance" in feed
+        or "au moins un blocage à l'échéance" in feed
+    )
+    assert "1 blocage" in feed
+
+
 def test_public_pages_are_compressed_for_the_browsers_that_accept_it(web: Web) -> None:
     """A public page goes compressed to whom accepts gzip (computed once with the page), the
     same bytes once unpacked; as it is to whom does not, or refuses it; and a member's page,

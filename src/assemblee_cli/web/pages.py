@@ -160,6 +160,16 @@ def atom(assembly: Assembly, now: datetime, base: str) -> str:
     entries: list[tuple[datetime, str]] = []
     for item in items:
         p = item.proposal
+        if p.status is lc.Status.POSTPONED:
+            moment = p.round.closed_at or p.round.deadline
+            tally = f" ({p.round.tally.describe()})" if p.round.tally else ""
+            summary = (
+                f"Reportée le {format_instant(moment, tz)} : au moins un blocage à "
+                f"l'échéance{tally}. Elle sera discutée en réunion et pourra faire l'objet "
+                f"d'un nouveau tour. {p.description}"
+            )
+            entries.append((moment, _entry(base, p, f"Reportée : {p.title}", moment, summary)))
+            continue
         summary = (
             f"Proposition ouverte jusqu'au {format_instant(p.round.deadline, tz)}. {p.description}"
         )
