@@ -53,7 +53,8 @@ def home(assembly: Assembly, now: datetime) -> dict[str, Any]:
                 "p": v.proposal,
                 "tally": v.tally,
                 "amended": v.amended,
-                "silence": silence_lines(v.proposal),
+                # what silence means runs with a round: a postponed proposal has none
+                "silence": silence_lines(v.proposal) if v.proposal.status is lc.Status.OPEN else [],
             }
             for v in view.open
         ],
