@@ -94,6 +94,8 @@ def test_a_vote_made_offline_but_pushed_after_the_deadline_is_refused(copy_templ
     later = git_run(a.path("bob"), "push", "origin", f"{branch}:{branch}", env=push_env(MONDAY))
     assert later.returncode != 0
     assert "heure du serveur" in later.stderr, later.stderr
+    # late, not ahead: it says how to publish offline work, then only the clock
+    assert "publiez-le avec « assemblee sync », qui le date de son arrivée" in later.stderr
     # Pushed right away, it is accepted.
     prompt = git_run(a.path("bob"), "push", "origin", f"{branch}:{branch}", env=push_env(NEXT_DAY))
     assert prompt.returncode == 0, prompt.stderr

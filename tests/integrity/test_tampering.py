@@ -238,7 +238,12 @@ def test_the_guard_refuses_dates_that_are_not_the_servers(assembly):
     set_server_clock(a.remote, MONDAY)
     refused = a.refused("bob", "vote", "1", "d-accord", now=NEXT_DAY)  # back-dated vote
     assert "heure du serveur" in refused, refused
+    assert "publiez-le avec « assemblee sync »" in refused, refused  # late: maybe offline
     a.ok("bob", "vote", "1", "d-accord", now=MONDAY)
+    set_server_clock(a.remote, NEXT_DAY)
+    refused = a.refused("carol", "vote", "1", "d-accord", now=MONDAY)  # a clock ahead
+    assert "réglez l'horloge de votre machine" in refused, refused
+    assert "assemblee sync" not in refused, refused
     set_server_clock(a.remote, AFTER)
     refused = a.refused("carol", "vote", "1", "blocage", "-r", "Trop tard.", now=MONDAY)
     assert "heure du serveur" in refused or "échéance" in refused, refused

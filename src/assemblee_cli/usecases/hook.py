@@ -15,6 +15,7 @@ from assemblee_cli.formats.proposalfile import FILE_PATTERN, PROPOSALS_DIR, inst
 from assemblee_cli.store.assembly import ARCHIVE_PREFIX, MERGE_TRAILER
 from assemblee_cli.store.history import RECEIPTS_REF, ZERO, History
 from assemblee_cli.usecases.verify import (
+    LATE_BY_COMMIT,
     arrival_problems,
     check_transition,
     dated_now,
@@ -142,7 +143,7 @@ def _branch_problems(history: History, change: RefChange, label: str, now: datet
             moment = datetime.fromtimestamp(stamp, UTC)
             problems += [
                 f"{label} ({sha[:10]}) : {p}"
-                for p in dated_now(moment, now, "l'amendement du texte")
+                for p in dated_now(moment, now, "l'amendement du texte", LATE_BY_COMMIT)
             ]
         for path in files:
             if not FILE_PATTERN.match(path):

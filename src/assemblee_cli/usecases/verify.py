@@ -958,13 +958,30 @@ def when_text(moment: datetime) -> str:
     return format_instant(moment, ZoneInfo("Europe/Paris"))
 
 
-def dated_now(moment: datetime, now: datetime, what: str) -> list[str]:
-    """A date recorded by a member's machine must be the server's time of arrival."""
+LATE_BY_SYNC = (
+    "si ce travail a été fait hors ligne, publiez-le avec « assemblee sync », qui le date de "
+    "son arrivée"
+)
+LATE_BY_COMMIT = (
+    "si ce commit a été fait hors ligne, refaites-le maintenant (git commit --amend --no-edit) "
+    "puis poussez"
+)
+
+
+def dated_now(moment: datetime, now: datetime, what: str, late: str = LATE_BY_SYNC) -> list[str]:
+    """A date recorded by a member's machine must be the server's time of arrival. One in
+    the past is most often work made offline and pushed as it is (`late` says how to publish
+    it); one to come, a clock ahead."""
     if abs(moment - now) <= TOLERANCE:
         return []
+    advice = (
+        f"{late} ; sinon, réglez l'horloge de votre machine et recommencez."
+        if moment < now
+        else "réglez l'horloge de votre machine et recommencez."
+    )
     return [
         f"{what} porte la date du {when_text(moment)}, mais arrive le {when_text(now)} (heure "
-        "du serveur) : réglez l'horloge de votre machine et recommencez."
+        f"du serveur) : {advice}"
     ]
 
 
