@@ -31,6 +31,47 @@ def votes(assembly: Assembly, ident: str) -> dict[str, Any]:
     return {v["membre"]: v for v in shown["votes"]}
 
 
+def post_with_a_token_of(
+    web: Web, page: Any, member: str, form: str, url: str, **fields: str
+) -> None:
+    """Send, from the page, a form that the page does not show `member`, with a valid
+    one-time token of theirs for `form` (signed with the server's secret, as if they had
+    one): what the server then refuses, it refuses by its rules, not by the token."""
+    from datetime import datetime
+
+    from assemblee_cli.usecases.links import Signer
+
+    secret = (web.clone / ".git" / "assemblee" / "web-secret").read_bytes().strip()
+    token = Signer(secret).form_token(member, form, datetime.fromisoformat(NOW).timestamp())
+    with page.expect_navigation():
+        page.evaluate(
+            """([action, fields]) => {
+                const form = document.createElement('form');
+                form.method = 'post';
+                form.action = action;
+                for (const [k, v] of Object.entries(fields)) {
+                    const input = document.createElement('input');
+                    input.type = 'hidden'; input.name = k; input.value = v;
+                    form.appendChild(input);
+                }
+                document.body.appendChild(form);
+                form.submit();
+            }""",
+            [url, {"csrf": token, **fields}],
+        )
+
+
+def open_tools(a: Assembly, now: str = NOW) -> str:
+    """Alice proposes to describe « Nos outils »: proposal n°1; its branch."""
+    opened = a.propose_edit(
+        "alice",
+        "Nos outils",
+        (SECTION, "## Nos outils\n\n[à compléter]", "## Nos outils\n\nUn dépôt git."),
+        now=now,
+    )
+    return str(opened["branche"])
+
+
 def test_a_member_votes_from_their_link(web: Web, browser: Any, shots: Path) -> None:
     a = web.assembly
     opened = a.propose_edit(
@@ -181,45 +222,23 @@ def test_the_secretariat_records_a_position_given_at_a_meeting(
 def test_an_author_withdraws_their_proposal_from_their_page(
     web: Web, browser: Any, shots: Path
 ) -> None:
-    from datetime import datetime
-
-    from assemblee_cli.usecases.links import Signer
-
     a = web.assembly
-    opened = a.propose_edit(
-        "alice",
-        "Nos outils",
-        (SECTION, "## Nos outils\n\n[à compléter]", "## Nos outils\n\nUn dépôt git."),
-        now=NOW,
-    )
-    branch = opened["branche"]
+    branch = open_tools(a)
     name = branch.removeprefix("proposition/")
     page = browser.new_page()
     # Another member sees no withdrawal; a withdrawal form sent with a valid token of theirs
     # (as if they had one) is refused by the rule, in French, and nothing changes.
     page.goto(web.link("1", "bob"))
     assert page.locator("section.withdraw").count() == 0
-    secret = (web.clone / ".git" / "assemblee" / "web-secret").read_bytes().strip()
-    token = Signer(secret).form_token(
-        "bob@exemple.org", "retrait-1", datetime.fromisoformat(NOW).timestamp()
-    )
     before = a.remote_refs()
-    page.evaluate(
-        """([action, token]) => {
-            const form = document.createElement('form');
-            form.method = 'post';
-            form.action = action;
-            for (const [k, v] of [['csrf', token], ['confirmer', 'oui']]) {
-                const input = document.createElement('input');
-                input.type = 'hidden'; input.name = k; input.value = v;
-                form.appendChild(input);
-            }
-            document.body.appendChild(form);
-            form.submit();
-        }""",
-        [web.link("1", "bob") + "/retirer", token],
+    post_with_a_token_of(
+        web,
+        page,
+        "bob@exemple.org",
+        "retrait-1",
+        web.link("1", "bob") + "/retirer",
+        confirmer="oui",
     )
-    page.wait_for_load_state()
     assert "Seul·e l'auteur·rice de la proposition n°1" in page.get_by_role("alert").inner_text()
     assert a.remote_refs() == before
 
@@ -244,4 +263,57 @@ def test_an_author_withdraws_their_proposal_from_their_page(
     out = a.remote_git("log", "-1", "--format=%ae%x1f%ce", "main").strip()
     assert out.split("\x1f") == ["alice@exemple.org", SERVER[1]]
     assert a.json("carol", "status", now=NOW)["ouvertes"] == []
+    verified(a)
+
+
+def test_the_secretariat_opens_the_next_round_of_a_postponed_proposal(
+    web: Web, browser: Any, shots: Path
+) -> None:
+    a = web.assembly
+    branch = open_tools(a, now="2026-10-22T10:00:00+02:00")
+    a.ok("dave", "vote", "1", "blocage", "-r", "Trop tôt.", now="2026-10-23T10:00:00+02:00")
+    [closed] = a.json("carol", "close", now="2026-10-28T10:00:00+01:00")
+    assert closed["statut"] == "reportee"
+
+    # A member without the role: refused by the role, with a valid form token of theirs.
+    page = browser.new_page()
+    page.goto(web.link("1", "bob"))
+    before = a.remote_branch(branch)
+    post_with_a_token_of(
+        web,
+        page,
+        "bob@exemple.org",
+        "secretariat-1",
+        web.home_link("1", "bob") + "/secretariat/1",
+        action="relancer",
+        mode="consentement",
+    )
+    assert "Réservé au secrétariat" in page.content()
+    assert a.remote_branch(branch) == before
+
+    # The secretariat: a two-thirds round is refused by the rules (one blocked round only),
+    # in their words; a round by consent opens.
+    page.goto(web.home_link("1", "carol"))
+    page.get_by_role("link", name="Secrétariat — proposition n°1").click()
+    assert "Cette proposition est reportée" in page.content()
+    page.get_by_role("radio", name="aux deux tiers").check()
+    page.get_by_role("button", name="Ouvrir le tour suivant").click()
+    assert (
+        "le vote aux deux tiers n'est possible qu'après" in page.get_by_role("alert").inner_text()
+    )
+    assert a.remote_branch(branch) == before
+    page.get_by_role("radio", name="par consentement").check()
+    page.get_by_role("button", name="Ouvrir le tour suivant").click()
+    assert "Tour 2 ouvert (consentement), échéance le jeudi 5 novembre 2026 à 10 h" in (
+        page.get_by_role("status").inner_text()
+    )
+    page.screenshot(path=str(shots / "9-tour-suivant.png"), full_page=True)
+    # The same as `assemblee relaunch`, authored by the secretariat, committed by the server;
+    # the positions of the new round can be recorded at once on the same page.
+    assert page.get_by_role("button", name="Enregistrer cette position").count() == 1
+    shown = a.json("bob", "show", "1", now=NOW)
+    assert shown["statut"] == "ouverte" and shown["tour"] == 2
+    author, committer, subject = last_commit(a, branch)
+    assert (author, committer) == ("carol@exemple.org", SERVER[1])
+    assert subject == "Proposition n°1 : tour 2 (consentement)"
     verified(a)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from assemblee_cli.core import calendar
 from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.core.rules import tz_of
-from assemblee_cli.store.assembly import Assembly
+from assemblee_cli.store.assembly import Assembly, Identity
 from assemblee_cli.store.publish import publish
 from assemblee_cli.usecases.common import (
     branch_update,
@@ -19,8 +19,17 @@ from assemblee_cli.usecases.common import (
 )
 
 
-def relaunch(assembly: Assembly, now: datetime, ident: str, two_thirds: bool) -> lc.Proposal:
-    me = assembly.identity()
+def relaunch(
+    assembly: Assembly,
+    now: datetime,
+    ident: str,
+    two_thirds: bool,
+    by: Identity | None = None,
+) -> lc.Proposal:
+    """The next round of a postponed proposal, opened by the current git identity, or by
+    `by` (the secretariat, through the web page: the commit is theirs as author, the
+    server's identity is its committer)."""
+    me = by or assembly.identity()
 
     def attempt() -> lc.Proposal:
         tip, proposal = open_branch(assembly, ident)
@@ -42,7 +51,10 @@ def relaunch(assembly: Assembly, now: datetime, ident: str, two_thirds: bool) ->
         )
         mode = lc.MODE_LABELS[updated.round.mode]
         commit = assembly.commit_proposal(
-            updated, tip.sha, f"Proposition n°{proposal.id} : tour {updated.round.number} ({mode})"
+            updated,
+            tip.sha,
+            f"Proposition n°{proposal.id} : tour {updated.round.number} ({mode})",
+            author=by,
         )
         publish(assembly, [branch_update(tip, commit)])
         return updated

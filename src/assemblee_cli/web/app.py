@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -28,6 +29,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from assemblee_cli.core import lifecycle as lc
+from assemblee_cli.core.french import format_instant
 from assemblee_cli.core.textdiff import changed_blocks
 from assemblee_cli.errors import AssembleeError
 from assemblee_cli.formats.proposalfile import parse_name
@@ -35,6 +37,7 @@ from assemblee_cli.store.assembly import Assembly, Identity, open_assembly
 from assemblee_cli.store.faults import pause
 from assemblee_cli.store.memo import Memo
 from assemblee_cli.usecases import propose as propose_case
+from assemblee_cli.usecases import relaunch as relaunch_case
 from assemblee_cli.usecases import vote as vote_case
 from assemblee_cli.usecases import withdraw as withdraw_case
 from assemblee_cli.usecases.common import FileChange, current_time
@@ -676,34 +679,59 @@ def create_app(root: Path, public_url: str, secret: bytes) -> Any:
         error = message = None
         status = 200
         name = await run_in_threadpool(lambda: _name_of(server, member))
-        if request.method == "POST":
-            fields = await form_of(request, member, f"secretariat-{number}")
-            try:
-                result = await record_position(
-                    number,
-                    fields,
-                    member,
-                    member=fields.get("membre", ""),
-                    by=Identity(name, member),
-                )
-                message = (
-                    f"Position de {result.vote.member} enregistrée : "
-                    f"{lc.choice_label(result.vote.choice)}."
-                )
-            except AssembleeError as exc:
-                error, status = exc.message, 400
 
-        def read() -> dict[str, Any]:
+        def check_role() -> None:
             assembly = server.reading()
-            roster = assembly.roster_at(assembly.trunk)
-            if not roster.may_record_for_others(member):
+            if not assembly.roster_at(assembly.trunk).may_record_for_others(member):
                 raise Refused(
                     403,
                     "Réservé au secrétariat",
                     "Cette page sert au secrétariat à enregistrer les positions données en "
                     "réunion : votre lien ne donne pas ce rôle.",
                 )
-            return pages.proposal(assembly, current_time(), number)
+
+        if request.method == "POST":
+            fields = await form_of(request, member, f"secretariat-{number}")
+            try:
+                if fields.get("action") == "relancer":
+                    await run_in_threadpool(check_role)
+                    relaunched = await run_in_threadpool(
+                        lambda: server.writing(
+                            lambda assembly: relaunch_case.relaunch(
+                                assembly,
+                                current_time(),
+                                number,
+                                fields.get("mode") == "deux-tiers",
+                                by=Identity(name, member),
+                            ),
+                            member,
+                        )
+                    )
+                    deadline = format_instant(
+                        relaunched.round.deadline, ZoneInfo(relaunched.rules.timezone)
+                    )
+                    message = (
+                        f"Tour {relaunched.round.number} ouvert "
+                        f"({lc.MODE_LABELS[relaunched.round.mode]}), échéance le {deadline}."
+                    )
+                else:
+                    result = await record_position(
+                        number,
+                        fields,
+                        member,
+                        member=fields.get("membre", ""),
+                        by=Identity(name, member),
+                    )
+                    message = (
+                        f"Position de {result.vote.member} enregistrée : "
+                        f"{lc.choice_label(result.vote.choice)}."
+                    )
+            except AssembleeError as exc:
+                error, status = exc.message, 400
+
+        def read() -> dict[str, Any]:
+            check_role()
+            return pages.proposal(server.reading(), current_time(), number)
 
         data = await run_in_threadpool(read)
         form = {
