@@ -135,6 +135,33 @@ def test_identity_comes_from_git_config(repo: GitRepo, work: Path) -> None:
     assert (identity.name, identity.email) == ("Bob Leroy", "bob@exemple.org")
 
 
+def test_each_commit_carries_its_own_time(
+    repo: GitRepo, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long-running server makes commits for days with one repository object: the names
+    are asked of git once, the time is that of each commit (the clock, or the simulated
+    instant assemblee sets in GIT_AUTHOR_DATE and GIT_COMMITTER_DATE)."""
+    import time
+
+    monkeypatch.delenv("GIT_AUTHOR_DATE", raising=False)
+    monkeypatch.delenv("GIT_COMMITTER_DATE", raising=False)
+    first_author, first_committer = repo.commit_idents()
+    monkeypatch.setattr(time, "time", lambda: 4_000_000_000.0)
+    later_author, later_committer = repo.commit_idents()
+    for first, later in ((first_author, later_author), (first_committer, later_committer)):
+        assert first.rsplit(" ", 2)[0] == later.rsplit(" ", 2)[0]  # the same person
+        assert later.rsplit(" ", 2)[1] == "4000000000"
+        assert first.rsplit(" ", 2)[1] != "4000000000"
+    monkeypatch.setenv("GIT_AUTHOR_DATE", "1800000000 +0000")
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "1800000000 +0000")
+    assert [i.rsplit(" ", 2)[1:] for i in repo.commit_idents()] == [["1800000000", "+0000"]] * 2
+    # a form of the date that git alone reads: git is asked
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2027-01-15T10:00:00+01:00")
+    monkeypatch.setenv("GIT_AUTHOR_DATE", "2027-01-15T10:00:00+01:00")
+    _author, committer = repo.commit_idents()
+    assert committer.endswith("1800003600 +0100"), committer
+
+
 def test_fetch_and_leased_push_against_a_bare_remote(repo: GitRepo, work: Path) -> None:
     remote = work.parent / "remote.git"
     git(work.parent, "clone", "-q", "--bare", str(work), str(remote))

@@ -5,7 +5,6 @@ command-line group (cli/integrity.py, for `--help` and the options) calls the sa
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any
 
@@ -49,10 +48,8 @@ def post_receive() -> int:
 def clock() -> Any:
     """The clock of the command. A simulated one (ASSEMBLEE_NOW) is also the date of the
     commits the command makes, so that they agree with the dates it records."""
-    from assemblee_cli.usecases.common import current_time
+    from assemblee_cli.usecases.common import current_time, dated_commits
 
     now = current_time()
-    if os.environ.get("ASSEMBLEE_NOW", "").strip():
-        stamp = f"{int(now.timestamp())} +0000"
-        os.environ["GIT_AUTHOR_DATE"] = os.environ["GIT_COMMITTER_DATE"] = stamp
+    dated_commits(now)
     return now

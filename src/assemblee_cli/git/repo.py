@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,6 +93,23 @@ class PushResult:
 # Settings of the user's that would change what the tool reads: `log.showSignature` prints a
 # signature check among `git log`'s output, before each signed commit's own lines.
 _ALWAYS = ("-c", "log.showSignature=false")
+
+
+def _dated_now(ident: str, variable: str) -> str | None:
+    """`ident` (`Name <email> time zone`, as git gave it once) with the time of now: the
+    instant in `variable` when it is set as `<seconds> <zone>` (how assemblee sets a
+    simulated clock), the clock and its local zone when it is not set, None for any other form
+    of that variable (git alone reads those)."""
+    person = ident.rsplit(" ", 2)[0]
+    given = os.environ.get(variable, "").strip()
+    if given:
+        seconds, _, zone = given.partition(" ")
+        if seconds.isdigit() and len(zone) == 5 and zone[0] in "+-" and zone[1:].isdigit():
+            return f"{person} {seconds} {zone}"
+        return None
+    offset = time.localtime().tm_gmtoff // 60
+    sign = "-" if offset < 0 else "+"
+    return f"{person} {int(time.time())} {sign}{abs(offset) // 60:02d}{abs(offset) % 60:02d}"
 
 
 class GitRepo:
@@ -423,10 +441,18 @@ class GitRepo:
             )
 
     def commit_idents(self) -> tuple[str, str]:
-        """The author and committer lines of a new commit (`Name <email> time zone`)."""
+        """The author and committer lines of a new commit (`Name <email> time zone`): the
+        names asked of git once, the time of this very commit (a long-running server makes
+        commits for days with one repository object)."""
         if self._committer is None:
             self._committer = self.out("var", "GIT_COMMITTER_IDENT").strip()
-        return self._author_ident(), self._committer
+        author = _dated_now(self._author_ident(), "GIT_AUTHOR_DATE")
+        committer = _dated_now(self._committer, "GIT_COMMITTER_DATE")
+        if author is None or committer is None:  # a date git reads and we do not: ask it
+            self._author = self._committer = None
+            author = self._author_ident()
+            committer = self.out("var", "GIT_COMMITTER_IDENT").strip()
+        return author, committer
 
     @property
     def signs(self) -> bool:

@@ -57,6 +57,15 @@ def current_time() -> datetime:
     return moment.astimezone(UTC)
 
 
+def dated_commits(now: datetime) -> None:
+    """Under a simulated clock (ASSEMBLEE_NOW), the commits made from here on carry its
+    instant, so that they agree with the dates they record (git reads GIT_AUTHOR_DATE and
+    GIT_COMMITTER_DATE); with the real clock, each commit carries its own time."""
+    if os.environ.get("ASSEMBLEE_NOW", "").strip():
+        stamp = f"{int(now.timestamp())} +0000"
+        os.environ["GIT_AUTHOR_DATE"] = os.environ["GIT_COMMITTER_DATE"] = stamp
+
+
 def holidays_of(rules: Rules) -> object:
     return calendar_of(rules)
 
