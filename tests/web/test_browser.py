@@ -5,6 +5,7 @@ remote, `show --json` and a clean `verify`."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -316,4 +317,59 @@ def test_the_secretariat_opens_the_next_round_of_a_postponed_proposal(
     author, committer, subject = last_commit(a, branch)
     assert (author, committer) == ("carol@exemple.org", SERVER[1])
     assert subject == "Proposition n°1 : tour 2 (consentement)"
+    verified(a)
+
+
+def test_an_author_brings_a_proposal_in_conflict_up_to_date_from_their_page(
+    web: Web, browser: Any, shots: Path
+) -> None:
+    """Two proposals change the same line; the close merges the first; the second is in
+    conflict. Its author, without git, gives the text on top of main from their page: a merge
+    of main into their branch, authored by them, an amendment (the round restarts); the next
+    close merges it."""
+    a = web.assembly
+    before_now = "2026-10-22T10:00:00+02:00"
+    line = "## Nos outils\n\n[à compléter]"
+    a.propose_edit(
+        "alice", "Un dépôt", (SECTION, line, "## Nos outils\n\nUn dépôt git."), now=before_now
+    )
+    second = a.propose_edit(
+        "bob", "Une page", (SECTION, line, "## Nos outils\n\nUne page web."), now=before_now
+    )
+    proc = a.run("carol", "close", "--json", now="2026-10-28T10:00:00+01:00")
+    assert proc.returncode == 1  # the close could not apply n°2
+    items = json.loads(proc.stdout)
+    assert [(i["id"], i["probleme"]) for i in items] == [(1, None), (2, "conflit")]
+    branch = second["branche"]
+
+    page = browser.new_page()
+    page.goto(web.link("2", "alice"))  # not the author: no way to update it
+    assert "En conflit avec le texte actuel de main" in page.content()
+    assert page.get_by_role("link", name="Mettre à jour ma proposition").count() == 0
+    page.goto(web.link("2", "bob"))
+    page.get_by_role("link", name="Mettre à jour ma proposition").click()
+    mine = page.get_by_label("Votre version (rappel)")
+    assert "Une page web." in mine.input_value()
+    text = page.get_by_label("Le texte de main, à modifier")
+    assert "Un dépôt git." in text.input_value()
+    text.fill(text.input_value().replace("Un dépôt git.", "Un dépôt git et une page web."))
+    page.screenshot(path=str(shots / "10-mise-a-jour.png"), full_page=True)
+    page.get_by_label("J'amende ma proposition").check()
+    page.get_by_role("button", name="Mettre à jour ma proposition").click()
+    assert "Votre proposition est mise à jour" in page.get_by_role("status").inner_text()
+    assert "En conflit" not in page.content()
+
+    # A merge of main into the branch, authored by bob, committed by the server.
+    parents = a.remote_git("log", "-1", "--format=%P", branch).split()
+    assert parents[1] == a.remote_git("rev-parse", "main").strip()
+    author, committer, _subject = last_commit(a, branch)
+    assert (author, committer) == ("bob@exemple.org", SERVER[1])
+    assert "Un dépôt git et une page web." in (a.remote_file(branch, SECTION) or "")
+    shown = a.json("dave", "show", "2", now=NOW)
+    assert shown["statut"] == "ouverte" and shown["echeance"] > "2026-11-02"
+    verified(a)
+    # After the new deadline, the close merges it cleanly.
+    [item] = a.json("carol", "close", now="2026-11-06T10:00:00+01:00")
+    assert (item["id"], item["statut"], item["probleme"]) == (2, "adoptee", None)
+    assert "Un dépôt git et une page web." in (a.remote_file("main", SECTION) or "")
     verified(a)

@@ -36,11 +36,12 @@ from assemblee_cli.formats.proposalfile import parse_name
 from assemblee_cli.store.assembly import Assembly, Identity, open_assembly
 from assemblee_cli.store.faults import pause
 from assemblee_cli.store.memo import Memo
+from assemblee_cli.usecases import merge_main as merge_case
 from assemblee_cli.usecases import propose as propose_case
 from assemblee_cli.usecases import relaunch as relaunch_case
 from assemblee_cli.usecases import vote as vote_case
 from assemblee_cli.usecases import withdraw as withdraw_case
-from assemblee_cli.usecases.common import FileChange, current_time
+from assemblee_cli.usecases.common import FileChange, current_time, dated_commits
 from assemblee_cli.usecases.links import BadToken, Signer, Throttle, UsedNonces
 from assemblee_cli.web import pages
 from assemblee_cli.web.render import Links, environment, render
@@ -302,6 +303,7 @@ class Server:
         with self.write_lock:
             if self.writer is None:  # its own memo: what it reads again is not the pages'
                 self.writer = open_assembly(self.root, offline=False, memo=Memo())
+            dated_commits(current_time())  # a simulated clock dates the commits too
             try:
                 return action(self.writer)
             finally:
@@ -546,6 +548,11 @@ def create_app(root: Path, public_url: str, secret: bytes) -> Any:
         created = request.query_params.get("cree")
         if created:
             message = "Votre proposition est ouverte : elle est publiée sur la page de l'assemblée."
+        if request.query_params.get("misajour"):
+            message = (
+                "Votre proposition est mise à jour avec le texte actuel de main : les positions "
+                "déjà données ne comptent plus, et le tour repart."
+            )
         if request.query_params.get("retiree"):
             message = (
                 "Votre proposition est retirée : elle n'est plus ouverte aux positions, et son "
@@ -569,13 +576,84 @@ def create_app(root: Path, public_url: str, secret: bytes) -> Any:
         data = await run_in_threadpool(read)
         p = data["p"]
         may_withdraw = p.author == member and p.status in (lc.Status.OPEN, lc.Status.POSTPONED)
+        may_update = p.author == member and p.status is lc.Status.OPEN and data["conflict"]
         form = {
             "csrf": csrf(member, f"vote-{number}"),
             "message": message,
             "error": error,
             "withdraw": csrf(member, f"retrait-{number}") if may_withdraw else None,
+            "bring_up_to_date": links.member(token, f"proposition/{number}/mettre-a-jour")
+            if may_update
+            else None,
         }
         return page("proposal.html", status, **data, token=token, form=form)
+
+    async def bring_up_to_date(request: Request) -> Response:
+        """The author of a proposal in conflict with main gives each file's text on top of
+        main: `merge_case.merge_main`, their commit, committed by this server."""
+        member = await member_of(request)
+        token = request.path_params["token"]
+        number = str(request.path_params["number"])
+        error, status = None, 200
+        texts: dict[str, str] = {}
+        if request.method == "POST":
+            fields = await form_of(request, member, f"mise-a-jour-{number}")
+            texts = {
+                fields[f"fichier-{i}"]: fields.get(f"texte-{i}", "")
+                for i in range(10)
+                if f"fichier-{i}" in fields
+            }
+            name = await run_in_threadpool(lambda: _name_of(server, member))
+            try:
+                if fields.get("confirmer") != "oui":
+                    raise AssembleeError(
+                        "Cochez la case qui confirme l'amendement : rien n'a été modifié."
+                    )
+                await run_in_threadpool(
+                    lambda: server.writing(
+                        lambda assembly: merge_case.merge_main(
+                            assembly, current_time(), number, texts, by=Identity(name, member)
+                        ),
+                        member,
+                    )
+                )
+                return RedirectResponse(
+                    f"{links.proposal(int(number), token)}?misajour=1", status_code=303
+                )
+            except AssembleeError as exc:
+                error, status = exc.message, 400
+
+        def read() -> Any:
+            return merge_case.conflict_of(server.reading(), number)
+
+        try:
+            conflict = await run_in_threadpool(read)
+        except AssembleeError as exc:
+            raise Refused(404, "Rien à mettre à jour", exc.message) from None
+        if conflict.proposal.author != member:
+            raise Refused(
+                403,
+                "Réservé à l'auteur·rice",
+                "Seul·e l'auteur·rice d'une proposition peut la mettre à jour.",
+            )
+        if not conflict.files:
+            raise Refused(
+                404,
+                "Rien à mettre à jour",
+                f"La proposition n°{number} n'est pas en conflit avec main.",
+            )
+        return page(
+            "merge.html",
+            status,
+            name=conflict.proposal.rules.name,
+            token=token,
+            p=conflict.proposal,
+            files=conflict.files,
+            mine=conflict.mine,
+            texts={path: texts.get(path, conflict.main[path]) for path in conflict.files},
+            error=error,
+            csrf=csrf(member, f"mise-a-jour-{number}"),
+        )
 
     async def withdraw(request: Request) -> Response:
         """`assemblee withdraw` for the author of a proposal, from their page: the commits
@@ -751,6 +829,11 @@ def create_app(root: Path, public_url: str, secret: bytes) -> Any:
         Route("/m/{token}", personal),
         Route("/m/{token}/proposition/{number:int}", member_proposal, methods=["GET", "POST"]),
         Route("/m/{token}/proposition/{number:int}/retirer", withdraw, methods=["POST"]),
+        Route(
+            "/m/{token}/proposition/{number:int}/mettre-a-jour",
+            bring_up_to_date,
+            methods=["GET", "POST"],
+        ),
         Route("/m/{token}/proposer", propose, methods=["GET", "POST"]),
         Route("/m/{token}/secretariat/{number:int}", secretariat, methods=["GET", "POST"]),
         Mount("/static", StaticFiles(packages=[("assemblee_cli.web", "static")]), name="static"),

@@ -88,6 +88,7 @@ def proposal(assembly: Assembly, now: datetime, ident: str) -> dict[str, Any]:
         "choices": dict(CHOICES),
         "mode": lc.MODE_LABELS[p.round.mode],
         "silence": silence_lines(p) if p.status is lc.Status.OPEN else [],
+        "conflict": shown.conflict,
     }
 
 

@@ -1,0 +1,102 @@
+"""Bring a proposal in conflict with main up to date, for its author: what the command line
+asks of them in their clone (`git merge origin/main`, resolve, commit, push), done by the web
+page from the text they give for each file in conflict. The merge is an amendment of the
+text: the earlier positions stop counting and the round restarts from it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from assemblee_cli.core import lifecycle as lc
+from assemblee_cli.core.members import normalise_email
+from assemblee_cli.errors import RuleRefusal
+from assemblee_cli.formats.proposalfile import PROPOSALS_DIR
+from assemblee_cli.store.assembly import ZERO, Assembly, Identity
+from assemblee_cli.store.publish import publish
+from assemblee_cli.usecases.common import branch_update, open_branch, retrying, text_conflicts
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A proposal in conflict with main, as its author sees it to resolve it."""
+
+    proposal: lc.Proposal
+    files: tuple[str, ...]  # in conflict with main
+    mine: dict[str, str]  # each file as the proposal has it
+    main: dict[str, str]  # each file as it is on main now
+
+
+def conflict_of(assembly: Assembly, ident: str) -> Conflict:
+    """The files of an open proposal that conflict with main, with both versions."""
+    assembly.refresh()
+    tip, proposal = open_branch(assembly, ident)
+    [files] = text_conflicts(assembly, [tip.sha])
+    trunk = assembly.trunk
+    return Conflict(
+        proposal,
+        files,
+        {path: assembly.read_text_at(tip.sha, path) or "" for path in files},
+        {path: assembly.read_text_at(trunk, path) or "" for path in files},
+    )
+
+
+def merge_main(
+    assembly: Assembly,
+    now: datetime,
+    ident: str,
+    texts: Mapping[str, str],
+    by: Identity | None = None,
+) -> lc.Proposal:
+    """Merge main into the proposal's branch, each file in conflict taking the text its
+    author gives in `texts`: one merge commit (the branch, then main), theirs as author (the
+    server's identity as committer, through the web page)."""
+    me = by or assembly.identity()
+
+    def attempt() -> lc.Proposal:
+        tip, proposal = open_branch(assembly, ident)
+        if normalise_email(me.email) != proposal.author:
+            raise RuleRefusal(
+                f"Seul·e l'auteur·rice de la proposition n°{proposal.id} "
+                f"({proposal.author_name}) peut la mettre à jour."
+            )
+        trunk = assembly.trunk
+        [conflicts] = text_conflicts(assembly, [tip.sha])
+        if not conflicts:
+            raise RuleRefusal(
+                f"La proposition n°{proposal.id} n'est pas en conflit avec main : il n'y a "
+                "rien à mettre à jour."
+            )
+        missing = [path for path in conflicts if path not in texts]
+        if missing:
+            raise RuleRefusal(
+                f"Donnez le texte de {', '.join(missing)} : il est modifié à la fois par la "
+                "proposition et sur main."
+            )
+        fork = assembly.fork_point(tip.sha)
+        files: dict[str, bytes | None] = {}
+        for change in assembly.changes(fork, tip.sha):
+            path = change.path
+            if path in conflicts:
+                continue
+            mine = None if change.new_sha == ZERO else assembly.read_at(tip.sha, path)
+            base, theirs = assembly.read_at(fork, path), assembly.read_at(trunk, path)
+            if path.startswith(f"{PROPOSALS_DIR}/") or theirs == base:
+                files[path] = mine  # changed on the branch only: the branch's version
+            elif base is not None and theirs is not None and mine is not None:
+                files[path] = assembly.merge_texts(base, theirs, mine) or mine
+        for path in conflicts:
+            files[path] = texts[path].replace("\r\n", "\n").encode()
+        draft = assembly.draft()
+        commit = draft.commit(
+            draft.with_files(draft.tree_of(trunk), files),
+            [tip.sha, trunk],
+            f"Proposition n°{proposal.id} mise à jour avec main : {', '.join(conflicts)}",
+            author=by,
+        )
+        draft.flush()
+        publish(assembly, [branch_update(tip, commit)])
+        return proposal
+
+    return retrying(assembly, attempt)
