@@ -195,3 +195,56 @@ def test_an_offline_vote_published_by_sync_days_later_passes_the_guard(copy_temp
     assert vote["membre"] == "bob@exemple.org" and str(vote["date"]).startswith("2026-11-30")
     assert "Rien à publier" in a.ok("bob", "sync", now=MONDAY).stdout
     assert a.ok("dave", "verify").returncode == 0
+
+
+def test_main_merged_into_a_proposal_branch_passes_the_guard(copy_template, template):
+    """What the tool asks of an author whose proposal conflicts with main (git merge main,
+    push): the guard checks the commits it did not have, not those main already had (the
+    commits of the proposals merged into main, with the dates they were made)."""
+    a = copy_template(template)
+    a.ok("carol", "close", now=AFTER)  # n°1 merged into main
+    edit = (
+        "sections/04-droits.md",
+        "# Droits d'accès\n\n[à compléter]",
+        "# Droits d'accès\n\nOuverts.",
+    )
+    a.propose_edit("alice", "Droits", edit, now=AFTER)
+    later = a.propose_edit(
+        "bob", "Atelier", None, "-m", "Un atelier.", "--until", "2026-12-15", now=AFTER
+    )
+    a.ok("carol", "close", now="2026-12-08T10:00:00+01:00")  # n°2 merged, n°3 still open
+    branch = later["branche"]
+
+    bob = a.path("bob")
+    git(bob, "fetch", "-q")
+    git(bob, "switch", "-q", "-C", branch, f"origin/{branch}")
+    git(bob, "merge", "-q", "--no-edit", "origin/main")
+    git(bob, "switch", "-q", "main")
+    push = git_run(
+        bob, "push", "origin", f"{branch}:{branch}", env=push_env("2026-12-08T15:00:00+01:00")
+    )
+    assert push.returncode == 0, push.stderr
+    assert a.ok("dave", "verify").returncode == 0
+
+
+def test_a_forged_commit_parked_on_another_ref_is_still_checked(copy_template, template):
+    """A commit the server has on a ref it does not guard is checked when a proposal branch
+    takes it: only main's commits count as already checked."""
+    a = copy_template(template)
+    branch = branch_of(a, 1)
+
+    def forge(data: dict[str, Any]) -> None:
+        version = data["tours"][0]["version_texte"]
+        data["votes"].append(
+            vote_entry("dave@exemple.org", "d-accord", "2026-11-27T09:00:00Z", version)
+        )
+
+    tamper(a, "bob", branch, forge, push=False)
+    bob = a.path("bob")
+    parked = git_run(
+        bob, "push", "origin", f"{branch}:refs/heads/brouillon", env=push_env(NEXT_DAY)
+    )
+    assert parked.returncode == 0, parked.stderr  # not a proposal branch: not guarded
+    push = git_run(bob, "push", "origin", f"{branch}:{branch}", env=push_env(NEXT_DAY))
+    assert push.returncode != 0
+    assert "l'avis de dave@exemple.org (tour 1) a été écrit par bob@exemple.org" in push.stderr

@@ -838,6 +838,7 @@ class GitRepo:
         reverse: bool = True,
         known_besides: Sequence[str] | None = None,
         known_before: Sequence[str] = (),
+        vetted: Sequence[str] = (),
     ) -> list[str]:
         """The commits of `new` not in `old` (oldest first). With `known_besides` (the refs a
         push has just updated, in the server's post-receive): the commits the repository did
@@ -852,6 +853,7 @@ class GitRepo:
         args.append(new)
         if old != ZERO:
             args.append(f"^{old}")
+        args += [f"^{sha}" for sha in vetted if sha != ZERO]  # and not in these commits
         if known_besides is not None:
             args += [f"^{sha}" for sha in known_before if sha != ZERO]
             # every ref but those (not --all: HEAD would name main's new tip)

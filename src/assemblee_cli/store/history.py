@@ -401,6 +401,7 @@ class History:
         first_parent: bool = False,
         known_besides: Sequence[str] | None = None,
         known_before: Sequence[str] = (),
+        vetted: Sequence[str] = (),
     ) -> list[str]:
         return self.repo.new_commits(
             new,
@@ -408,7 +409,12 @@ class History:
             first_parent=first_parent,
             known_besides=known_besides,
             known_before=known_before,
+            vetted=vetted,
         )
+
+    def tip_of(self, ref: str) -> str | None:
+        """The commit a ref names, None when it does not exist."""
+        return self.repo.resolve(ref)
 
     def commit_facts(self, sha: str) -> CommitFacts:
         return self.repo.commit_facts(sha)

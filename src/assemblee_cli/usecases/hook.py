@@ -134,7 +134,12 @@ def _trunk_problems(history: History, change: RefChange) -> list[str]:
 
 def _branch_problems(history: History, change: RefChange, label: str, now: datetime) -> list[str]:
     problems: list[str] = []
-    for sha in history.new_commits(change.new, change.old):
+    # Not main's commits either: a branch that merged main (as the tool asks of a proposal in
+    # conflict) brings them along, those of the proposals merged into it with the hours they
+    # were made, checked when they arrived. Commits of other refs are checked here: those
+    # refs are not guarded.
+    trunk = history.tip_of(TRUNK_REF)
+    for sha in history.new_commits(change.new, change.old, vetted=[trunk] if trunk else []):
         parents, author, committer, stamp, files, _message = history.commit_facts(sha)
         if len(parents) > 1:
             continue
