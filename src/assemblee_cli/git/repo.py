@@ -33,6 +33,11 @@ GITLINK_MODE = "160000"  # a submodule: a commit of another repository, no file 
 _KIND_OF_MODE = {TREE_MODE: "tree", GITLINK_MODE: "commit"}  # anything else: a file, a blob
 
 
+def is_file_mode(mode: str) -> bool:
+    """Whether a tree entry's mode names a file (a blob), not a folder or a submodule."""
+    return mode not in _KIND_OF_MODE
+
+
 @dataclass(frozen=True)
 class TreeEntry:
     mode: str
@@ -449,8 +454,7 @@ class GitRepo:
         author = _dated_now(self._author_ident(), "GIT_AUTHOR_DATE")
         committer = _dated_now(self._committer, "GIT_COMMITTER_DATE")
         if author is None or committer is None:  # a date git reads and we do not: ask it
-            self._author = self._committer = None
-            author = self._author_ident()
+            author = self.out("var", "GIT_AUTHOR_IDENT").strip()
             committer = self.out("var", "GIT_COMMITTER_IDENT").strip()
         return author, committer
 

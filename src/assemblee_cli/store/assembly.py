@@ -40,12 +40,12 @@ from assemblee_cli.formats.proposalfile import (
 from assemblee_cli.formats.yamlio import Entries
 from assemblee_cli.git.objects import Entry, ObjectWriter
 from assemblee_cli.git.repo import (
-    GITLINK_MODE,
     TREE_MODE,
     ZERO,
     Change,
     GitRepo,
     Identity,
+    is_file_mode,
     short_ref,
 )
 from assemblee_cli.store.cache import HeaderCache, Listing
@@ -258,7 +258,7 @@ class Assembly:
         by binary search in that folder, never listed whole. A folder or a submodule (gitlink)
         of that name is no record, as in `decided_names`."""
         entry = self._objects.entry(self._objects.tree_of(commit), f"{PROPOSALS_DIR}/{name}.md")
-        return entry is not None and entry[0] not in (TREE_MODE, GITLINK_MODE)
+        return entry is not None and is_file_mode(entry[0])
 
     def _decided_numbered(self, number: int) -> str | None:
         """The name of the decided proposal n°`number` on the trunk, as `find` takes it from
@@ -275,8 +275,7 @@ class Assembly:
             prefix = "0" * zeros + f"{number}-"
             for file, mode in self._objects.names_starting(folder[1], prefix):
                 parsed = parse_name(file.removesuffix(".md"))
-                is_file = mode not in (TREE_MODE, GITLINK_MODE)
-                if is_file and file.endswith(".md") and parsed and parsed[0] == number:
+                if is_file_mode(mode) and file.endswith(".md") and parsed and parsed[0] == number:
                     found.append((parsed, file.removesuffix(".md")))
             zeros += 1
         return min(found)[1] if found else None
@@ -496,7 +495,7 @@ class Assembly:
                 tree = self._objects.tree_of(commit)
                 for spec in group:
                     entry = self._objects.entry(tree, spec.partition(":")[2])
-                    if entry is not None and entry[0] not in (TREE_MODE, GITLINK_MODE):
+                    if entry is not None and is_file_mode(entry[0]):
                         found[spec] = entry[1]
             except GitError:  # not a commit, or unreadable: git says so below
                 continue
