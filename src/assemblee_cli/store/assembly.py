@@ -802,11 +802,17 @@ class Assembly:
         if follow_worktree:
             self.repo.follow_in_worktree(old, new)
 
-    def trunk_commits(self, base: str, tip: str) -> list[tuple[str, tuple[str, ...], str]]:
-        """(sha, parents, message) of the commits of `tip`'s first-parent line that `base`
-        does not have, oldest first: what a clone's main holds that the shared main does not."""
-        history = self.repo.first_parent_history(tip, since=base, paths=False)
-        return [(sha, parents, message) for sha, parents, message, _changes in reversed(history)]
+    def commits_since(
+        self, base: str, tip: str, paths: bool = False
+    ) -> list[tuple[str, tuple[str, ...], str, list[str]]]:
+        """(sha, parents, message, files it changes against its first parent: when `paths`)
+        of the commits of `tip`'s first-parent line that `base` does not have, oldest first:
+        what a clone's main or branch holds that the shared one does not."""
+        history = self.repo.first_parent_history(tip, since=base, paths=paths)
+        return [
+            (sha, parents, message, [path for path, _blob in changes])
+            for sha, parents, message, changes in reversed(history)
+        ]
 
     def set_aside_local_archive(self, name: str, stamp: str) -> str | None:
         """Move this clone's own archive of proposal `name` (a withdrawal made offline) under
@@ -818,15 +824,6 @@ class Assembly:
         kept = self.keep_for_the_record(name, stamp, sha)
         self.repo.delete_ref(ref, sha)
         return kept
-
-    def changes_since(self, base: str, tip: str) -> list[tuple[str, list[str]]]:
-        """(first line of the message, files it changes) of each commit of `tip`'s
-        first-parent line that `base` does not have, oldest first."""
-        history = self.repo.first_parent_history(tip, since=base)
-        return [
-            (message.strip().split("\n", 1)[0], [path for path, _blob in changes])
-            for _sha, _parents, message, changes in reversed(history)
-        ]
 
     def keep_for_the_record(self, name: str, stamp: str, commit: str) -> str:
         """Keep `commit` of proposal `name` under KEPT_PREFIX (once for a `stamp`); its ref."""

@@ -58,13 +58,13 @@ def offline_work(assembly: Assembly) -> OfflineWork:
     on_trunk = None
     if local and local != shared and not assembly.is_ancestor(local, shared):
         on_trunk = local
-        for sha, parents, message in assembly.trunk_commits(shared, local):
+        for sha, parents, message, _paths in assembly.commits_since(shared, local):
             if len(parents) > 1 and all(assembly.is_ancestor(p, shared) for p in parents[1:]):
                 continue  # the shared main merged in (a git pull): nothing of the member's
             names = list(trailer_names(message))
             records = [_record_at(assembly, sha, name) for name in names]
             if not names or any(r is None or r.status not in lc.DECIDED for r in records):
-                foreign.append(message.strip().split("\n", 1)[0])
+                foreign.append(_subject(message))
                 continue
             for name, record in zip(names, records, strict=True):
                 assert record is not None
@@ -87,6 +87,21 @@ def offline_work(assembly: Assembly) -> OfflineWork:
         ):
             closed.append(mine.id)
     return OfflineWork(tuple(withdrawn), tuple(closed), tuple(foreign), on_trunk)
+
+
+def _subject(message: str) -> str:
+    """A commit message's first line."""
+    return message.strip().split("\n", 1)[0]
+
+
+def _named(subjects: tuple[str, ...] | list[str]) -> str:
+    """« first subject » and how many more."""
+    more = f" et {len(subjects) - 1} autre(s)" if len(subjects) > 1 else ""
+    return f"« {subjects[0]} »{more}"
+
+
+def _vote_label(vote: lc.Vote, number: int) -> str:
+    return f"avis de {vote.member} ({lc.choice_label(vote.choice)}) sur la proposition n°{number}"
 
 
 def _record_at(assembly: Assembly, commit: str, name: str) -> lc.Proposal | None:
@@ -135,8 +150,6 @@ def sync(assembly: Assembly, now: datetime) -> list[SyncLine]:
 
 
 def _foreign(work: OfflineWork) -> SyncLine:
-    first = work.foreign[0]
-    more = f" et {len(work.foreign) - 1} autre(s)" if len(work.foreign) > 1 else ""
     also = (
         " ; les retraits et clôtures faits hors ligne sur main attendent eux aussi"
         if work.withdrawn or work.closed
@@ -144,7 +157,7 @@ def _foreign(work: OfflineWork) -> SyncLine:
     )
     return SyncLine(
         "",
-        f"votre main a des commits qu'assemblee n'a pas faits (« {first} »{more}) : ils ne "
+        f"votre main a des commits qu'assemblee n'a pas faits ({_named(work.foreign)}) : ils ne "
         f"sont pas publiés{also}. Une modification du texte se propose (assemblee propose "
         "« titre ») ; mettez ces commits de côté, puis relancez.",
         False,
@@ -287,9 +300,8 @@ def _closed_meanwhile(assembly: Assembly, me: str, now: datetime) -> list[SyncLi
             lines.append(
                 SyncLine(
                     name,
-                    f"avis de {vote.member} ({lc.choice_label(vote.choice)}) sur la proposition "
-                    f"n°{local.id} refusé : elle a été décidée ({decision}) avant qu'il puisse "
-                    f"être publié ; il est gardé pour mémoire sous {kept}.",
+                    f"{_vote_label(vote, local.id)} refusé : elle a été décidée ({decision}) "
+                    f"avant qu'il puisse être publié ; il est gardé pour mémoire sous {kept}.",
                     False,
                 )
             )
@@ -327,8 +339,10 @@ def _text_commits(assembly: Assembly, tip: BranchTip) -> list[str]:
     assert tip.local is not None and tip.remote is not None
     prefix = f"{PROPOSALS_DIR}/"
     return [
-        subject
-        for subject, paths in assembly.changes_since(tip.remote, tip.local)
+        _subject(message)
+        for _sha, _parents, message, paths in assembly.commits_since(
+            tip.remote, tip.local, paths=True
+        )
         if any(not path.startswith(prefix) for path in paths)
     ]
 
@@ -337,7 +351,7 @@ def _publish_text(assembly: Assembly, tip: BranchTip, text: list[str]) -> SyncLi
     """A local branch that changes the text: pushed as it is when it only adds to the shared
     one (what `git push` would do, with a lease), else left untouched and said."""
     assert tip.local is not None and tip.remote is not None
-    first = f"« {text[0]} »" + (f" et {len(text) - 1} autre(s)" if len(text) > 1 else "")
+    first = _named(text)
     if assembly.is_ancestor(tip.remote, tip.local):
         publish(assembly, [RefUpdate("branch", tip.name, tip.local, tip.local, tip.remote)])
         return SyncLine(
@@ -405,10 +419,7 @@ def _replay_votes(assembly: Assembly, tip: BranchTip, me: str, now: datetime) ->
     refused: list[str] = []
     updated = shared
     for vote in mine:
-        label = (
-            f"avis de {vote.member} ({lc.choice_label(vote.choice)}) sur la proposition "
-            f"n°{shared.id}"
-        )
+        label = _vote_label(vote, shared.id)
         try:
             updated = _apply_offline_vote(updated, vote, now)
         except RuleRefusal as exc:
@@ -525,9 +536,7 @@ def _publish_new(assembly: Assembly, tip: BranchTip, now: datetime, tried: set[i
     )
     published, lines, refused = reopened, [], False
     for vote in proposal.votes:
-        label = (
-            f"avis de {vote.member} ({lc.choice_label(vote.choice)}) sur la proposition n°{number}"
-        )
+        label = _vote_label(vote, number)
         try:
             published = _apply_offline_vote(published, vote, now)
         except RuleRefusal as exc:
@@ -572,7 +581,7 @@ def _before_opening(assembly: Assembly, tip: str, path: str) -> str:
     the member proposed it, the proposal not yet there."""
     fork = assembly.fork_point(tip)
     previous = fork
-    for sha, _parents, _message in assembly.trunk_commits(fork, tip):
+    for sha, _parents, _message, _paths in assembly.commits_since(fork, tip):
         if assembly.read_text_at(sha, path) is not None:
             return previous
         previous = sha
