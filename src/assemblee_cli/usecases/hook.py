@@ -49,6 +49,10 @@ def pre_receive(history: History, lines: Iterable[str], now: datetime) -> list[s
     problems: list[str] = []
     created = {c.ref: c.new for c in changes if c.old == ZERO}
     trunk_after = next((c.new for c in changes if c.ref == TRUNK_REF), None)
+    # Main's commits were checked when they arrived: a branch that merged main (as the tool
+    # asks of a proposal in conflict) brings them along, with the hours they were made. The
+    # commits of other refs, which are not guarded, are checked on the branch that takes them.
+    vetted = [sha for sha in (history.tip_of(TRUNK_REF),) if sha]
     for change in changes:
         label = change.ref.removeprefix("refs/heads/")
         if change.ref == RECEIPTS_REF:
@@ -60,7 +64,8 @@ def pre_receive(history: History, lines: Iterable[str], now: datetime) -> list[s
         if change.ref.startswith(ARCHIVE_PREFIX) and change.new != ZERO:
             # A withdrawal archives its branch with one more commit (the record): the commits
             # the server does not have yet are checked as on a branch.
-            problems += _branch_problems(history, change, change.ref.removeprefix("refs/"), now)
+            label = change.ref.removeprefix("refs/")
+            problems += _branch_problems(history, change, label, now, vetted)
             continue
         if change.ref != TRUNK_REF and not change.ref.startswith(BRANCHES):
             continue
@@ -90,7 +95,7 @@ def pre_receive(history: History, lines: Iterable[str], now: datetime) -> list[s
         if change.ref == TRUNK_REF:
             problems += _trunk_problems(history, change)
         else:
-            problems += _branch_problems(history, change, label, now)
+            problems += _branch_problems(history, change, label, now, vetted)
     return problems
 
 
@@ -132,14 +137,12 @@ def _trunk_problems(history: History, change: RefChange) -> list[str]:
     return problems
 
 
-def _branch_problems(history: History, change: RefChange, label: str, now: datetime) -> list[str]:
+def _branch_problems(
+    history: History, change: RefChange, label: str, now: datetime, vetted: list[str]
+) -> list[str]:
+    """The commits a branch (or an archive) receives, not already on it nor in `vetted`."""
     problems: list[str] = []
-    # Not main's commits either: a branch that merged main (as the tool asks of a proposal in
-    # conflict) brings them along, those of the proposals merged into it with the hours they
-    # were made, checked when they arrived. Commits of other refs are checked here: those
-    # refs are not guarded.
-    trunk = history.tip_of(TRUNK_REF)
-    for sha in history.new_commits(change.new, change.old, vetted=[trunk] if trunk else []):
+    for sha in history.new_commits(change.new, change.old, vetted=vetted):
         parents, author, committer, stamp, files, _message = history.commit_facts(sha)
         if len(parents) > 1:
             continue
