@@ -87,7 +87,7 @@ def merge_main(
             elif base is not None and theirs is not None and mine is not None:
                 files[path] = assembly.merge_texts(base, theirs, mine) or mine
         for path in conflicts:
-            files[path] = texts[path].replace("\r\n", "\n").encode()
+            files[path] = texts[path].encode()
         draft = assembly.draft()
         commit = draft.commit(
             draft.with_files(draft.tree_of(trunk), files),

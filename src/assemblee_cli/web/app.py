@@ -527,6 +527,13 @@ def create_app(root: Path, public_url: str, secret: bytes) -> Any:
             )
         )
 
+    async def write_as(member: str, action: Callable[[Assembly, Identity], T]) -> T:
+        """A write of this server in `member`'s name (their identity as the author of its
+        commits, the server's as the committer), one write at a time."""
+        name = await run_in_threadpool(lambda: _name_of(server, member))
+        by = Identity(name, member)
+        return await run_in_threadpool(lambda: server.writing(lambda a: action(a, by), member))
+
     async def member_proposal(request: Request) -> Response:
         member = await member_of(request)
         token = request.path_params["token"]
@@ -599,23 +606,20 @@ def create_app(root: Path, public_url: str, secret: bytes) -> Any:
         if request.method == "POST":
             fields = await form_of(request, member, f"mise-a-jour-{number}")
             texts = {
-                fields[f"fichier-{i}"]: fields.get(f"texte-{i}", "")
-                for i in range(10)
-                if f"fichier-{i}" in fields
+                path: _form_text(fields.get(f"texte-{key.removeprefix('fichier-')}", ""))
+                for key, path in fields.items()
+                if key.startswith("fichier-")
             }
-            name = await run_in_threadpool(lambda: _name_of(server, member))
             try:
                 if fields.get("confirmer") != "oui":
                     raise AssembleeError(
                         "Cochez la case qui confirme l'amendement : rien n'a été modifié."
                     )
-                await run_in_threadpool(
-                    lambda: server.writing(
-                        lambda assembly: merge_case.merge_main(
-                            assembly, current_time(), number, texts, by=Identity(name, member)
-                        ),
-                        member,
-                    )
+                await write_as(
+                    member,
+                    lambda assembly, by: merge_case.merge_main(
+                        assembly, current_time(), number, texts, by=by
+                    ),
                 )
                 return RedirectResponse(
                     f"{links.proposal(int(number), token)}?misajour=1", status_code=303
@@ -665,15 +669,10 @@ def create_app(root: Path, public_url: str, secret: bytes) -> Any:
         if fields.get("confirmer") != "oui":
             error = "Cochez la case qui confirme le retrait : rien n'a été modifié."
             return await member_proposal_page(member, token, number, 400, None, error)
-        name = await run_in_threadpool(lambda: _name_of(server, member))
         try:
-            await run_in_threadpool(
-                lambda: server.writing(
-                    lambda assembly: withdraw_case.withdraw(
-                        assembly, current_time(), number, by=Identity(name, member)
-                    ),
-                    member,
-                )
+            await write_as(
+                member,
+                lambda assembly, by: withdraw_case.withdraw(assembly, current_time(), number, by),
             )
         except AssembleeError as exc:
             return await member_proposal_page(member, token, number, 400, None, exc.message)
@@ -702,7 +701,7 @@ def create_app(root: Path, public_url: str, secret: bytes) -> Any:
         if section and section not in texts:
             raise Refused(404, "Section inconnue", "Cette section n'existe pas sur main.")
         original = texts.get(section, "")
-        text = fields.get("texte", original).replace("\r\n", "\n").replace("\r", "\n")
+        text = _form_text(fields.get("texte", original))
         if section and original.endswith("\n") and not text.endswith("\n"):
             text += "\n"
         if request.method == "POST":
@@ -714,20 +713,17 @@ def create_app(root: Path, public_url: str, secret: bytes) -> Any:
             )
             if step == "confirmer":
                 files = {section: text.encode()} if section and text != original else {}
-                name = await run_in_threadpool(lambda: _name_of(server, member))
                 try:
-                    result = await run_in_threadpool(
-                        lambda: server.writing(
-                            lambda assembly: propose_case.propose(
-                                assembly,
-                                current_time(),
-                                fields.get("titre", ""),
-                                (fields.get("description") or "").replace("\r\n", "\n").strip(),
-                                author=Identity(name, member),
-                                files=files,
-                            ),
-                            member,
-                        )
+                    result = await write_as(
+                        member,
+                        lambda assembly, by: propose_case.propose(
+                            assembly,
+                            current_time(),
+                            fields.get("titre", ""),
+                            _form_text(fields.get("description") or "").strip(),
+                            author=by,
+                            files=files,
+                        ),
                     )
                     return RedirectResponse(
                         links.proposal(result.proposal.id, token) + "?cree=1", status_code=303
@@ -773,17 +769,15 @@ def create_app(root: Path, public_url: str, secret: bytes) -> Any:
             try:
                 if fields.get("action") == "relancer":
                     await run_in_threadpool(check_role)
-                    relaunched = await run_in_threadpool(
-                        lambda: server.writing(
-                            lambda assembly: relaunch_case.relaunch(
-                                assembly,
-                                current_time(),
-                                number,
-                                fields.get("mode") == "deux-tiers",
-                                by=Identity(name, member),
-                            ),
-                            member,
-                        )
+                    relaunched = await write_as(
+                        member,
+                        lambda assembly, by: relaunch_case.relaunch(
+                            assembly,
+                            current_time(),
+                            number,
+                            fields.get("mode") == "deux-tiers",
+                            by=by,
+                        ),
                     )
                     deadline = format_instant(
                         relaunched.round.deadline, ZoneInfo(relaunched.rules.timezone)
@@ -918,6 +912,11 @@ class SecurityHeaders:
 def _redacted(path: str) -> str:
     """A path fit for the logs: a personal link's token is never written."""
     return TOKEN_IN_PATH.sub("/m/…", path)
+
+
+def _form_text(value: str) -> str:
+    """A text a browser sent from a form, with the line ends of the repository's files."""
+    return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _name_of(server: Server, member: str) -> str:
