@@ -634,16 +634,6 @@ class Assembly:
             result |= found
         return result
 
-    def text_versions(self, items: Sequence[tuple[str, Sequence[str]]]) -> list[str]:
-        """The fingerprint of the proposed text of many (tip, changed files) at once, in one
-        process: the content of the changed files, so that a rebase that leaves them the same
-        keeps the version (and so the votes)."""
-        specs = [f"{tip}:{path}" for tip, paths in items for path in paths]
-        blobs = self.blobs(specs) if specs else {}
-        return [
-            version_of({path: blobs.get(f"{tip}:{path}") for path in paths}) for tip, paths in items
-        ]
-
     # -- writing -----------------------------------------------------------------------------
 
     def commit_proposal(

@@ -63,7 +63,8 @@ class Fork:
 
     @property
     def text_version(self) -> str:
-        """`Assembly.text_versions` of the tip, read from the changes (no process)."""
+        """The fingerprint of the proposed text (`version_of`), read from the changes (no
+        process)."""
         return version_of(
             {
                 c.path: None if c.new_sha == ZERO else c.new_sha

@@ -459,14 +459,17 @@ def open_items(assembly: Assembly) -> tuple[list[OpenItem], list[str]]:
     loaded_open = assembly.open_proposals()
     readable = [(item.tip.sha, item.proposal) for item in loaded_open if item.tip and item.proposal]
     errors = [item.error or item.name for item in loaded_open if not (item.tip and item.proposal)]
-    versions = assembly.text_versions([(tip, p.files) for tip, p in readable])
+    # What each branch changes since it forked (not the files its proposal names: an
+    # amendment made with git may change one more), as `show`, `vote` and `close` read it.
+    forks = assembly.forks([tip for tip, _p in readable])
     items: list[OpenItem] = []
-    for (tip, p), version in zip(readable, versions, strict=True):
+    for (tip, p), fork in zip(readable, forks, strict=True):
+        version = fork.text_version
         amended = p.status is lc.Status.OPEN and version != p.round.text_version
         if amended:  # the window restarts from the amending commit (amendment_instant)
             since = amendment_instant(assembly, p, tip)
             restart = lc.earliest_deadline(since, p.rules, holidays_of(p.rules))
-            p = lc.amend_text(p, version, since, restart)
+            p = lc.amend_text(p, version, since, restart, tuple(fork.text_paths))
         counted = {} if amended else lc.counted_votes(p)
         silent = tuple(m for m in p.members if m not in counted)
         items.append(
