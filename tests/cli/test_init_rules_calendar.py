@@ -75,7 +75,8 @@ def test_init_from_duplicates_the_lille_code_social_with_a_fresh_history(
     assert git(copy, "rev-list", "--count", "main").strip() == "1"
     message = git(copy, "log", "-1", "--format=%B")
     source_head = git(source, "rev-parse", "HEAD").strip()
-    assert "dupliqué depuis" in message and source_head[:12] in message
+    assert message.startswith("Code social « Assemblée des communs de Lille », dupliqué depuis")
+    assert source_head[:12] in message
     for section in (source / "sections").iterdir():
         assert (copy / "sections" / section.name).read_bytes() == section.read_bytes()
     assert (copy / "codesocial" / "regles.yml").read_bytes() == (

@@ -31,7 +31,7 @@ def test_propose_leaves_a_clone_that_git_pull_brings_forward(assembly):
     (a.path("bob") / "notes.txt").write_text("mes notes, pas à proposer\n", encoding="utf-8")
     a.edit("bob", *EDIT_VALEURS)
     proc = a.ok("bob", "propose", "Le soin", now=OPEN)
-    assert "copie de travail" in proc.stdout and VALEURS in proc.stdout
+    assert f"copie de travail, {VALEURS} reprend le texte de main" in proc.stdout
     # The edit went to the proposal's branch; the clone is back on main's text, and the
     # unrelated unsaved work is still there.
     assert a.git("bob", "status", "--porcelain") == "?? notes.txt\n"
@@ -42,6 +42,19 @@ def test_propose_leaves_a_clone_that_git_pull_brings_forward(assembly):
     a.git("bob", "pull", "-q")  # after adoption: brings the decision
     assert "Le soin." in (a.path("bob") / VALEURS).read_text(encoding="utf-8")
     assert (a.path("bob") / "notes.txt").exists()
+
+
+def test_two_files_given_back_and_a_withdrawal_are_said_in_plain_french(assembly):
+    a = assembly
+    a.edit("bob", *EDIT_VALEURS)
+    a.edit("bob", *EDIT_DROITS)
+    out = a.ok("bob", "propose", "Deux sections", now=OPEN).stdout
+    assert f"{VALEURS}, {DROITS} reprennent le texte de main" in " ".join(out.split())
+    a.ok("bob", "withdraw", "1", now=NEXT_DAY)
+    status = " ".join(a.ok("carol", "status", now=NEXT_DAY).stdout.split())
+    # A withdrawal is no vote: no mode of decision, no tally.
+    assert "n°1 « Deux sections » : retirée par son auteur·rice, le vendredi 27" in status
+    assert "consentement" not in status
 
 
 def test_a_proposal_from_a_stale_clone_is_built_on_the_shared_main(assembly):

@@ -173,8 +173,10 @@ def propose(
             out.print(
                 escape(
                     "Votre modification est partie sur la branche de la proposition ; dans votre "
-                    "copie de travail, " + ", ".join(result.restored) + " reprend le texte de "
-                    "main (git pull apportera la décision quand elle sera prise)."
+                    "copie de travail, "
+                    + ", ".join(result.restored)
+                    + (" reprennent" if len(result.restored) > 1 else " reprend")
+                    + " le texte de main (git pull apportera la décision quand elle sera prise)."
                 )
             )
         else:

@@ -184,8 +184,12 @@ def render_status(console: Any, view: StatusView) -> None:
                     if p.round.tally.total
                     else " (sans aucun avis)"
                 )
+            if p.status is lc.Status.WITHDRAWN:  # no vote decided it: no mode, no tally
+                how, tally = " par son auteur·rice", ""
+            else:
+                how = f", {lc.MODE_LABELS[p.round.mode]}"
             console.print(
-                f"  n°{p.id} « {escape(p.title)} » : {lc.STATUS_LABELS[p.status]}, {lc.MODE_LABELS[p.round.mode]}, le {when}{tally}"
+                f"  n°{p.id} « {escape(p.title)} » : {lc.STATUS_LABELS[p.status]}{how}, le {when}{tally}"
             )
     for error in view.errors:
         console.print(f"[red]Proposition illisible[/red] : {escape(error)}")

@@ -124,10 +124,10 @@ def initialise(target: Path, name: str | None = None, source: str | None = None)
         (staging / ROSTER_PATH).write_text(roster_text, encoding="utf-8")
         target.mkdir(parents=True, exist_ok=True)
         shutil.copytree(staging, target, dirs_exist_ok=True)
-    message = f"Création du code social de {rules.name}"
+    message = f"Création du code social « {rules.name} »"
     if origin_note:
         message = (
-            f"Code social de {rules.name}, dupliqué depuis {origin_note}\n\n"
+            f"Code social « {rules.name} », dupliqué depuis {origin_note}\n\n"
             f"Sections et règles reprises de {origin_note} ; nouvel historique, "
             "nouvelle liste de membres."
         )
