@@ -15,6 +15,7 @@ from tests.helpers import (
     NEXT_DAY,
     OPEN,
     VALEURS,
+    branch_of,
     record,
 )
 
@@ -85,6 +86,26 @@ def test_a_proposal_from_a_stale_clone_is_built_on_the_shared_main(assembly):
     assert "Le soin." in (a.path("dave") / VALEURS).read_text(encoding="utf-8")
     again = a.ok("dave", "update", now=AFTER).stdout
     assert "Rien de nouveau" in again
+
+
+def test_update_says_when_the_clone_is_left_on_a_decided_proposals_branch(assembly):
+    """Seen live: an author switched to her branch to amend it; once it was adopted, `git
+    pull` failed (the branch is gone) and `update` said « à jour » while her working tree
+    still showed the proposal's text."""
+    a = assembly
+    a.propose_edit("alice", "Le soin", EDIT_VALEURS, now=OPEN)
+    branch = branch_of(a, 1)
+    a.git("bob", "fetch", "-q")
+    a.git("bob", "switch", "-q", branch)
+    open_branch = a.json("bob", "update", now=NEXT_DAY)
+    assert open_branch["branche_decidee"] is None  # open: amending it is what he is doing
+    a.json("carol", "close", now=DEADLINE)
+    out = " ".join(a.ok("bob", "update", now=AFTER).stdout.split())
+    assert "encore sur la branche de la proposition n°1, qui est adoptée" in out, out
+    assert "git switch main" in out
+    assert a.git("bob", "branch", "--show-current").strip() == branch  # said, not done
+    a.git("bob", "switch", "-q", "main")
+    assert a.json("bob", "update", now=AFTER)["branche_decidee"] is None
 
 
 def test_an_edit_of_a_paragraph_main_changed_elsewhere_is_merged_on_main(assembly):

@@ -441,6 +441,7 @@ def update(offline: Offline = False, as_json: Json = False) -> None:
                 "decisions": [proposal_json(p, p.round.tally or Tally()) for p in view.decided],
                 "nouvelles": [proposal_json(p, Tally()) for p in view.new],
                 "a_voter": [proposal_json(p, Tally()) for p in view.to_vote],
+                "branche_decidee": view.left_on and view.left_on[0],
             }
         )
         return
@@ -451,6 +452,13 @@ def update(offline: Offline = False, as_json: Json = False) -> None:
         out.print(escape(f"Votre main n'a pas été mis à jour : {view.note}"))
     else:
         out.print("Votre main était déjà à jour.")
+    if view.left_on:
+        number, status = view.left_on
+        out.print(
+            f"Votre copie de travail est encore sur la branche de la proposition n°{number}, "
+            f"qui est {STATUS_LABELS[status]} : elle montre le texte de cette proposition, pas le "
+            "texte en vigueur. Revenez sur main avec « git switch main »."
+        )
     if not view.decided and not view.new:
         out.print("Rien de nouveau depuis votre dernier passage.")
     for p in view.decided:

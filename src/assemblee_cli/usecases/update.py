@@ -11,6 +11,7 @@ from datetime import datetime
 from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.core.members import normalise_email
 from assemblee_cli.errors import AssembleeError
+from assemblee_cli.formats.proposalfile import BRANCH_PREFIX, parse_name
 from assemblee_cli.store.assembly import TRUNK, Assembly
 from assemblee_cli.store.publish import check_worktree_can_follow
 
@@ -23,6 +24,9 @@ class CatchUp:
     new: list[lc.Proposal]  # opened since the last look
     to_vote: list[lc.Proposal]  # open, without my position
     first_look: bool
+    # the proposal whose branch is still checked out although it was decided: its
+    # number and status (the working tree shows its text, not main's)
+    left_on: tuple[int, lc.Status] | None = None
 
 
 def catch_up(assembly: Assembly, now: datetime) -> CatchUp:
@@ -67,7 +71,8 @@ def catch_up(assembly: Assembly, now: datetime) -> CatchUp:
     before: set[str] = set()
     if last_main and assembly.has_commit(last_main):
         before = set(assembly.decided_names(last_main))
-    fresh = [n for n in assembly.decided_names() if n not in before]
+    decided_now = assembly.decided_names()
+    fresh = [n for n in decided_now if n not in before]
     decided = [
         item.proposal
         for item in assembly.load_decided_many(fresh)
@@ -92,4 +97,22 @@ def catch_up(assembly: Assembly, now: datetime) -> CatchUp:
         json.dumps({"main": trunk, "ouvertes": sorted(assembly.snapshot.branches)}),
         encoding="utf-8",
     )
-    return CatchUp(moved, note, decided, new, to_vote, not seen)
+    return CatchUp(moved, note, decided, new, to_vote, not seen, _left_on(assembly, decided_now))
+
+
+def _left_on(assembly: Assembly, decided: list[str]) -> tuple[int, lc.Status] | None:
+    """The decided proposal whose branch the working tree is still on (after `git switch` to
+    amend it, say), with its status; None on main or on an open proposal's branch."""
+    current = assembly.current_branch()
+    parsed = (
+        parse_name(current)
+        if current and current.startswith(f"refs/heads/{BRANCH_PREFIX}")
+        else None
+    )
+    name = current.removeprefix(f"refs/heads/{BRANCH_PREFIX}") if current else ""
+    if parsed is None or name in assembly.snapshot.branches or name not in set(decided):
+        return None
+    [loaded] = assembly.load_decided_many([name])
+    if loaded.proposal is None or loaded.proposal.status not in lc.DECIDED:
+        return None
+    return parsed[0], loaded.proposal.status
