@@ -13,6 +13,8 @@ from tests.helpers import QUALITES as SECTION
 from tests.helpers import Assembly
 from tests.web.server import NOW, SERVER, Web
 
+ROSTER = "codesocial/membres.yml"
+
 
 def verified(assembly: Assembly, who: str = "bob") -> None:
     proc = assembly.run(who, "verify", now=NOW)
@@ -182,6 +184,43 @@ def test_a_member_opens_a_proposal_from_the_page(web: Web, browser: Any, shots: 
     changed = a.remote_git("diff", "--name-only", "main", branch).split()
     assert sorted(changed) == ["proposals/0002-nos-outils-img-src-x.md", SECTION]
     assert "Un dépôt git et une page web." in (a.remote_file(branch, SECTION) or "")
+    verified(a)
+
+
+def test_a_member_without_git_proposes_to_welcome_a_member(
+    web: Web, browser: Any, shots: Path
+) -> None:
+    """Welcoming a member is a change of codesocial/membres.yml: the page offers it (and the
+    rules) beside the sections. A text the tool could not read is refused on the preview, in
+    French with its line, and nothing is written."""
+    a = web.assembly
+    open_tools(a)
+    page = browser.new_page()
+    page.goto(web.home_link("1", "dave"))
+    page.get_by_role("link", name="Proposer une modification du code social").click()
+    page.get_by_label("Quelle section").select_option(ROSTER)
+    page.get_by_role("button", name="Continuer").click()
+    text = page.get_by_label(f"Le fichier {ROSTER}")
+    assert "dave@exemple.org" in text.input_value()
+    page.get_by_label("Titre de la proposition").fill("Accueillir Élise")
+    text.fill(text.input_value() + "- nom: Élise Petit\n  email: elise\n")
+    page.get_by_role("button", name="Voir la modification").click()
+    error = page.get_by_role("alert").inner_text()
+    assert "elise" in error and "ligne" in error, error
+    assert page.get_by_role("button", name="Confirmer et ouvrir la proposition").count() == 0
+    page.screenshot(path=str(shots / "6-proposer-membre-erreur.png"), full_page=True)
+    assert a.remote_git("for-each-ref", "--format=%(refname)", "refs/heads/").count("\n") == 2
+
+    text = page.get_by_label(f"Le fichier {ROSTER}")
+    text.fill(text.input_value().replace("email: elise\n", "email: elise@exemple.org\n"))
+    page.get_by_role("button", name="Voir la modification").click()
+    assert page.locator("ins", has_text="elise@exemple.org").count() == 1
+    page.get_by_role("button", name="Confirmer et ouvrir la proposition").click()
+    assert "Votre proposition est ouverte" in page.get_by_role("status").inner_text()
+
+    shown = a.json("bob", "show", "2", now=NOW)
+    assert shown["auteur"]["email"] == "dave@exemple.org" and shown["fichiers"] == [ROSTER]
+    assert "elise@exemple.org" in (a.remote_file(shown["branche"], ROSTER) or "")
     verified(a)
 
 

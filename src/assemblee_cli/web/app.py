@@ -686,20 +686,16 @@ def create_app(root: Path, public_url: str, secret: bytes) -> Any:
         error = None
         status = 200
 
-        def sections() -> tuple[list[Any], dict[str, str]]:
-            assembly = server.reading()
-            found = pages.sections(assembly)
-            texts = {s.path: assembly.read_text_at(assembly.trunk, s.path) or "" for s in found}
-            return found, texts
-
-        found, texts = await run_in_threadpool(sections)
+        found, texts = await run_in_threadpool(lambda: pages.editable_files(server.reading()))
         if request.method == "POST":
             fields = await form_of(request, member, "proposer")
         else:
             fields = {"section": request.query_params.get("section", "")}
         section = fields.get("section", "")
         if section and section not in texts:
-            raise Refused(404, "Section inconnue", "Cette section n'existe pas sur main.")
+            raise Refused(
+                404, "Section inconnue", "Cette partie du code social n'existe pas sur main."
+            )
         original = texts.get(section, "")
         text = _form_text(fields.get("texte", original))
         if section and original.endswith("\n") and not text.endswith("\n"):
@@ -711,7 +707,10 @@ def create_app(root: Path, public_url: str, secret: bytes) -> Any:
                 if section and text != original
                 else []
             )
-            if step == "confirmer":
+            error = pages.codesocial_problem(section, text) if text != original else None
+            if error is not None:
+                status = 400
+            elif step == "confirmer":
                 files = {section: text.encode()} if section and text != original else {}
                 try:
                     result = await write_as(

@@ -12,6 +12,8 @@ from assemblee_cli.core import calendar
 from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.core.french import format_duration, format_instant
 from assemblee_cli.core.tally import CHOICE_LABELS, Choice
+from assemblee_cli.errors import AssembleeError
+from assemblee_cli.formats.codesocial import ROSTER_PATH, RULES_PATH, parse_roster, parse_rules
 from assemblee_cli.store.assembly import Assembly
 from assemblee_cli.usecases.show import show
 from assemblee_cli.usecases.status import status
@@ -144,6 +146,42 @@ def sections(assembly: Assembly) -> list[Any]:
 
     found, _warnings = read_sections(assembly)
     return found
+
+
+@dataclass(frozen=True)
+class Editable:
+    """A file a member may change from the page, and what to call it."""
+
+    path: str
+    title: str
+
+
+# Welcoming a member, changing a rule: proposals as common as a change of a section.
+CODESOCIAL_FILES = (
+    Editable(ROSTER_PATH, "La liste des membres"),
+    Editable(RULES_PATH, "Les règles de décision"),
+)
+
+
+def editable_files(assembly: Assembly) -> tuple[list[Editable], dict[str, str]]:
+    """What the propose page offers to change (each section in reading order, then the roster
+    and the rules), with main's text of each."""
+    found = [Editable(s.path, s.title) for s in sections(assembly)] + list(CODESOCIAL_FILES)
+    texts = {f.path: assembly.read_text_at(assembly.trunk, f.path) or "" for f in found}
+    return found, texts
+
+
+def codesocial_problem(path: str, text: str) -> str | None:
+    """Why this text of the roster or the rules could not be used (the parser's French
+    sentence, with its line), or None: shown on the preview, before anything is written."""
+    parse = {RULES_PATH: parse_rules, ROSTER_PATH: parse_roster}.get(path)
+    if parse is None:
+        return None
+    try:
+        parse(text, path)
+    except AssembleeError as exc:
+        return exc.message
+    return None
 
 
 def atom(assembly: Assembly, now: datetime, base: str) -> str:
