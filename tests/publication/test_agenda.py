@@ -48,8 +48,14 @@ def test_agenda_of_the_next_meeting_section_by_section(scene: Scene) -> None:
     postponed = sections["2. Propositions reportées, à discuter"]
     assert "### n°2 « Partenariat avec une enseigne »" in postponed
     assert "Tour 2 (consentement), clos le lundi 16 novembre 2026 à 12 h : reporté" in postponed
-    assert "Tours par consentement bloqués : 2 sur 2" in postponed
-    assert "Réunions depuis le premier blocage (jeudi 5 novembre 2026 à 12 h) : 1" in postponed
+    assert (
+        "Tours par consentement bloqués : 2 (il en faut 2 avant un vote aux deux tiers)"
+        in postponed
+    )
+    assert (
+        "Réunions depuis le premier blocage (jeudi 5 novembre 2026 à 12 h) : 1, celle-ci "
+        "comprise (il en faut 2 avant un vote aux deux tiers)" in postponed
+    )
     # Each block with its argument, round by round; markdown characters escaped.
     assert f"tour 1, Bob Leroy : « {BLOCK_REASON} »" in postponed
     assert f"tour 2, Bob Leroy : « {SECOND_BLOCK} »" in postponed

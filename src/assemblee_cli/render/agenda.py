@@ -33,6 +33,11 @@ def _tally_text(proposal: lc.Proposal) -> str:
     return "sans aucun avis" if tally.total == 0 else tally.describe()
 
 
+def _needed(count: int) -> str:
+    """How many of them the rules ask before a vote at two thirds, in words."""
+    return f"il en faut {count} avant un vote aux deux tiers"
+
+
 def _decision_line(p: lc.Proposal, tz: object, when: str) -> str:
     status = lc.STATUS_LABELS[p.status]
     if p.status is lc.Status.WITHDRAWN:
@@ -113,14 +118,14 @@ def render_agenda(agenda: Agenda) -> str:
             f"reporté — {_tally_text(p)}."
         )
         add(
-            f"- Tours par consentement bloqués : {info.blocked_rounds} sur "
-            f"{p.rules.decision.blocked_rounds_before_two_thirds} avant un vote aux deux tiers."
+            f"- Tours par consentement bloqués : {info.blocked_rounds} "
+            f"({_needed(p.rules.decision.blocked_rounds_before_two_thirds)})."
         )
         if info.first_block is not None:
             add(
                 f"- Réunions depuis le premier blocage ({when(info.first_block)}) : "
-                f"{info.meetings_since_block}, celle-ci comprise, sur "
-                f"{p.rules.decision.meetings_before_two_thirds} avant un vote aux deux tiers."
+                f"{info.meetings_since_block}, celle-ci comprise "
+                f"({_needed(p.rules.decision.meetings_before_two_thirds)})."
             )
         if info.blocks:
             add("- Blocages et leurs arguments :")
