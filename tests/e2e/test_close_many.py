@@ -107,3 +107,54 @@ def test_a_branch_built_on_another_adopted_in_the_same_close(assembly):
     assert merges_are_those_git_makes(assembly, before) == 2
     assert "Voix égale." not in assembly.remote_file("main", SECTIONS["droits"])  # taken back
     assert "Assemblée de Lille." in assembly.remote_file("main", SECTIONS["qualites"])
+
+
+ROSTER = "codesocial/membres.yml"
+ELISE = "- nom: Élise Petit\n  email: elise@exemple.org\n"
+FARID = "- nom: Farid Benali\n  email: farid@exemple.org\n"
+
+
+def welcome(assembly, who: str, entry: str, title: str) -> dict:
+    with (assembly.path(who) / ROSTER).open("a", encoding="utf-8") as handle:
+        handle.write(entry)
+    return assembly.json(who, "propose", title, now=OPEN)
+
+
+def test_two_members_welcomed_in_the_same_close_are_both_on_the_roster(assembly):
+    """Seen live: two proposals each adding a member at the end of the roster, adopted in the
+    same close; git saw a conflict, the second stayed « en conflit avec main » and its author
+    (perhaps without git) was asked to resolve what only needs both entries kept."""
+    before = assembly.remote_branch("main")
+    elise = welcome(assembly, "alice", ELISE, "Accueillir Élise")
+    farid = welcome(assembly, "bob", FARID, "Accueillir Farid")
+    items = assembly.json("carol", "close", now=DEADLINE)
+    assert [(i["id"], i["statut"]) for i in items] == [
+        (elise["id"], "adoptee"),
+        (farid["id"], "adoptee"),
+    ]
+    roster = assembly.remote_file("main", ROSTER) or ""
+    assert roster.endswith(ELISE + FARID), roster
+    assert roster.count("email:") == 6  # the four members, Élise and Farid
+    proc = assembly.run("dave", "verify", now=DEADLINE)
+    assert proc.returncode == 0 and "aucune anomalie" in proc.stdout, proc.stdout + proc.stderr
+    # Two merges, the second with a tree git alone would not write: both parents' entries.
+    merges = assembly.remote_git("rev-list", "--merges", f"{before}..main").split()
+    assert len(merges) == 2
+    assembly.remote_git("fsck", "--strict", "--no-dangling")
+
+
+def test_a_roster_changed_on_both_sides_otherwise_is_still_a_conflict(assembly):
+    elise = welcome(assembly, "alice", ELISE, "Accueillir Élise")
+    bob = assembly.path("bob") / ROSTER
+    bob.write_text(bob.read_text(encoding="utf-8").replace("Bob Leroy", "Bob L."), encoding="utf-8")
+    with bob.open("a", encoding="utf-8") as handle:
+        handle.write(FARID)
+    farid = assembly.json("bob", "propose", "Accueillir Farid, et Bob L.", now=OPEN)
+    proc = assembly.run("carol", "close", "--json", now=DEADLINE)
+    assert proc.returncode != 0  # « Clôture incomplète »
+    items = json.loads(proc.stdout)
+    assert (items[0]["id"], items[0]["statut"]) == (elise["id"], "adoptee")
+    assert items[1]["id"] == farid["id"] and items[1]["probleme"] == "conflit"
+    [item] = assembly.json("dave", "status", now=DEADLINE)["ouvertes"]
+    assert item["id"] == farid["id"] and item["probleme"] == "conflit"
+    assert "Farid" not in (assembly.remote_file("main", ROSTER) or "")

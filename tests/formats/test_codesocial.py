@@ -15,6 +15,7 @@ from assemblee_cli.errors import ConfigError
 from assemblee_cli.formats.codesocial import (
     RULES_PATH,
     dump_roster,
+    merge_roster_additions,
     parse_roster,
     parse_rules,
     rules_to_data,
@@ -395,3 +396,41 @@ def test_roster_date_yaml11_stays_text_but_must_be_valid() -> None:
     message = roster_error(text)
     assert f"ligne {line_of(text, 'depuis')}" in message
     assert "« [1].depuis »" in message
+
+
+ROSTER_BASE = b"# Les membres.\n- nom: Alice\n  email: alice@exemple.org\n"
+ELISE = b"- nom: \xc3\x89lise\n  email: elise@exemple.org\n"
+FARID = b"- nom: Farid\n  email: farid@exemple.org\n  roles: [secretariat]\n"
+
+
+def test_two_rosters_that_each_welcome_someone_merge_into_both() -> None:
+    merged = merge_roster_additions(ROSTER_BASE, ROSTER_BASE + ELISE, ROSTER_BASE + FARID)
+    assert merged == ROSTER_BASE + ELISE + FARID
+    assert merged is not None
+    emails = parse_roster(merged.decode()).emails
+    assert emails == ("alice@exemple.org", "elise@exemple.org", "farid@exemple.org")
+    # A side whose last line had no line end keeps its entry whole.
+    assert merge_roster_additions(ROSTER_BASE, ROSTER_BASE + ELISE[:-1], ROSTER_BASE + FARID) == (
+        ROSTER_BASE + ELISE + FARID
+    )
+
+
+@pytest.mark.parametrize(
+    "ours, theirs",
+    [
+        # the same person welcomed twice: the roster would name her twice
+        (ROSTER_BASE + ELISE, ROSTER_BASE + ELISE.replace(b"\xc3\x89lise", b"Elise")),
+        # a member changed (not only added) on one side
+        (ROSTER_BASE.replace(b"Alice", b"Alice M.") + ELISE, ROSTER_BASE + FARID),
+        (ROSTER_BASE + ELISE, ROSTER_BASE.replace(b"# Les", b"# Nos") + FARID),
+        # an addition that is not a member
+        (ROSTER_BASE + ELISE, ROSTER_BASE + b"- nom: Farid\n"),
+    ],
+)
+def test_rosters_changed_otherwise_are_left_to_people(ours: bytes, theirs: bytes) -> None:
+    assert merge_roster_additions(ROSTER_BASE, ours, theirs) is None
+
+
+def test_a_base_cut_mid_line_is_left_to_people() -> None:
+    base = ROSTER_BASE[:-1]
+    assert merge_roster_additions(base, base + b"x\n" + ELISE, base + b"y\n" + FARID) is None

@@ -222,6 +222,24 @@ def parse_roster(text: str, source: str = ROSTER_PATH) -> Roster:
     return Roster(tuple(members))
 
 
+def merge_roster_additions(base: bytes, ours: bytes, theirs: bytes) -> bytes | None:
+    """Two rosters that each only added members after the whole of `base` (two proposals
+    welcoming someone in the same month: the commonest change of the file, which git sees as
+    a conflict): `ours`, then what `theirs` added. None when either side changed anything
+    else, or when the result is not a valid roster (the same person added twice, say): a
+    conflict for people to resolve."""
+    if (base and not base.endswith(b"\n")) or not (
+        ours.startswith(base) and theirs.startswith(base)
+    ):
+        return None
+    merged = (ours if ours.endswith(b"\n") else ours + b"\n") + theirs[len(base) :]
+    try:
+        parse_roster(merged.decode("utf-8"))
+    except (ConfigError, UnicodeDecodeError):
+        return None
+    return merged
+
+
 def roster_to_data(roster: Roster) -> list[dict[str, Any]]:
     result: list[dict[str, Any]] = []
     for member in roster.members:

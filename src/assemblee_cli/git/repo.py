@@ -58,8 +58,9 @@ class Change:
 
 @dataclass(frozen=True)
 class MergeResult:
-    tree: str | None
+    tree: str | None  # the merged tree, None when some files are in conflict
     conflicts: tuple[str, ...]
+    partial: str | None = None  # then: the tree git wrote, conflict markers in those files
 
 
 class RawChange(NamedTuple):
@@ -921,7 +922,8 @@ class GitRepo:
         if status == 0 and lines:
             return MergeResult(lines[0].strip(), ())
         if status == 1 and lines:
-            return MergeResult(None, tuple(line for line in lines[1:] if line.strip()))
+            conflicts = tuple(line for line in lines[1:] if line.strip())
+            return MergeResult(None, conflicts, lines[0].strip())
         raise GitError(explain_failure(("merge-tree",), err))
 
     def merge_file(self, base: bytes, ours: bytes, theirs: bytes) -> bytes | None:

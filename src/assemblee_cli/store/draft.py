@@ -7,8 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from assemblee_cli.formats.codesocial import ROSTER_PATH, merge_roster_additions
 from assemblee_cli.git.objects import Entry, ObjectWriter
 from assemblee_cli.git.repo import Change, GitRepo, Identity, MergeResult
+
+# Files whose conflicts the tool resolves when it safely can: path -> (base, ours, theirs) ->
+# the merged content, or None (a conflict for people).
+RESOLVERS = {ROSTER_PATH: merge_roster_additions}
 
 
 class Draft:
@@ -68,7 +73,30 @@ class Draft:
     def _merge_tree(self, ours: str, theirs: str) -> MergeResult:
         if ours in self._made or theirs in self._made:
             self.flush()  # git merge-tree reads the commits made so far
-        return self._repo.merge_tree(ours, theirs)
+        merged = self._repo.merge_tree(ours, theirs)
+        if merged.partial is None or not set(merged.conflicts) & RESOLVERS.keys():
+            return merged
+        return self._resolved(ours, theirs, merged)
+
+    def _resolved(self, ours: str, theirs: str, merged: MergeResult) -> MergeResult:
+        """`merged` with the conflicts the tool resolves itself (RESOLVERS) resolved: the
+        merged tree when none is left, else the others, with the tree so far."""
+        base = self._repo.merge_base(ours, theirs)
+        files: dict[str, bytes | None] = {}
+        for path in merged.conflicts:
+            resolve = RESOLVERS.get(path)
+            if resolve is None or base is None:
+                continue
+            old, mine, other = (self._repo.read(f"{c}:{path}") for c in (base, ours, theirs))
+            if old is not None and mine is not None and other is not None:
+                resolved = resolve(old, mine, other)
+                if resolved is not None:
+                    files[path] = resolved
+        if not files or merged.partial is None:
+            return merged
+        tree = self.with_files(merged.partial, files)
+        left = tuple(path for path in merged.conflicts if path not in files)
+        return MergeResult(None if left else tree, left, tree if left else None)
 
     def conflicts(
         self, ours: str, theirs: str, changes: Sequence[Change] | None

@@ -12,8 +12,7 @@ from datetime import datetime
 from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.core.members import normalise_email
 from assemblee_cli.errors import RuleRefusal
-from assemblee_cli.formats.proposalfile import PROPOSALS_DIR
-from assemblee_cli.store.assembly import ZERO, Assembly, Identity
+from assemblee_cli.store.assembly import Assembly, Identity
 from assemblee_cli.store.publish import publish
 from assemblee_cli.usecases.common import branch_update, open_branch, retrying, text_conflicts
 
@@ -62,8 +61,12 @@ def merge_main(
                 f"({proposal.author_name}) peut la mettre à jour."
             )
         trunk = assembly.trunk
-        [conflicts] = text_conflicts(assembly, [tip.sha])
-        if not conflicts:
+        # One merge, as `close` makes it (git's, and the roster's own additions): the tree
+        # git wrote, with the author's text for each file left in conflict.
+        draft = assembly.draft()
+        merged = draft.merge(trunk, tip.sha, None)
+        conflicts = merged.conflicts
+        if merged.partial is None:
             raise RuleRefusal(
                 f"La proposition n°{proposal.id} n'est pas en conflit avec main : il n'y a "
                 "rien à mettre à jour."
@@ -74,23 +77,9 @@ def merge_main(
                 f"Donnez le texte de {', '.join(missing)} : il est modifié à la fois par la "
                 "proposition et sur main."
             )
-        fork = assembly.fork_point(tip.sha)
-        files: dict[str, bytes | None] = {}
-        for change in assembly.changes(fork, tip.sha):
-            path = change.path
-            if path in conflicts:
-                continue
-            mine = None if change.new_sha == ZERO else assembly.read_at(tip.sha, path)
-            base, theirs = assembly.read_at(fork, path), assembly.read_at(trunk, path)
-            if path.startswith(f"{PROPOSALS_DIR}/") or theirs == base:
-                files[path] = mine  # changed on the branch only: the branch's version
-            elif base is not None and theirs is not None and mine is not None:
-                files[path] = assembly.merge_texts(base, theirs, mine) or mine
-        for path in conflicts:
-            files[path] = texts[path].encode()
-        draft = assembly.draft()
+        files: dict[str, bytes | None] = {path: texts[path].encode() for path in conflicts}
         commit = draft.commit(
-            draft.with_files(draft.tree_of(trunk), files),
+            draft.with_files(merged.partial, files),
             [tip.sha, trunk],
             f"Proposition n°{proposal.id} mise à jour avec main : {', '.join(conflicts)}",
             author=by,
