@@ -616,3 +616,20 @@ def test_quorum_is_optional() -> None:
     assert consent_outcome(Tally(agree=2), rules.decision) is Outcome.POSTPONED
     assert two_thirds_outcome(Tally(agree=2), rules.decision) is Outcome.POSTPONED
     assert two_thirds_outcome(Tally(agree=3), rules.decision) is Outcome.ADOPTED
+
+
+def test_a_decision_is_said_with_how_it_was_taken() -> None:
+    """What the register, the agenda and the export say of a decided proposal: the mode and
+    the count for a vote, neither for a withdrawal (no vote decided it)."""
+    from assemblee_cli.core.lifecycle import decision_words
+
+    proposal = open_sample()
+    due = proposal.round.deadline
+    tacit = close_round(proposal, decide_round(proposal, due), due)
+    assert decision_words(tacit) == "adoptée (consentement) — sans aucun avis"
+    voted = cast(proposal, "bob@exemple.org", Choice.AGREE, T0)
+    assert decision_words(close_round(voted, decide_round(voted, due), due), "lundi") == (
+        "adoptée (consentement) le lundi — 1 d'accord, 0 s'abstient, 0 pas d'accord, 0 blocage"
+    )
+    gone = withdraw(proposal, proposal.author, T0)
+    assert decision_words(gone, "lundi") == "retirée par son auteur·rice le lundi"

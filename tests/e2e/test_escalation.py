@@ -7,6 +7,8 @@ Meetings are on the last Thursday of the month at 19:00 (Paris): 26 November 202
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from tests.helpers import VALEURS, record, same_instant
 
@@ -132,6 +134,14 @@ def test_a_two_thirds_vote_adopts_despite_a_block(two_thirds):
         "pas-d-accord": 0,
         "blocage": 1,
     }
+    # The public register says how it was decided, not only « adoptée » beside a block.
+    site = a.path("bob").parent / "site"
+    a.ok("bob", "site", str(site), now=R3_CLOSE)
+    register = html.unescape((site / "decisions.html").read_text(encoding="utf-8"))
+    assert (
+        "adoptée (vote aux deux tiers, au tour 3) — 3 d'accord, 0 s'abstient, 0 pas d'accord, "
+        "1 blocage" in register
+    ), register
 
 
 def test_a_two_thirds_vote_that_fails_rejects_and_archives_the_text(two_thirds):

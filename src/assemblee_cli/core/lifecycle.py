@@ -512,5 +512,24 @@ def check_challenge(decided: Proposal, now: datetime) -> None:
         )
 
 
+def tally_words(proposal: Proposal) -> str:
+    """The count of the proposal's last round, in words (« sans aucun avis » when none)."""
+    tally = proposal.round.tally
+    if tally is None:
+        return "aucun décompte"
+    return "sans aucun avis" if tally.total == 0 else tally.describe()
+
+
+def decision_words(proposal: Proposal, when: str = "") -> str:
+    """How a decided proposal was decided, and `when` if given: « adoptée (vote aux deux
+    tiers, au tour 4) le … — 2 d'accord, … », « retirée par son auteur·rice »."""
+    status = STATUS_LABELS[proposal.status]
+    on = f" le {when}" if when else ""
+    if proposal.status is Status.WITHDRAWN:
+        return f"{status} par son auteur·rice{on}"  # no vote decided it: no mode, no count
+    rounds = f", au tour {proposal.round.number}" if proposal.round.number > 1 else ""
+    return f"{status} ({MODE_LABELS[proposal.round.mode]}{rounds}){on} — {tally_words(proposal)}"
+
+
 def choice_label(choice: Choice) -> str:
     return CHOICE_LABELS[choice]

@@ -26,25 +26,15 @@ def _quote(text: str) -> str:
     return f"« {md(text)} »"
 
 
-def _tally_text(proposal: lc.Proposal) -> str:
-    tally = proposal.round.tally
-    if tally is None:
-        return "aucun décompte"
-    return "sans aucun avis" if tally.total == 0 else tally.describe()
-
-
 def _needed(count: int) -> str:
     """How many of them the rules ask before a vote at two thirds, in words."""
     return f"il en faut {count} avant un vote aux deux tiers"
 
 
 def _decision_line(p: lc.Proposal, tz: object, when: str) -> str:
-    status = lc.STATUS_LABELS[p.status]
     if p.status is lc.Status.WITHDRAWN:
         return f"retirée par son auteur·rice ({md(p.author_name)}) le {when}"
-    mode = lc.MODE_LABELS[p.round.mode]
-    rounds = f", au tour {p.round.number}" if p.round.number > 1 else ""
-    return f"{status} ({mode}{rounds}) le {when} — {_tally_text(p)}"
+    return lc.decision_words(p, when)
 
 
 def render_agenda(agenda: Agenda) -> str:
@@ -115,7 +105,7 @@ def render_agenda(agenda: Agenda) -> str:
         closed_text = f", clos le {when(closed)}" if closed else ""
         add(
             f"- Tour {p.round.number} ({lc.MODE_LABELS[p.round.mode]}){closed_text} : "
-            f"reporté — {_tally_text(p)}."
+            f"reporté — {lc.tally_words(p)}."
         )
         add(
             f"- Tours par consentement bloqués : {info.blocked_rounds} "

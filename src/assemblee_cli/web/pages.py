@@ -104,7 +104,7 @@ def register(assembly: Assembly, now: datetime) -> dict[str, Any]:
         "clock": clock(assembly, now),
         "decided": list(reversed(decided)),
         "errors": errors,
-        "labels": lc.STATUS_LABELS,
+        "decision": lc.decision_words,
     }
 
 
