@@ -142,6 +142,11 @@ def test_a_two_thirds_vote_adopts_despite_a_block(two_thirds):
         "adoptée (vote aux deux tiers, au tour 3) — 3 d'accord, 0 s'abstient, 0 pas d'accord, "
         "1 blocage" in register
     ), register
+    page = " ".join(
+        html.unescape((site / "proposition-1.html").read_text(encoding="utf-8")).split()
+    )
+    assert "Adoptée (vote aux deux tiers, au tour 3) le " in page, page
+    assert "ne peut pas être remise en cause par un nouveau vote avant le " in page, page
 
 
 def test_a_two_thirds_vote_that_fails_rejects_and_archives_the_text(two_thirds):

@@ -19,6 +19,7 @@ from assemblee_cli.usecases.show import show
 from assemblee_cli.usecases.status import status
 
 CHOICES = [(c.value, CHOICE_LABELS[c]) for c in Choice]
+CHALLENGEABLE = (lc.Status.ADOPTED, lc.Status.REJECTED)  # decisions a proposal may challenge
 
 
 @dataclass(frozen=True)
@@ -74,10 +75,18 @@ def proposal(assembly: Assembly, now: datetime, ident: str) -> dict[str, Any]:
     p = shown.proposal
     roster = shown.roster
     silent = [m for m in p.members if m not in shown.counted]
+    tz = ZoneInfo(p.rules.timezone)
+    decided = ""
+    if p.status in lc.DECIDED:
+        words = lc.decision_words(p, format_instant(p.decided_at, tz) if p.decided_at else "")
+        decided = words[:1].upper() + words[1:]
+    lock = lc.challenge_allowed_from(p) if p.status in CHALLENGEABLE else None
     return {
         "name": assembly.rules_at(assembly.trunk).name,
-        "clock": Clock(now, ZoneInfo(p.rules.timezone)),
+        "clock": Clock(now, tz),
         "p": p,
+        "decided": decided,
+        "locked_until": lock if lock is not None and now < lock else None,
         "open": p.status is lc.Status.OPEN and now < p.round.deadline,
         "changes": shown.changes,
         "tally": shown.tally,
