@@ -72,6 +72,15 @@ def test_bad_links_get_a_french_403_and_record_nothing(opened: Web) -> None:
 
         # At once: the growing delays of these bad links are waited side by side.
         list(pool.map(both, bad.values()))
+        # A genuine link, only too old, says so and until when it was good; the others say
+        # nothing of what is wrong with them.
+        expired = client.get(f"{prefix}/m/{past}/{rest}").text
+        assert "Ce lien a expiré" in expired and "valait jusqu&#39;au " in expired
+        assert str(time.gmtime(time.time() - 3600 * 24 * 365 * 5).tm_year) in expired
+        for name in ("forged", "other member", "longer", "other secret"):
+            assert (
+                "Ce lien n&#39;est pas valable" in client.get(f"{prefix}/m/{bad[name]}/{rest}").text
+            )
         # Repeated bad links are slowed down.
         started = time.monotonic()
         client.get(f"{prefix}/m/encore-faux/{rest}")

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -42,7 +43,7 @@ from assemblee_cli.usecases import relaunch as relaunch_case
 from assemblee_cli.usecases import vote as vote_case
 from assemblee_cli.usecases import withdraw as withdraw_case
 from assemblee_cli.usecases.common import FileChange, current_time, dated_commits
-from assemblee_cli.usecases.links import BadToken, Signer, Throttle, UsedNonces
+from assemblee_cli.usecases.links import LINK_DAYS, BadToken, Signer, Throttle, UsedNonces
 from assemblee_cli.web import pages
 from assemblee_cli.web.render import Links, environment, render
 
@@ -344,10 +345,21 @@ def create_app(root: Path, public_url: str, secret: bytes) -> Any:
         wait = server.throttle.delay(client)
         if wait:
             await asyncio.sleep(wait)
+        token = request.path_params["token"]
         try:
-            return server.signer.member_of(request.path_params["token"], current_time().timestamp())
-        except BadToken:
+            return server.signer.member_of(token, current_time().timestamp())
+        except BadToken as exc:
             server.throttle.failed(client)
+            if exc.args == ("expiré",):  # a genuine link, only too old: said as such
+                until = datetime.fromtimestamp(int(token.split(".")[2]), UTC)
+                tz = await run_in_threadpool(lambda: _timezone(server))
+                raise Refused(
+                    403,
+                    "Ce lien a expiré",
+                    f"Ce lien personnel valait jusqu'au {format_instant(until, tz)} (un lien sert "
+                    f"{LINK_DAYS} jours après l'échéance de sa proposition). Demandez-en un "
+                    "nouveau au secrétariat de l'assemblée ; rien n'a été enregistré.",
+                ) from None
             raise Refused(
                 403,
                 "Ce lien n'est pas valable",
@@ -921,3 +933,8 @@ def _form_text(value: str) -> str:
 def _name_of(server: Server, member: str) -> str:
     assembly = server.reading()
     return assembly.roster_at(assembly.trunk).name_of(member)
+
+
+def _timezone(server: Server) -> ZoneInfo:
+    assembly = server.reading()
+    return ZoneInfo(assembly.rules_at(assembly.trunk).timezone)
