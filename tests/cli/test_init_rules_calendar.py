@@ -116,6 +116,7 @@ def test_rules_reads_the_rules_in_force_on_main_in_plain_french(home: Path, tmp_
         "2/3",
         "3 mois",
         "dernier jeudi",
+        "Membres : 1 inscrit·e dans",  # the founder alone: singular
     ):
         assert words in proc.stdout
     rules_file = repo / "codesocial" / "regles.yml"

@@ -51,7 +51,11 @@ def rules_lines(rules: Rules, roster: Roster) -> list[tuple[str, str]]:
         )
     return [
         ("Assemblée", rules.name),
-        ("Membres", f"{len(roster.members)} inscrit·es dans codesocial/membres.yml"),
+        (
+            "Membres",
+            f"{len(roster.members)} inscrit·e{'s' if len(roster.members) > 1 else ''} dans "
+            "codesocial/membres.yml",
+        ),
         (
             "Proposer",
             "tout membre peut proposer une modification du code social ou une décision "
