@@ -105,7 +105,9 @@ def parse_until(text: str, rules: Rules) -> datetime:
 # -- small shared steps ---------------------------------------------------------------------
 
 
-def member_or_refuse(roster: Roster, email: str, action: str) -> None:
+def member_or_refuse(roster: Roster, email: str, action: str, own_git: bool = False) -> None:
+    """Refuse who is not on the roster. `own_git`: the address is this clone's git identity
+    (not a member named on the page), which is then the likely mistake."""
     if roster.find(email) is None:
         if not roster.members:
             raise RuleRefusal(
@@ -114,8 +116,16 @@ def member_or_refuse(roster: Roster, email: str, action: str) -> None:
             )
         raise RuleRefusal(
             f"{email} ne figure pas dans la liste des membres (codesocial/membres.yml) : seuls "
-            f"les membres peuvent {action}."
+            f"les membres peuvent {action}." + (GIT_ADDRESS_HINT if own_git else "")
         )
+
+
+# When a clone's git address is not the one the roster has: what to do, in plain words.
+GIT_ADDRESS_HINT = (
+    " C'est l'adresse de votre configuration git : si vous êtes membre sous une autre adresse, "
+    "réglez git sur celle de la liste (git config user.email ADRESSE) et recommencez ; rien "
+    "n'a été enregistré."
+)
 
 
 def open_branch(assembly: Assembly, ident: str) -> tuple[BranchTip, lc.Proposal]:

@@ -186,7 +186,7 @@ def propose(
         trunk = assembly.trunk
         rules = assembly.rules_at(trunk)
         roster = assembly.roster_at(trunk)
-        member_or_refuse(roster, me.email, "faire une proposition")
+        member_or_refuse(roster, me.email, "faire une proposition", own_git=author is None)
         challenged = _challenged(assembly, challenges, now)
         deadline = deadline_from(rules, now)
         if until is not None:

@@ -33,7 +33,12 @@ def relaunch(
 
     def attempt() -> lc.Proposal:
         tip, proposal = open_branch(assembly, ident)
-        member_or_refuse(assembly.roster_at(assembly.trunk), me.email, "relancer une proposition")
+        member_or_refuse(
+            assembly.roster_at(assembly.trunk),
+            me.email,
+            "relancer une proposition",
+            own_git=by is None,
+        )
         rules = proposal.rules
         start = lc.first_block(proposal) or proposal.opened_at
         meetings = calendar.meetings_between(

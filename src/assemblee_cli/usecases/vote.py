@@ -13,6 +13,7 @@ from assemblee_cli.store.assembly import Assembly, Identity
 from assemblee_cli.store.publish import publish
 from assemblee_cli.usecases.common import (
     branch_update,
+    member_or_refuse,
     open_branch,
     register_amendment,
     retrying,
@@ -71,6 +72,12 @@ def vote(
                     else f"{me.email} ne peut pas enregistrer l'avis d'un autre membre : c'est le "
                     "rôle du secrétariat (rôle « secretariat » dans codesocial/membres.yml)."
                 )
+        if member is None and by is None and via != "web" and voter not in proposal.members:
+            # Their own git address, unknown to the roster too: most likely not the one the
+            # roster has for them (said so), rather than a member who joined since.
+            roster = assembly.roster_at(assembly.trunk)
+            if roster.find(voter) is None:
+                member_or_refuse(roster, voter, "se positionner", own_git=True)
         proposal, amended = register_amendment(assembly, proposal, tip.sha, now)
         previous = lc.counted_votes(proposal).get(voter)
         source = via if recorded_by else None
