@@ -125,6 +125,11 @@ def test_a_member_votes_from_their_link(web: Web, browser: Any, shots: Path) -> 
         vote["choix"] == "blocage" and vote["raison"] == "Il manque <b>l'éducation populaire</b>."
     )
     assert vote["origine"] == "web" and vote["saisi_par"] == SERVER[1]
+    # Said as the page says it, on the command line: not « saisi par » the server, as if a
+    # secretary had written it down at a meeting.
+    shown = " ".join(a.ok("dave", "show", "1", now=NOW).stdout.split())
+    assert "(lundi 2 novembre 2026 à 10 h, par la page web)" in shown, shown
+    assert "saisi par" not in shown
     verified(a)
     page.screenshot(path=str(shots / "3-blocage-argumente.png"), full_page=True)
 

@@ -262,7 +262,8 @@ def render_show(console: Any, view: ShowView) -> None:
 
 
 def _print_vote(console: Any, view: ShowView, vote: lc.Vote, tz: ZoneInfo, note: str) -> None:
-    by = f", saisi par {escape(view.roster.name_of(vote.recorded_by))}" if vote.recorded_by else ""
+    recorded = lc.recorded_words(vote, view.roster.name_of)
+    by = f", {escape(recorded)}" if recorded else ""
     reason = f" — « {escape(vote.reason)} »" if vote.reason else ""
     console.print(
         f"  • {escape(view.roster.name_of(vote.member))} : {CHOICE_LABELS[vote.choice]}{reason} "

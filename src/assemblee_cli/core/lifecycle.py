@@ -7,7 +7,7 @@ French sentence names the rule and, when it will pass, from when.
 
 from __future__ import annotations
 
-from collections.abc import Container, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -510,6 +510,15 @@ def check_challenge(decided: Proposal, now: datetime) -> None:
             f"La décision n°{decided.id} a été prise aux deux tiers : elle ne peut être soumise à "
             f"un nouveau vote qu'après {months} mois, à partir du {_when(allowed, decided.rules)}."
         )
+
+
+def recorded_words(vote: Vote, name_of: Callable[[str], str]) -> str:
+    """Who wrote a position down when it was not its member: « par la page web » (the server
+    records it in the member's name), « saisi par … » (the secretariat, at a meeting); empty
+    for a member's own."""
+    if vote.source == "web":
+        return "par la page web"
+    return f"saisi par {name_of(vote.recorded_by)}" if vote.recorded_by else ""
 
 
 def tally_words(proposal: Proposal) -> str:

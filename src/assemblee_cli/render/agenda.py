@@ -121,11 +121,8 @@ def render_agenda(agenda: Agenda) -> str:
             add("- Blocages et leurs arguments :")
             for vote in info.blocks:
                 reason = _quote(vote.reason) if vote.reason else "(sans argument)"
-                by = (
-                    f", saisi par {md(agenda.roster.name_of(vote.recorded_by))}"
-                    if vote.recorded_by
-                    else ""
-                )
+                recorded = lc.recorded_words(vote, agenda.roster.name_of)
+                by = f", {md(recorded)}" if recorded else ""
                 add(
                     f"  - tour {vote.round}, {md(agenda.roster.name_of(vote.member))}{by} : {reason}"
                 )
