@@ -14,6 +14,7 @@ from tests.helpers import (
     EDIT_VALEURS,
     NEXT_DAY,
     OPEN,
+    QUALITES,
     VALEURS,
     branch_of,
     record,
@@ -106,6 +107,36 @@ def test_update_says_when_the_clone_is_left_on_a_decided_proposals_branch(assemb
     assert a.git("bob", "branch", "--show-current").strip() == branch  # said, not done
     a.git("bob", "switch", "-q", "main")
     assert a.json("bob", "update", now=AFTER)["branche_decidee"] is None
+
+
+def test_a_branch_already_proposed_is_amended_not_proposed_twice(assembly):
+    """Seen live: Farid proposed from his own branch, committed once more on it and ran
+    `propose` again; a second proposal opened with the first one's text inside. Now refused,
+    with how to amend the first, which the first `propose` already says."""
+    a = assembly
+    bob = a.path("bob")
+    a.git("bob", "switch", "-q", "-c", "mon-idee")
+    a.edit("bob", *EDIT_VALEURS)
+    a.git("bob", "commit", "-qam", "Le soin")
+    out = " ".join(a.ok("bob", "propose", "Le soin", now=OPEN).stdout.split())
+    branch = branch_of(a, 1)
+    assert f"faites vos commits sur la branche de la proposition (git switch {branch}" in out
+    a.edit("bob", *EDIT_DROITS)
+    a.git("bob", "commit", "-qam", "Et les droits")
+    before = a.remote_refs()
+    message = " ".join(a.refused("bob", "propose", "Le soin et les droits", now=NEXT_DAY).split())
+    assert "contient déjà le texte de la proposition n°1" in message and branch in message
+    assert a.remote_refs() == before
+    # What it says works: the commit goes onto the proposal's branch, as an amendment.
+    a.git("bob", "switch", "-q", branch)
+    a.git("bob", "cherry-pick", "mon-idee")
+    a.git("bob", "push", "-q", "origin", branch)
+    assert a.json("carol", "show", "1", now=NEXT_DAY)["fichiers"] == [VALEURS, DROITS]
+    # A branch of its own, from main, is proposed as usual.
+    a.git("bob", "switch", "-q", "-c", "autre", "origin/main")
+    (bob / QUALITES).write_text("# Qualités\n\nAutre chose.\n", encoding="utf-8")
+    a.git("bob", "commit", "-qam", "Autre chose")
+    assert a.json("bob", "propose", "Autre chose", now=NEXT_DAY)["id"] == 2
 
 
 def test_an_edit_of_a_paragraph_main_changed_elsewhere_is_merged_on_main(assembly):

@@ -181,6 +181,13 @@ def propose(
             )
         else:
             out.print("Votre copie de travail n'a pas été modifiée.")
+        if result.from_branch:
+            out.print(
+                escape(
+                    "Pour l'amender, faites vos commits sur la branche de la proposition (git "
+                    f"switch {p.branch}, commit, git push) : la vôtre n'en est qu'une copie."
+                )
+            )
     else:
         out.print(
             "Aucune modification du texte : c'est une décision sans texte"

@@ -15,6 +15,8 @@ from assemblee_cli.errors import AssembleeError, RuleRefusal
 from assemblee_cli.formats.proposalfile import (
     BRANCH_PREFIX,
     PROPOSALS_DIR,
+    id_order,
+    parse_name,
     slugify,
 )
 from assemblee_cli.store.assembly import TRUNK, Assembly, Identity
@@ -36,6 +38,7 @@ class ProposeResult:
     source: str
     files: tuple[str, ...]
     restored: tuple[str, ...] = ()  # files of the working tree put back as on main
+    from_branch: bool = False  # taken from the commits of the member's own branch
 
 
 def _capture_change(assembly: Assembly, trunk: str, me: Identity) -> tuple[str, str, bool]:
@@ -56,6 +59,24 @@ def _capture_change(assembly: Assembly, trunk: str, me: Identity) -> tuple[str, 
     # Edits in the working tree are edits of HEAD's text, replayed on main as it is now on the
     # shared repository (never on a stale local main): see `_onto_trunk`.
     return trunk, "", bool(head)
+
+
+def _refuse_open_proposal_commits(assembly: Assembly, trunk: str, head: str) -> None:
+    """Refuse a branch that carries the commits of an open proposal (its author's own branch,
+    proposed already, with a commit more): a second proposal would hold the first's text.
+    Say how to amend the first instead."""
+    own = {sha for sha, _parents, _message, _files in assembly.commits_since(trunk, head)}
+    tips = sorted(assembly.snapshot.branches.values(), key=lambda tip: id_order(tip.name))
+    for tip, fork in zip(tips, assembly.forks([tip.sha for tip in tips]), strict=True):
+        if fork.own & own:
+            number = parse_name(tip.name)
+            which = f"la proposition n°{number[0]}" if number else tip.name
+            raise RuleRefusal(
+                f"Votre branche contient déjà le texte de {which}, en cours : rien n'a été "
+                f"proposé. Pour l'amender, faites vos commits sur sa branche (git switch "
+                f"{BRANCH_PREFIX}{tip.name}, puis git cherry-pick de vos nouveaux commits, "
+                "puis git push) ; pour une autre proposition, partez de main (git switch main)."
+            )
 
 
 def _onto_trunk(
@@ -181,6 +202,7 @@ def propose(
     me = author or assembly.identity()
     tried: set[int] = set()
     taken_from_worktree: list[str] = []
+    took_commits: list[bool] = []
 
     def attempt() -> ProposeResult:
         trunk = assembly.trunk
@@ -199,6 +221,9 @@ def propose(
             )
         if files is None:
             parent, source, has_worktree = _capture_change(assembly, trunk, me)
+            if source:
+                _refuse_open_proposal_commits(assembly, trunk, parent)
+            took_commits[:] = [bool(source)]
             worktree = _worktree_changes(assembly) if has_worktree else {}
             taken_from_worktree[:] = sorted(worktree)
             if worktree and not source:
@@ -272,6 +297,8 @@ def propose(
         return ProposeResult(proposal, what, tuple(paths))
 
     result = retrying(assembly, attempt)
+    if any(took_commits):
+        result = replace(result, from_branch=True)
     if taken_from_worktree and result.files and assembly.current_branch() == f"refs/heads/{TRUNK}":
         # The edit now lives on the proposal's branch: on main, the working tree goes back to
         # main's text for those files, so that `git pull` brings the decision when it comes.
