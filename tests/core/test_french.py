@@ -81,3 +81,30 @@ def test_format_instant_rejects_naive() -> None:
 )
 def test_format_duration(delta: timedelta, expected: str) -> None:
     assert format_duration(delta) == expected
+
+
+def test_de_is_elided_before_a_vowel() -> None:
+    from assemblee_cli.core.french import of
+
+    assert of("Bruno") == "de Bruno"
+    assert of("Élise Petit") == "d'Élise Petit"
+    assert of("alice") == "d'alice"
+    assert of("Yves") == "d'Yves"
+
+
+def test_a_member_is_designated_by_address_name_or_one_word_of_it() -> None:
+    from assemblee_cli.core.members import Member, Roster
+
+    roster = Roster(
+        (
+            Member("Camille Dupont", "camille@exemple.org"),
+            Member("Camille Martin", "cmartin@exemple.org"),
+            Member("Élise Petit", "elise@exemple.org"),
+        )
+    )
+    assert [m.email for m in roster.designated("ELISE@exemple.org")] == ["elise@exemple.org"]
+    assert [m.email for m in roster.designated("elise")] == ["elise@exemple.org"]
+    assert [m.email for m in roster.designated(" camille  martin ")] == ["cmartin@exemple.org"]
+    assert len(roster.designated("Camille")) == 2  # ambiguous: said so, never guessed
+    assert roster.designated("Zoé") == [] and roster.designated("") == []
+    assert roster.designated("Pet") == []  # a word, not part of one

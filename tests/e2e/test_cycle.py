@@ -312,6 +312,23 @@ def test_the_secretariat_records_a_position_for_another_member(assembly):
     assert "Nos valeurs." in show and "+## Valeurs clés" not in show
     assert "[+Confiance, ouverture" in show and "Dave Moreau" in show and "saisi par" in show
     assert "@@" not in show and "diff --git" not in show
+    # At a meeting, the secretary types a name, as people say it.
+    out = " ".join(
+        assembly.ok(
+            "carol", "vote", "1", "blocage", "--membre", "BOB", "-r", "Non.", now=NEXT_DAY
+        ).stdout.split()
+    )
+    assert "L'avis de Bob Leroy (bob@exemple.org)" in out and "Il ou elle peut en changer" in out
+    out = assembly.ok("carol", "vote", "1", "d-accord", "--membre", "Alice Martin", now=NEXT_DAY)
+    assert "L'avis d'Alice Martin (alice@exemple.org)" in " ".join(out.stdout.split())
+    votes = {
+        v["membre"]: v["choix"] for v in assembly.json("bob", "show", "1", now=NEXT_DAY)["votes"]
+    }
+    assert votes["bob@exemple.org"] == "blocage" and votes["alice@exemple.org"] == "d-accord"
+    before = assembly.remote_refs()
+    message = assembly.refused("carol", "vote", "1", "d-accord", "--membre", "Zoé", now=NEXT_DAY)
+    assert "Aucun membre ne s'appelle « Zoé »" in message
+    assert assembly.remote_refs() == before
 
 
 def test_a_later_deadline_may_be_asked_never_an_earlier_one(assembly):

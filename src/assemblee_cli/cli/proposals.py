@@ -223,6 +223,7 @@ def vote(
     offline: Offline = False,
 ) -> None:
     """Se positionner sur une proposition ouverte."""
+    from assemblee_cli.core.french import of
     from assemblee_cli.core.lifecycle import choice_label
 
     assembly = open_here(offline)
@@ -235,11 +236,14 @@ def vote(
         out.print(
             "Le texte a été modifié depuis l'ouverture du tour : les avis précédents ne comptent plus."
         )
-    who = "Votre avis" if result.vote.recorded_by is None else f"L'avis de {result.vote.member}"
+    mine = result.vote.recorded_by is None
+    name = assembly.roster_at(assembly.trunk).name_of(result.vote.member)
+    who = "Votre avis" if mine else f"L'avis {of(name)} ({result.vote.member})"
     verb = "remplace le précédent" if result.replaced else "est enregistré"
+    may = "Vous pouvez" if mine else "Il ou elle peut"
     out.print(
         f"{who} sur la proposition n°{p.id} ({choice_label(result.vote.choice)}) {verb}. "
-        f"Vous pouvez en changer jusqu'au {when(p.round.deadline, p.rules)}."
+        f"{may} en changer jusqu'au {when(p.round.deadline, p.rules)}."
     )
     waits_for_sync(
         assembly,

@@ -59,6 +59,14 @@ def format_duration(delta: timedelta) -> str:
     return "moins d'une minute"
 
 
+def of(name: str) -> str:
+    """« de » before a name, elided before a vowel: « de Bruno », « d'Élise »."""
+    import unicodedata
+
+    first = unicodedata.normalize("NFKD", name.strip()[:1].lower())[:1]
+    return f"d'{name}" if first and first in "aeiouy" else f"de {name}"
+
+
 def one_line(text: str) -> str:
     """Collapse whitespace so that a text from the repository stays on one line."""
     return " ".join(text.split())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -40,6 +41,19 @@ class Roster:
         member = self.find(email)
         return member.name if member else email
 
+    def designated(self, text: str) -> list[Member]:
+        """The members `text` names, as a secretary types it at a meeting: their address, their
+        full name, or one word of it (« Bruno »), without minding case or accents. Several
+        when that word is more than one member's; none when nobody is called so."""
+        if "@" in text:
+            found = self.find(text)
+            return [found] if found else []
+        wanted = folded(text)
+        exact = [m for m in self.members if folded(m.name) == wanted]
+        if exact or not wanted:
+            return exact
+        return [m for m in self.members if wanted in folded(m.name).split()]
+
     def may_record_for_others(self, email: str) -> bool:
         """Secretaries record positions given at a meeting; with none named, any member may."""
         secretaries = [m for m in self.members if "secretariat" in m.roles]
@@ -51,3 +65,9 @@ class Roster:
 def names(roster: Roster, emails: tuple[str, ...] | list[str]) -> str:
     """The members' names, separated by commas (their address when they are not listed)."""
     return ", ".join(roster.name_of(email) for email in emails)
+
+
+def folded(text: str) -> str:
+    """`text` for comparing names: lower case, no accents, single spaces."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())

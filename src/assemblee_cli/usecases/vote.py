@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from assemblee_cli.core import lifecycle as lc
-from assemblee_cli.core.members import normalise_email
+from assemblee_cli.core.members import Roster, normalise_email
 from assemblee_cli.core.tally import parse_choice
 from assemblee_cli.errors import RuleRefusal
 from assemblee_cli.store.assembly import Assembly, Identity
@@ -46,12 +46,13 @@ def vote(
     me = by or assembly.identity()
     if via == "web":
         me = assembly.identity()
-    voter = normalise_email(member or me.email)
-    recorded_by = normalise_email(me.email) if voter != normalise_email(me.email) else None
-    web = via == "web" and recorded_by is not None
 
     def attempt() -> VoteResult:
         tip, proposal = open_branch(assembly, ident)
+        named = _designated(assembly.roster_at(assembly.trunk), member) if member else None
+        voter = normalise_email(named or me.email)
+        recorded_by = normalise_email(me.email) if voter != normalise_email(me.email) else None
+        web = via == "web" and recorded_by is not None
         if proposal.rules.decision.signed_votes and not assembly.signs:
             raise RuleRefusal(
                 "Le code social exige des avis signés, et git ne signe pas vos commits ici : "
@@ -109,4 +110,22 @@ def same_vote(first: lc.Vote, second: lc.Vote) -> bool:
     """The same position cast at the same second (the precision of a proposal file)."""
     return replace(first, cast_at=first.cast_at.replace(microsecond=0)) == replace(
         second, cast_at=second.cast_at.replace(microsecond=0)
+    )
+
+
+def _designated(roster: Roster, text: str) -> str:
+    """The address of the member a secretary names (address, name or one word of it)."""
+    found = roster.designated(text)
+    if len(found) == 1:
+        return found[0].email
+    if found:
+        raise RuleRefusal(
+            f"« {text} » désigne plusieurs membres ({', '.join(m.name for m in found)}) : "
+            "donnez son nom complet ou son adresse ; rien n'a été enregistré."
+        )
+    if "@" in text:
+        return text  # refused by name by the rules: not a member at the opening
+    raise RuleRefusal(
+        f"Aucun membre ne s'appelle « {text} » dans codesocial/membres.yml : donnez son nom "
+        "complet ou son adresse ; rien n'a été enregistré."
     )
