@@ -10,6 +10,7 @@ from pathlib import Path
 from assemblee_cli.core import calendar
 from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.core.french import format_instant
+from assemblee_cli.core.members import normalise_email
 from assemblee_cli.core.rules import tz_of
 from assemblee_cli.errors import AssembleeError, RuleRefusal
 from assemblee_cli.formats.proposalfile import (
@@ -61,12 +62,19 @@ def _capture_change(assembly: Assembly, trunk: str, me: Identity) -> tuple[str, 
     return trunk, "", bool(head)
 
 
-def _refuse_open_proposal_commits(assembly: Assembly, trunk: str, head: str) -> None:
-    """Refuse a branch that carries the commits of an open proposal (its author's own branch,
-    proposed already, with a commit more): a second proposal would hold the first's text.
-    Say how to amend the first instead."""
+def _refuse_own_open_proposal_commits(assembly: Assembly, trunk: str, head: str, me: str) -> None:
+    """Refuse a branch that carries the commits of one of the member's own open proposals
+    (their branch, proposed already, with a commit more): a second proposal would hold the
+    first's text, where they meant to amend it; say how. Building on someone else's open
+    proposal (to take part of it back, say) is a proposal of its own."""
     own = {sha for sha, _parents, _message, _files in assembly.commits_since(trunk, head)}
-    tips = sorted(assembly.snapshot.branches.values(), key=lambda tip: id_order(tip.name))
+    loaded = [
+        item
+        for item in assembly.open_proposals()
+        if item.tip and item.proposal and normalise_email(item.proposal.author) == me
+    ]
+    loaded.sort(key=lambda item: id_order(item.name))
+    tips = [item.tip for item in loaded if item.tip]
     for tip, fork in zip(tips, assembly.forks([tip.sha for tip in tips]), strict=True):
         if fork.own & own:
             number = parse_name(tip.name)
@@ -222,7 +230,9 @@ def propose(
         if files is None:
             parent, source, has_worktree = _capture_change(assembly, trunk, me)
             if source:
-                _refuse_open_proposal_commits(assembly, trunk, parent)
+                _refuse_own_open_proposal_commits(
+                    assembly, trunk, parent, normalise_email(me.email)
+                )
             took_commits[:] = [bool(source)]
             worktree = _worktree_changes(assembly) if has_worktree else {}
             taken_from_worktree[:] = sorted(worktree)
