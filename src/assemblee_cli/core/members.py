@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 ROLES = ("secretariat", "maintenance")
 
@@ -27,11 +28,16 @@ class Roster:
     members: tuple[Member, ...] = ()
 
     def find(self, email: str) -> Member | None:
-        wanted = normalise_email(email)
+        return self._by_email.get(normalise_email(email))
+
+    @cached_property
+    def _by_email(self) -> dict[str, Member]:
+        """Each member by their address (the first, should a hand-edited file name one twice):
+        asked for every vote shown, it is built once."""
+        found: dict[str, Member] = {}
         for member in self.members:
-            if normalise_email(member.email) == wanted:
-                return member
-        return None
+            found.setdefault(normalise_email(member.email), member)
+        return found
 
     @property
     def emails(self) -> tuple[str, ...]:
