@@ -341,23 +341,25 @@ def test_duplicate_email_in_roster() -> None:
     text = ROSTER + "- nom: Camille bis\n  email: Camille@Exemple.org\n"
     message = roster_error(text)
     assert message.startswith(f"{ROSTER_SOURCE}, ligne {line_of(text, 'Camille@Exemple.org')} : ")
-    assert "« [3].email »" in message
-    assert "Camille@Exemple.org" in message
-    assert "[1].email" in message  # where it first appears
+    # Said as people count the entries, with their names, and where it first appears.
+    assert (
+        "l'adresse « Camille@Exemple.org » du membre n°3 (Camille bis) est déjà celle du "
+        "membre n°1 (Camille)" in message
+    )
 
 
 def test_roster_entry_without_email() -> None:
     text = ROSTER + "- nom: Sans adresse\n"
     message = roster_error(text)
     assert message.startswith(f"{ROSTER_SOURCE}, ligne {line_of(text, 'Sans adresse')} : ")
-    assert "la clé « [3].email » manque" in message
+    assert "la clé « email » du membre n°3 (Sans adresse) manque" in message
 
 
 def test_roster_entry_with_a_malformed_email() -> None:
     text = ROSTER.replace("dominique@exemple.org", "dominique chez exemple")
     message = roster_error(text)
     assert f"ligne {line_of(text, 'dominique chez')}" in message
-    assert "« [2].email »" in message
+    assert "la clé « email » du membre n°2 (Dominique) doit être" in message
     assert "adresse électronique" in message
 
 
@@ -365,7 +367,7 @@ def test_unknown_role() -> None:
     text = ROSTER.replace("roles: [secretariat]", "roles: [secretariat, tresorerie]")
     message = roster_error(text)
     assert message.startswith(f"{ROSTER_SOURCE}, ligne {line_of(text, 'tresorerie')} : ")
-    assert "« [1].roles[2] »" in message
+    assert "« roles[2] » du membre n°1 (Camille)" in message
     assert "secretariat, maintenance" in message
     assert "tresorerie" in message
 
@@ -374,7 +376,7 @@ def test_unknown_roster_key() -> None:
     text = ROSTER + "  telephone: 0600000000\n"
     message = roster_error(text)
     assert f"ligne {line_of(text, 'telephone')}" in message
-    assert "clé inconnue « [2].telephone »" in message
+    assert "clé inconnue « telephone » du membre n°2 (Dominique)" in message
 
 
 def test_roster_must_be_a_list() -> None:
@@ -395,7 +397,7 @@ def test_roster_date_yaml11_stays_text_but_must_be_valid() -> None:
     text = ROSTER.replace('depuis: "2016-01-28"', "depuis: 28/01/2016")
     message = roster_error(text)
     assert f"ligne {line_of(text, 'depuis')}" in message
-    assert "« [1].depuis »" in message
+    assert "« depuis » du membre n°1 (Camille)" in message
 
 
 ROSTER_BASE = b"# Les membres.\n- nom: Alice\n  email: alice@exemple.org\n"

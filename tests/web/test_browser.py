@@ -211,7 +211,7 @@ def test_a_member_without_git_proposes_to_welcome_a_member(
     text.fill(text.input_value() + "- nom: Élise Petit\n  email: elise\n")
     page.get_by_role("button", name="Voir la modification").click()
     error = page.get_by_role("alert").inner_text()
-    assert "elise" in error and "ligne" in error, error
+    assert "ligne" in error and "du membre n°6 (Élise Petit)" in error, error
     assert page.get_by_role("button", name="Confirmer et ouvrir la proposition").count() == 0
     page.screenshot(path=str(shots / "6-proposer-membre-erreur.png"), full_page=True)
     assert a.remote_git("for-each-ref", "--format=%(refname)", "refs/heads/").count("\n") == 2

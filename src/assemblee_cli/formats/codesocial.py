@@ -8,6 +8,7 @@ the key and the line.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
@@ -187,7 +188,8 @@ def rules_to_data(rules: Rules) -> dict[str, Any]:
 
 def parse_roster(text: str, source: str = ROSTER_PATH) -> Roster:
     document = _load(text, source)
-    reader = Reader(document, source, ConfigError)
+    data = document.data if isinstance(document.data, list) else []
+    reader = Reader(document, source, ConfigError, _roster_where(data))
     items = reader.sequence(document.data, ())
     members: list[Member] = []
     seen: dict[str, int] = {}
@@ -198,11 +200,11 @@ def parse_roster(text: str, source: str = ROSTER_PATH) -> Roster:
         if "@" not in email or " " in email:
             reader.fail_key((index, "email"), "une adresse électronique", email)
         if email.lower() in seen:
-            first = dotted((seen[email.lower()], "email"))
+            first = _member_words(data, seen[email.lower()])
             reader.fail(
                 (index, "email"),
-                f"la clé « {dotted((index, 'email'))} » reprend l'adresse « {email} », qui "
-                f"figure déjà en « {first} » : chaque membre n'apparaît qu'une fois.",
+                f"l'adresse « {email} » {_member_words(data, index)} est déjà celle {first} : "
+                "chaque membre n'apparaît qu'une fois.",
             )
         seen[email.lower()] = index
         roles = tuple(
@@ -220,6 +222,26 @@ def parse_roster(text: str, source: str = ROSTER_PATH) -> Roster:
             )
         )
     return Roster(tuple(members))
+
+
+def _member_words(items: list[Any], index: int) -> str:
+    """« du membre n°3 (Camille Exemple) »: an entry of the roster as people count them."""
+    item = items[index] if index < len(items) else None
+    name = item.get("nom") if isinstance(item, dict) else None
+    named = f" ({name.strip()})" if isinstance(name, str) and name.strip() else ""
+    return f"du membre n°{index + 1}{named}"
+
+
+def _roster_where(items: list[Any]) -> Callable[[Path], str]:
+    """How the roster's keys are named in messages: « email » du membre n°3 (…)."""
+
+    def where(path: Path) -> str:
+        if not path or not isinstance(path[0], int):
+            return f"« {dotted(path)} »"
+        member = _member_words(items, path[0])
+        return f"« {dotted(path[1:])} » {member}" if len(path) > 1 else member
+
+    return where
 
 
 def merge_roster_additions(base: bytes, ours: bytes, theirs: bytes) -> bytes | None:

@@ -46,10 +46,14 @@ class Reader:
         document: Document,
         source: str,
         error: type[AssembleeError] = AssembleeError,
+        where: Callable[[Path], str] | None = None,
     ) -> None:
         self.document = document
         self.source = source
         self.error = error
+        # How a key is named in messages: « a.b[2] » unless the file has plainer words (the
+        # roster: « email » du membre n°3 (Camille Exemple)).
+        self.where = where or (lambda path: f"« {dotted(path)} »")
 
     def fail(self, path: Path, expectation: str) -> NoReturn:
         line = self.document.line(path)
@@ -59,7 +63,7 @@ class Reader:
     def fail_key(self, path: Path, expected: str, found: Any) -> NoReturn:
         self.fail(
             path,
-            f"la clé « {dotted(path)} » doit être {expected} (trouvé : « {_show(found)} »).",
+            f"la clé {self.where(path)} doit être {expected} (trouvé : « {_show(found)} »).",
         )
 
     def mapping(
@@ -78,11 +82,11 @@ class Reader:
                 known = ", ".join(sorted(allowed))
                 self.fail(
                     (*path, str(key)),
-                    f"clé inconnue « {dotted((*path, str(key)))} » (clés possibles : {known}).",
+                    f"clé inconnue {self.where((*path, str(key)))} (clés possibles : {known}).",
                 )
         for key in required:
             if key not in value:
-                self.fail(path, f"la clé « {dotted((*path, key))} » manque.")
+                self.fail(path, f"la clé {self.where((*path, key))} manque.")
         return value
 
     def sequence(self, value: Any, path: Path) -> list[Any]:
@@ -97,7 +101,7 @@ class Reader:
             self.fail_key(path, "un texte", value)
         result = str(value).strip()
         if not is_valid_unicode(result):
-            self.fail(path, f"la clé « {dotted(path)} » contient des caractères invalides.")
+            self.fail(path, f"la clé {self.where(path)} contient des caractères invalides.")
         if not result and not allow_empty:
             self.fail_key(path, "un texte non vide", value)
         return result
