@@ -147,6 +147,12 @@ def test_a_two_thirds_vote_adopts_despite_a_block(two_thirds):
     )
     assert "Adoptée (vote aux deux tiers, au tour 3) le " in page, page
     assert "ne peut pas être remise en cause par un nouveau vote avant le " in page, page
+    # Why the two consent rounds did not pass, beside the 2/3 round's positions.
+    earlier = page.split("Les blocages des tours précédents", 1)[1].split("Les tours", 1)[0]
+    for number in (1, 2):
+        said = f"Tour {number}, <strong>Bob Leroy</strong> : « La gratuité n'est pas tenable. »"
+        assert said in earlier, earlier
+    assert "Tour 3" not in earlier
 
 
 def test_a_two_thirds_vote_that_fails_rejects_and_archives_the_text(two_thirds):

@@ -165,6 +165,21 @@ def round_votes(proposal: Proposal, number: int | None = None) -> list[Vote]:
     return [vote for vote in proposal.votes if vote.round == wanted]
 
 
+def closed_round_blocks(proposal: Proposal) -> list[Vote]:
+    """The blocks, with their arguments, that counted in each closed round (each member's last
+    position on that round's text), by round then time."""
+    blocks: list[Vote] = []
+    for item in proposal.rounds:
+        if item.result is None:
+            continue
+        latest: dict[str, Vote] = {}
+        for vote in proposal.votes:
+            if vote.round == item.number and vote.text_version == item.text_version:
+                latest[vote.member] = vote
+        blocks += [v for v in latest.values() if v.choice is Choice.BLOCK]
+    return sorted(blocks, key=lambda v: (v.round, v.cast_at))
+
+
 def counted_votes(proposal: Proposal) -> dict[str, Vote]:
     """Votes of the current round cast on the current text by members of the roster frozen at
     opening: one per member, the last one. Any other entry (a hand-added vote of someone who

@@ -15,7 +15,6 @@ from assemblee_cli.core import calendar
 from assemblee_cli.core import lifecycle as lc
 from assemblee_cli.core.members import Roster
 from assemblee_cli.core.rules import Rules, tz_of
-from assemblee_cli.core.tally import Choice
 from assemblee_cli.errors import AssembleeError, RuleRefusal
 from assemblee_cli.store.assembly import Assembly
 from assemblee_cli.store.reading import OpenItem, decided_between, open_items
@@ -134,18 +133,9 @@ def _postponed(item: OpenItem, meeting: datetime, now: datetime) -> PostponedInf
     horizon = max(now, meeting) + LOOKBACK
     meetings = calendar.meetings_between(start, horizon, p.rules.meetings, tz)
     until_this = [m for m in meetings if m <= meeting]
-    blocks = []
-    for item_round in p.rounds:
-        if item_round.result is None:
-            continue
-        latest: dict[str, lc.Vote] = {}
-        for vote in p.votes:
-            if vote.round == item_round.number and vote.text_version == item_round.text_version:
-                latest[vote.member] = vote
-        blocks += [v for v in latest.values() if v.choice is Choice.BLOCK]
     return PostponedInfo(
         item,
-        sorted(blocks, key=lambda v: (v.round, v.cast_at)),
+        lc.closed_round_blocks(p),
         lc.blocked_consent_rounds(p),
         first,
         len(until_this),

@@ -86,6 +86,9 @@ def proposal(assembly: Assembly, now: datetime, ident: str) -> dict[str, Any]:
         "clock": Clock(now, tz),
         "p": p,
         "decided": decided,
+        # why earlier rounds did not pass: their blocks and arguments (the current round's
+        # positions are listed in full)
+        "earlier_blocks": [v for v in lc.closed_round_blocks(p) if v.round < p.round.number],
         "locked_until": lock if lock is not None and now < lock else None,
         "open": p.status is lc.Status.OPEN and now < p.round.deadline,
         "changes": shown.changes,
