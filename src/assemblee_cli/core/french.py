@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -59,11 +60,15 @@ def format_duration(delta: timedelta) -> str:
     return "moins d'une minute"
 
 
+def folded(text: str) -> str:
+    """`text` for comparing words as people type them: lower case, no accents, single spaces."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
 def of(name: str) -> str:
     """« de » before a name, elided before a vowel: « de Bruno », « d'Élise »."""
-    import unicodedata
-
-    first = unicodedata.normalize("NFKD", name.strip()[:1].lower())[:1]
+    first = folded(name)[:1]
     return f"d'{name}" if first and first in "aeiouy" else f"de {name}"
 
 

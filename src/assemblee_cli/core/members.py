@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+
+from assemblee_cli.core.french import folded
 
 ROLES = ("secretariat", "maintenance")
 
@@ -71,9 +72,3 @@ class Roster:
 def names(roster: Roster, emails: tuple[str, ...] | list[str]) -> str:
     """The members' names, separated by commas (their address when they are not listed)."""
     return ", ".join(roster.name_of(email) for email in emails)
-
-
-def folded(text: str) -> str:
-    """`text` for comparing names: lower case, no accents, single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())

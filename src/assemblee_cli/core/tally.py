@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
 
+from assemblee_cli.core.french import folded
 from assemblee_cli.core.rules import DecisionRules
 from assemblee_cli.errors import AssembleeError
 
@@ -30,9 +30,8 @@ CHOICE_LABELS = {
 
 
 def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
-    letters = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return "".join(c for c in letters if c.isalnum())
+    """A choice as typed, reduced to its letters and digits (« D'accord » → « daccord »)."""
+    return "".join(c for c in folded(text) if c.isalnum())
 
 
 _ALIASES: dict[str, Choice] = {}
