@@ -16,8 +16,6 @@ from assemblee_cli.errors import AssembleeError, RuleRefusal
 from assemblee_cli.formats.proposalfile import (
     BRANCH_PREFIX,
     PROPOSALS_DIR,
-    id_order,
-    parse_name,
     slugify,
 )
 from assemblee_cli.store.assembly import TRUNK, Assembly, Identity
@@ -68,21 +66,21 @@ def _refuse_own_open_proposal_commits(assembly: Assembly, trunk: str, head: str,
     first's text, where they meant to amend it; say how. Building on someone else's open
     proposal (to take part of it back, say) is a proposal of its own."""
     own = {sha for sha, _parents, _message, _files in assembly.commits_since(trunk, head)}
-    loaded = [
-        item
-        for item in assembly.open_proposals()
-        if item.tip and item.proposal and normalise_email(item.proposal.author) == me
-    ]
-    loaded.sort(key=lambda item: id_order(item.name))
-    tips = [item.tip for item in loaded if item.tip]
-    for tip, fork in zip(tips, assembly.forks([tip.sha for tip in tips]), strict=True):
+    mine = sorted(
+        (
+            (item.proposal, item.tip.sha)
+            for item in assembly.open_proposals()
+            if item.tip and item.proposal and normalise_email(item.proposal.author) == me
+        ),
+        key=lambda found: found[0].id,
+    )
+    forks = assembly.forks([tip for _proposal, tip in mine])
+    for (proposal, _tip), fork in zip(mine, forks, strict=True):
         if fork.own & own:
-            number = parse_name(tip.name)
-            which = f"la proposition n°{number[0]}" if number else tip.name
             raise RuleRefusal(
-                f"Votre branche contient déjà le texte de {which}, en cours : rien n'a été "
-                f"proposé. Pour l'amender, faites vos commits sur sa branche (git switch "
-                f"{BRANCH_PREFIX}{tip.name}, puis git cherry-pick de vos nouveaux commits, "
+                f"Votre branche contient déjà le texte de la proposition n°{proposal.id}, en "
+                "cours : rien n'a été proposé. Pour l'amender, faites vos commits sur sa branche "
+                f"(git switch {proposal.branch}, puis git cherry-pick de vos nouveaux commits, "
                 "puis git push) ; pour une autre proposition, partez de main (git switch main)."
             )
 
@@ -210,7 +208,6 @@ def propose(
     me = author or assembly.identity()
     tried: set[int] = set()
     taken_from_worktree: list[str] = []
-    took_commits: list[bool] = []
 
     def attempt() -> ProposeResult:
         trunk = assembly.trunk
@@ -233,7 +230,6 @@ def propose(
                 _refuse_own_open_proposal_commits(
                     assembly, trunk, parent, normalise_email(me.email)
                 )
-            took_commits[:] = [bool(source)]
             worktree = _worktree_changes(assembly) if has_worktree else {}
             taken_from_worktree[:] = sorted(worktree)
             if worktree and not source:
@@ -283,7 +279,7 @@ def propose(
         )
         mine = _refuse_duplicate(assembly, version, paths, (me.email, title, now))
         if mine is not None:
-            return ProposeResult(mine, what, tuple(paths))
+            return ProposeResult(mine, what, tuple(paths), from_branch=bool(source))
         check_codesocial(assembly, text_commit, paths)
         _refuse_locked_paragraphs(assembly, trunk, text_commit, paths, now)
         proposal = replace(
@@ -304,11 +300,9 @@ def propose(
                 RefUpdate("claim", f"{number:04d}", commit, None, None),
             ],
         )
-        return ProposeResult(proposal, what, tuple(paths))
+        return ProposeResult(proposal, what, tuple(paths), from_branch=bool(source))
 
     result = retrying(assembly, attempt)
-    if any(took_commits):
-        result = replace(result, from_branch=True)
     if taken_from_worktree and result.files and assembly.current_branch() == f"refs/heads/{TRUNK}":
         # The edit now lives on the proposal's branch: on main, the working tree goes back to
         # main's text for those files, so that `git pull` brings the decision when it comes.

@@ -103,14 +103,10 @@ def catch_up(assembly: Assembly, now: datetime) -> CatchUp:
 def _left_on(assembly: Assembly, decided: list[str]) -> tuple[int, lc.Status] | None:
     """The decided proposal whose branch the working tree is still on (after `git switch` to
     amend it, say), with its status; None on main or on an open proposal's branch."""
-    current = assembly.current_branch()
-    parsed = (
-        parse_name(current)
-        if current and current.startswith(f"refs/heads/{BRANCH_PREFIX}")
-        else None
-    )
-    name = current.removeprefix(f"refs/heads/{BRANCH_PREFIX}") if current else ""
-    if parsed is None or name in assembly.snapshot.branches or name not in set(decided):
+    current = assembly.current_branch() or ""
+    name = current.removeprefix(f"refs/heads/{BRANCH_PREFIX}")
+    parsed = parse_name(name) if name != current else None
+    if parsed is None or name in assembly.snapshot.branches or name not in decided:
         return None
     [loaded] = assembly.load_decided_many([name])
     if loaded.proposal is None or loaded.proposal.status not in lc.DECIDED:

@@ -49,7 +49,8 @@ def vote(
 
     def attempt() -> VoteResult:
         tip, proposal = open_branch(assembly, ident)
-        named = _designated(assembly.roster_at(assembly.trunk), member) if member else None
+        roster = assembly.roster_at(assembly.trunk)  # main's, as it is now
+        named = _designated(roster, member) if member else None
         voter = normalise_email(named or me.email)
         recorded_by = normalise_email(me.email) if voter != normalise_email(me.email) else None
         web = via == "web" and recorded_by is not None
@@ -60,25 +61,22 @@ def vote(
                 "user.signingkey ~/.ssh/id_ed25519.pub ; git config commit.gpgsign true), puis "
                 "votez à nouveau. Rien n'a été enregistré."
             )
-        if recorded_by is not None:
-            roster = assembly.roster_at(assembly.trunk)
-            if not roster.may_record_for_others(me.email):
-                raise RuleRefusal(
-                    # The member on the page did nothing wrong: the server is not set up.
-                    "La page web ne peut pas enregistrer votre position : son identité "
-                    f"({me.email}) n'a pas le rôle « secretariat » dans codesocial/membres.yml. "
-                    "Rien n'a été enregistré ; prévenez le secrétariat de l'assemblée, qui peut "
-                    "aussi saisir votre position."
-                    if web
-                    else f"{me.email} ne peut pas enregistrer l'avis d'un autre membre : c'est le "
-                    "rôle du secrétariat (rôle « secretariat » dans codesocial/membres.yml)."
-                )
+        if recorded_by is not None and not roster.may_record_for_others(me.email):
+            raise RuleRefusal(
+                # The member on the page did nothing wrong: the server is not set up.
+                "La page web ne peut pas enregistrer votre position : son identité "
+                f"({me.email}) n'a pas le rôle « secretariat » dans codesocial/membres.yml. "
+                "Rien n'a été enregistré ; prévenez le secrétariat de l'assemblée, qui peut "
+                "aussi saisir votre position."
+                if web
+                else f"{me.email} ne peut pas enregistrer l'avis d'un autre membre : c'est le "
+                "rôle du secrétariat (rôle « secretariat » dans codesocial/membres.yml)."
+            )
         if member is None and by is None and via != "web" and voter not in proposal.members:
             # Their own git address, unknown to the roster too: most likely not the one the
-            # roster has for them (said so), rather than a member who joined since.
-            roster = assembly.roster_at(assembly.trunk)
-            if roster.find(voter) is None:
-                member_or_refuse(roster, voter, "se positionner", own_git=True)
+            # roster has for them (said so), rather than a member who joined since (whom the
+            # rules refuse below, by the roster frozen at the opening).
+            member_or_refuse(roster, voter, "se positionner", own_git=True)
         proposal, amended = register_amendment(assembly, proposal, tip.sha, now)
         previous = lc.counted_votes(proposal).get(voter)
         source = via if recorded_by else None
@@ -97,7 +95,7 @@ def vote(
         message = f"Vote sur la proposition n°{proposal.id} : {voter} — {label}{note}"
         written_by = by
         if web:
-            entry = assembly.roster_at(assembly.trunk).find(voter)
+            entry = roster.find(voter)
             written_by = Identity(entry.name if entry else voter, voter)
         commit = assembly.commit_proposal(updated, tip.sha, message, author=written_by)
         publish(assembly, [branch_update(tip, commit)])
