@@ -33,7 +33,12 @@ CSRF_SECONDS = 6 * 3600
 
 
 class BadToken(Exception):
-    """A link or a form token that is forged, expired, or someone else's."""
+    """A link or a form token that is forged, expired, or someone else's. `expired_at`: for a
+    genuine link (its signature holds) whose time is over, when it ended (Unix seconds)."""
+
+    def __init__(self, reason: str, expired_at: int | None = None) -> None:
+        super().__init__(reason)
+        self.expired_at = expired_at
 
 
 def _b64(data: bytes) -> str:
@@ -98,8 +103,10 @@ class Signer:
         expected = self._sign("lien", who, until)
         if not hmac.compare_digest(expected.encode(), signature.encode()):
             raise BadToken("signature")
-        if not until.isdigit() or int(until) < (time.time() if now is None else now):
-            raise BadToken("expiré")
+        if not until.isdigit():
+            raise BadToken("forme")
+        if int(until) < (time.time() if now is None else now):
+            raise BadToken("expiré", int(until))
         try:
             return _unb64(who).decode()
         except (ValueError, UnicodeDecodeError):

@@ -345,13 +345,12 @@ def create_app(root: Path, public_url: str, secret: bytes) -> Any:
         wait = server.throttle.delay(client)
         if wait:
             await asyncio.sleep(wait)
-        token = request.path_params["token"]
         try:
-            return server.signer.member_of(token, current_time().timestamp())
+            return server.signer.member_of(request.path_params["token"], current_time().timestamp())
         except BadToken as exc:
             server.throttle.failed(client)
-            if exc.args == ("expiré",):  # a genuine link, only too old: said as such
-                until = datetime.fromtimestamp(int(token.split(".")[2]), UTC)
+            if exc.expired_at is not None:  # a genuine link, only too old: said as such
+                until = datetime.fromtimestamp(exc.expired_at, UTC)
                 tz = await run_in_threadpool(lambda: _timezone(server))
                 raise Refused(
                     403,
